@@ -1,0 +1,158 @@
+//! The one error type of the format crate.
+
+use core::fmt;
+
+/// Why a byte string is not a valid Bottleneck model file.
+///
+/// Every check the loader makes has its own variant, so a device can report exactly which
+/// part of a flashed file is wrong. `what` fields name the offending field in the words of
+/// `SPEC.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The buffer is shorter than the 16-byte header.
+    TooShort {
+        /// Length of the buffer in bytes.
+        len: usize,
+    },
+    /// The first four bytes are not the Bottleneck magic `BNEK`.
+    BadMagic {
+        /// The four bytes found instead.
+        found: [u8; 4],
+    },
+    /// The header names a format version this loader does not read.
+    UnsupportedVersion {
+        /// Version stored in the file.
+        found: u16,
+        /// Version this loader reads.
+        supported: u16,
+    },
+    /// Reserved header flag bits are set; a v1 loader only accepts zero.
+    UnsupportedFlags {
+        /// The flags word as stored.
+        flags: u16,
+    },
+    /// The payload length in the header disagrees with the bytes after the header.
+    LengthMismatch {
+        /// Payload length stored in the header.
+        declared: u32,
+        /// Bytes actually present after the header.
+        actual: usize,
+    },
+    /// The CRC-32 of the payload differs from the one in the header.
+    CrcMismatch {
+        /// CRC stored in the header.
+        stored: u32,
+        /// CRC computed over the payload.
+        computed: u32,
+    },
+    /// A payload field could not be decoded (truncated, bad varint, invalid UTF-8, ...).
+    Malformed {
+        /// The field being decoded.
+        what: &'static str,
+    },
+    /// The payload decoded completely but bytes were left over.
+    TrailingBytes {
+        /// Number of unread payload bytes.
+        count: usize,
+    },
+    /// A layer record has a kind this loader does not know (a later format's layer).
+    UnknownLayerKind {
+        /// Index of the layer.
+        layer: usize,
+        /// Kind tag found.
+        kind: u32,
+    },
+    /// A count or dimension lies outside what the format or the runtime's compile-time
+    /// capacity allows.
+    OutOfRange {
+        /// The dimension or count.
+        what: &'static str,
+        /// Value found in the file.
+        found: u32,
+        /// Smallest allowed value.
+        min: u32,
+        /// Largest allowed value.
+        max: u32,
+    },
+    /// Two parts of the file disagree on a size (a layer's input width versus the previous
+    /// layer's output, or a byte field's length versus its dimensions).
+    ShapeMismatch {
+        /// The field whose size is wrong.
+        what: &'static str,
+        /// Size implied by the dimensions.
+        expected: usize,
+        /// Size found.
+        found: usize,
+    },
+    /// A numeric parameter is outside its legal range (negative multiplier, shift out of
+    /// range, bias that could overflow the accumulator, non-finite scale, bad class index).
+    ParameterOutOfRange {
+        /// The parameter.
+        what: &'static str,
+        /// Index of the channel, feature, class or vector it belongs to.
+        index: usize,
+    },
+    /// The writer was given an item the format cannot hold; it is returned untouched.
+    #[cfg(feature = "alloc")]
+    Unwritable {
+        /// Why the model could not be written.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::TooShort { len } => {
+                write!(f, "file is {len} bytes, shorter than the 16-byte header")
+            }
+            Error::BadMagic { found } => {
+                write!(
+                    f,
+                    "bad magic {found:02x?}, expected \"BNEK\" (not a Bottleneck model)"
+                )
+            }
+            Error::UnsupportedVersion { found, supported } => write!(
+                f,
+                "model format version {found} is not supported; this loader reads version {supported}"
+            ),
+            Error::UnsupportedFlags { flags } => {
+                write!(f, "reserved header flags set: {flags:#06x}")
+            }
+            Error::LengthMismatch { declared, actual } => write!(
+                f,
+                "header declares a {declared}-byte payload but {actual} bytes follow it"
+            ),
+            Error::CrcMismatch { stored, computed } => write!(
+                f,
+                "payload CRC-32 is {computed:#010x} but the header says {stored:#010x} (corrupt file)"
+            ),
+            Error::Malformed { what } => write!(f, "could not decode {what}"),
+            Error::TrailingBytes { count } => {
+                write!(f, "{count} unexpected bytes after the last payload field")
+            }
+            Error::UnknownLayerKind { layer, kind } => {
+                write!(f, "layer {layer} has unknown kind {kind}")
+            }
+            Error::OutOfRange {
+                what,
+                found,
+                min,
+                max,
+            } => write!(f, "{what} is {found}, allowed {min}..={max}"),
+            Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} has size {found}, expected {expected}"),
+            Error::ParameterOutOfRange { what, index } => {
+                write!(f, "{what} at index {index} is out of range")
+            }
+            #[cfg(feature = "alloc")]
+            Error::Unwritable { what } => write!(f, "cannot write model: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

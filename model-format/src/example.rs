@@ -1,0 +1,80 @@
+//! The worked example of SPEC.md §5, small enough to check by hand.
+
+use alloc::string::String;
+use alloc::vec;
+
+use crate::bytes::{DenseChannel, HeadChannel, Requant};
+use crate::writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+
+/// The model worked through byte by byte in SPEC.md §5: 2 inputs, a 2-wide LeakyReLU
+/// layer, a 1-wide linear bottleneck and a binary head, with one golden vector.
+pub fn spec_example() -> ModelSpec {
+    let half = Requant {
+        multiplier: 1 << 30,
+        shift: 0,
+    };
+    ModelSpec {
+        input_scale: 0.015625,
+        input_zero_point: -32,
+        input_affine: vec![(64.0, -32.0), (32.0, -32.0)],
+        layers: vec![
+            DenseSpec {
+                output_scale: 0.125,
+                output_zero_point: -5,
+                weights: vec![3, -2, -1, 4],
+                channels: vec![
+                    DenseChannel {
+                        bias: 10,
+                        positive: Requant {
+                            multiplier: 1 << 30,
+                            shift: 2,
+                        },
+                        negative: Requant {
+                            multiplier: 1 << 29,
+                            shift: 2,
+                        },
+                    },
+                    DenseChannel {
+                        bias: 0,
+                        positive: Requant {
+                            multiplier: 1 << 30,
+                            shift: 2,
+                        },
+                        negative: Requant {
+                            multiplier: 1 << 29,
+                            shift: 2,
+                        },
+                    },
+                ],
+            },
+            DenseSpec {
+                output_scale: 0.5,
+                output_zero_point: 0,
+                weights: vec![2, 5],
+                channels: vec![DenseChannel {
+                    bias: 8,
+                    positive: half,
+                    negative: half,
+                }],
+            },
+        ],
+        head: HeadSpec {
+            logit_scale: 0.25,
+            weights: vec![-3],
+            channels: vec![HeadChannel {
+                bias: 20,
+                requant: Requant {
+                    multiplier: 1 << 30,
+                    shift: -1,
+                },
+            }],
+        },
+        labels: vec![String::from("no"), String::from("yes")],
+        golden: vec![GoldenSpec {
+            input: vec![1, 16],
+            features: vec![6],
+            logits: vec![2],
+            class: 1,
+        }],
+    }
+}

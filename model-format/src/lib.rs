@@ -1,0 +1,37 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod bytes;
+mod error;
+#[cfg(feature = "alloc")]
+mod example;
+mod header;
+mod limits;
+mod model;
+mod records;
+#[cfg(feature = "alloc")]
+mod writer;
+
+pub use bytes::{
+    Bytes, DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, MAX_SHIFT, MIN_SHIFT,
+    Requant,
+};
+pub use error::Error;
+#[cfg(feature = "alloc")]
+pub use example::spec_example;
+pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, crc32};
+pub use limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
+pub use model::{GoldenIter, ModelView};
+pub use records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+#[cfg(feature = "alloc")]
+pub use writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};

@@ -1,0 +1,16 @@
+//! Compile-time capacities shared by the loader and the runtime.
+//!
+//! The loader rejects any file that exceeds them, so the runtime can size every buffer
+//! statically. Raising one costs RAM on the device only through [`MAX_WIDTH`] (activation
+//! buffers) and the fixed-capacity tables in a parsed model.
+
+/// Widest layer (and most input features) a model may have.
+pub const MAX_WIDTH: usize = 256;
+/// Most dense layers an encoder may have.
+pub const MAX_LAYERS: usize = 8;
+/// Most classes the head may distinguish.
+pub const MAX_CLASSES: usize = 16;
+/// Most golden self-test vectors a file may carry.
+pub const MAX_GOLDEN: usize = 16;
+/// Longest class label, in bytes of UTF-8.
+pub const MAX_LABEL_LEN: usize = 64;

@@ -1,0 +1,305 @@
+//! Parsing and validating a whole model file into zero-copy views.
+
+use crate::Error;
+use crate::bytes::{DENSE_CHANNEL_LEN, HEAD_CHANNEL_LEN, Requant};
+use crate::header::Header;
+use crate::limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
+use crate::records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+use serde::Deserialize;
+
+/// Largest magnitude an int8 × int8 product can have; bounds the accumulator.
+const MAX_PRODUCT: i64 = 128 * 128;
+
+/// A model file that passed every check, borrowing all weights from the file's bytes.
+#[derive(Debug, Clone)]
+pub struct ModelView<'a> {
+    /// The checked header.
+    pub header: Header,
+    /// Input side: feature count, input quantization and the folded scaler.
+    pub preamble: Preamble<'a>,
+    /// The encoder's dense layers, in order.
+    pub layers: heapless::Vec<DenseLayer<'a>, MAX_LAYERS>,
+    /// The classifier head.
+    pub head: Head<'a>,
+    /// Class labels, indexed by class.
+    pub labels: heapless::Vec<&'a str, MAX_CLASSES>,
+    golden_count: usize,
+    golden_bytes: &'a [u8],
+}
+
+/// Decodes one postcard value from the front of `rest`, advancing it.
+fn take<'a, T: Deserialize<'a>>(rest: &mut &'a [u8], what: &'static str) -> Result<T, Error> {
+    let (value, tail) =
+        postcard::take_from_bytes::<T>(rest).map_err(|_| Error::Malformed { what })?;
+    *rest = tail;
+    Ok(value)
+}
+
+/// Reads a varint count and checks it against `min..=max`.
+fn take_count(
+    rest: &mut &[u8],
+    what: &'static str,
+    min: usize,
+    max: usize,
+) -> Result<usize, Error> {
+    let found: u32 = take(rest, what)?;
+    check_range(what, found, min, max)
+}
+
+fn check_range(what: &'static str, found: u32, min: usize, max: usize) -> Result<usize, Error> {
+    let value = usize::try_from(found).unwrap_or(usize::MAX);
+    if value < min || value > max {
+        return Err(Error::OutOfRange {
+            what,
+            found,
+            min: u32::try_from(min).unwrap_or(u32::MAX),
+            max: u32::try_from(max).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(value)
+}
+
+fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if expected != found {
+        return Err(Error::ShapeMismatch {
+            what,
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}
+
+fn check_scale(what: &'static str, index: usize, scale: f32) -> Result<(), Error> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(Error::ParameterOutOfRange { what, index });
+    }
+    Ok(())
+}
+
+/// The accumulator of a channel is `bias + Σ w·x` over `n_in` products of at most
+/// 128·128; requiring this to fit in i32 makes overflow impossible in every kernel.
+fn check_bias(what: &'static str, index: usize, bias: i32, n_in: usize) -> Result<(), Error> {
+    let reach = i64::from(bias).abs() + (n_in as i64) * MAX_PRODUCT;
+    if reach > i64::from(i32::MAX) {
+        return Err(Error::ParameterOutOfRange { what, index });
+    }
+    Ok(())
+}
+
+fn check_requant(what: &'static str, index: usize, r: Requant) -> Result<(), Error> {
+    if !r.is_valid() {
+        return Err(Error::ParameterOutOfRange { what, index });
+    }
+    Ok(())
+}
+
+fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Result<(), Error> {
+    let n_in = check_range("layer input width", u32::from(layer.n_in), 1, MAX_WIDTH)?;
+    let n_out = check_range("layer output width", u32::from(layer.n_out), 1, MAX_WIDTH)?;
+    check_len("layer input width", n_in_expected, n_in)?;
+    check_len("layer weights", n_in * n_out, layer.weights.0.len())?;
+    check_len(
+        "layer channels",
+        n_out * DENSE_CHANNEL_LEN,
+        layer.channels.0.len(),
+    )?;
+    check_scale("layer output scale", index, layer.output_scale)?;
+    for c in 0..n_out {
+        let ch = layer.channel(c).ok_or(Error::Malformed {
+            what: "layer channels",
+        })?;
+        check_bias("layer bias", c, ch.bias, n_in)?;
+        check_requant("layer positive requantization", c, ch.positive)?;
+        check_requant("layer negative requantization", c, ch.negative)?;
+    }
+    Ok(())
+}
+
+fn check_head(head: &Head<'_>, n_features: usize, n_classes: usize) -> Result<(), Error> {
+    let n_in = check_range("head input width", u32::from(head.n_in), 1, MAX_WIDTH)?;
+    check_len("head input width", n_features, n_in)?;
+    let n_logits = usize::from(head.n_logits);
+    // A binary head may store a single logit (sigmoid); otherwise one logit per class.
+    let binary_single = n_classes == 2 && n_logits == 1;
+    if !binary_single {
+        check_len("head logit count", n_classes, n_logits)?;
+    }
+    check_len("head weights", n_in * n_logits, head.weights.0.len())?;
+    check_len(
+        "head channels",
+        n_logits * HEAD_CHANNEL_LEN,
+        head.channels.0.len(),
+    )?;
+    check_scale("head logit scale", 0, head.logit_scale)?;
+    for k in 0..n_logits {
+        let ch = head.channel(k).ok_or(Error::Malformed {
+            what: "head channels",
+        })?;
+        check_bias("head bias", k, ch.bias, n_in)?;
+        check_requant("head requantization", k, ch.requant)?;
+    }
+    Ok(())
+}
+
+fn check_golden(g: &Golden<'_>, index: usize, view: &ModelView<'_>) -> Result<(), Error> {
+    check_len("golden input", view.n_inputs(), g.input.0.len())?;
+    check_len("golden features", view.n_features(), g.features.0.len())?;
+    check_len("golden logits", view.n_logits() * 4, g.logits.0.len())?;
+    if usize::from(g.class) >= view.n_classes() {
+        return Err(Error::ParameterOutOfRange {
+            what: "golden class",
+            index,
+        });
+    }
+    Ok(())
+}
+
+impl<'a> ModelView<'a> {
+    /// Checks `file` completely and returns views into it.
+    ///
+    /// Never panics: every malformed input yields an [`Error`] naming the first problem.
+    pub fn parse(file: &'a [u8]) -> Result<ModelView<'a>, Error> {
+        let (header, mut rest) = Header::split(file)?;
+        let rest = &mut rest;
+
+        let preamble: Preamble<'a> = take(rest, "preamble")?;
+        let n_inputs = check_range("input count", u32::from(preamble.n_inputs), 1, MAX_WIDTH)?;
+        check_len("input affine", n_inputs * 8, preamble.input_affine.0.len())?;
+        check_scale("input scale", 0, preamble.input_scale)?;
+        for i in 0..n_inputs {
+            match preamble.affine(i) {
+                Some((a, b)) if a.is_finite() && b.is_finite() => {}
+                _ => {
+                    return Err(Error::ParameterOutOfRange {
+                        what: "input affine",
+                        index: i,
+                    });
+                }
+            }
+        }
+
+        let n_layers = take_count(rest, "layer count", 1, MAX_LAYERS)?;
+        let mut layers = heapless::Vec::new();
+        let mut width = n_inputs;
+        for index in 0..n_layers {
+            let kind: u32 = take(rest, "layer kind")?;
+            if kind != LAYER_KIND_DENSE {
+                return Err(Error::UnknownLayerKind { layer: index, kind });
+            }
+            let layer: DenseLayer<'a> = take(rest, "dense layer")?;
+            check_dense(&layer, index, width)?;
+            width = usize::from(layer.n_out);
+            layers.push(layer).map_err(|_| Error::OutOfRange {
+                what: "layer count",
+                found: u32::try_from(n_layers).unwrap_or(u32::MAX),
+                min: 1,
+                max: MAX_LAYERS as u32,
+            })?;
+        }
+
+        let head: Head<'a> = take(rest, "head")?;
+
+        let n_classes = take_count(rest, "class count", 2, MAX_CLASSES)?;
+        let mut labels = heapless::Vec::new();
+        for index in 0..n_classes {
+            let label: &'a str = take(rest, "class label")?;
+            if label.len() > MAX_LABEL_LEN {
+                return Err(Error::ParameterOutOfRange {
+                    what: "class label length",
+                    index,
+                });
+            }
+            labels.push(label).map_err(|_| Error::OutOfRange {
+                what: "class count",
+                found: u32::try_from(n_classes).unwrap_or(u32::MAX),
+                min: 2,
+                max: MAX_CLASSES as u32,
+            })?;
+        }
+        check_head(&head, width, n_classes)?;
+
+        let golden_count = take_count(rest, "golden vector count", 0, MAX_GOLDEN)?;
+        let golden_bytes: &'a [u8] = rest;
+        let mut view = ModelView {
+            header,
+            preamble,
+            layers,
+            head,
+            labels,
+            golden_count,
+            golden_bytes,
+        };
+        for index in 0..golden_count {
+            let g: Golden<'a> = take(rest, "golden vector")?;
+            check_golden(&g, index, &view)?;
+        }
+        if !rest.is_empty() {
+            return Err(Error::TrailingBytes { count: rest.len() });
+        }
+        view.golden_bytes = golden_bytes;
+        Ok(view)
+    }
+
+    /// Number of input features.
+    pub fn n_inputs(&self) -> usize {
+        usize::from(self.preamble.n_inputs)
+    }
+
+    /// Number of bottleneck features (the last layer's width).
+    pub fn n_features(&self) -> usize {
+        self.layers.last().map_or(0, |l| usize::from(l.n_out))
+    }
+
+    /// Widest activation in the encoder, inputs included: the scratch size inference needs.
+    pub fn max_width(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| usize::from(l.n_out))
+            .fold(self.n_inputs(), usize::max)
+    }
+
+    /// Number of logits the head produces (1 for a binary sigmoid head).
+    pub fn n_logits(&self) -> usize {
+        usize::from(self.head.n_logits)
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of golden self-test vectors.
+    pub fn golden_count(&self) -> usize {
+        self.golden_count
+    }
+
+    /// The golden self-test vectors, in file order.
+    pub fn golden(&self) -> GoldenIter<'a> {
+        GoldenIter {
+            rest: self.golden_bytes,
+            left: self.golden_count,
+        }
+    }
+}
+
+/// Iterator over the golden vectors of a checked model (see [`ModelView::golden`]).
+#[derive(Debug, Clone)]
+pub struct GoldenIter<'a> {
+    rest: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for GoldenIter<'a> {
+    type Item = Golden<'a>;
+
+    fn next(&mut self) -> Option<Golden<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        // Parsing cannot fail here: the same bytes were decoded during validation.
+        let g = take::<Golden<'a>>(&mut self.rest, "golden vector").ok()?;
+        self.left -= 1;
+        Some(g)
+    }
+}

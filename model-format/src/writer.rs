@@ -1,0 +1,187 @@
+//! Owned model description and the writer that turns it into file bytes (`alloc` feature).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::Error;
+use crate::bytes::{Bytes, DenseChannel, HeadChannel};
+use crate::header::Header;
+use crate::model::ModelView;
+use crate::records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+
+/// Everything a model file holds, in owned form, as the trainer builds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSpec {
+    /// Scale of the quantized input.
+    pub input_scale: f32,
+    /// Zero point of the quantized input.
+    pub input_zero_point: i8,
+    /// Per input feature `(a_i, b_i)`: `q_i = clamp(round(x_i * a_i + b_i))`.
+    pub input_affine: Vec<(f32, f32)>,
+    /// Encoder layers in order.
+    pub layers: Vec<DenseSpec>,
+    /// Classifier head.
+    pub head: HeadSpec,
+    /// Class labels, indexed by class.
+    pub labels: Vec<String>,
+    /// Golden self-test vectors.
+    pub golden: Vec<GoldenSpec>,
+}
+
+/// One quantized dense layer, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseSpec {
+    /// Scale of the layer's int8 output.
+    pub output_scale: f32,
+    /// Zero point of the layer's int8 output.
+    pub output_zero_point: i8,
+    /// Row-major `n_out × n_in` weights.
+    pub weights: Vec<i8>,
+    /// One record per output channel; `n_out = channels.len()`.
+    pub channels: Vec<DenseChannel>,
+}
+
+/// The quantized classifier head, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadSpec {
+    /// Real value of one unit of an int32 logit.
+    pub logit_scale: f32,
+    /// Row-major `n_logits × n_in` weights.
+    pub weights: Vec<i8>,
+    /// One record per logit; `n_logits = channels.len()`.
+    pub channels: Vec<HeadChannel>,
+}
+
+/// One golden self-test vector, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoldenSpec {
+    /// Quantized input.
+    pub input: Vec<i8>,
+    /// Expected int8 bottleneck features.
+    pub features: Vec<i8>,
+    /// Expected int32 logits.
+    pub logits: Vec<i32>,
+    /// Expected class index.
+    pub class: u16,
+}
+
+fn as_bytes(v: &[i8]) -> Vec<u8> {
+    v.iter().map(|&x| x as u8).collect()
+}
+
+fn dim(what: &'static str, n: usize) -> Result<u16, Error> {
+    u16::try_from(n).map_err(|_| Error::Unwritable { what })
+}
+
+fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    // Serializing into a Vec only fails if the allocator does, so the message is generic.
+    let bytes = postcard::to_allocvec(value).map_err(|_| Error::Unwritable {
+        what: "postcard serialization failed",
+    })?;
+    out.extend_from_slice(&bytes);
+    Ok(())
+}
+
+fn put_count(out: &mut Vec<u8>, what: &'static str, n: usize) -> Result<(), Error> {
+    put(
+        out,
+        &u32::try_from(n).map_err(|_| Error::Unwritable { what })?,
+    )
+}
+
+impl ModelSpec {
+    /// The postcard payload (everything after the header).
+    pub fn payload(&self) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        let affine: Vec<u8> = self
+            .input_affine
+            .iter()
+            .flat_map(|&(a, b)| a.to_le_bytes().into_iter().chain(b.to_le_bytes()))
+            .collect();
+        put(
+            &mut out,
+            &Preamble {
+                n_inputs: dim("input count exceeds u16", self.input_affine.len())?,
+                input_scale: self.input_scale,
+                input_zero_point: self.input_zero_point,
+                input_affine: Bytes(&affine),
+            },
+        )?;
+
+        put_count(&mut out, "layer count", self.layers.len())?;
+        let mut n_in = self.input_affine.len();
+        for layer in &self.layers {
+            let n_out = layer.channels.len();
+            let weights = as_bytes(&layer.weights);
+            let channels: Vec<u8> = layer.channels.iter().flat_map(|c| c.to_bytes()).collect();
+            put(&mut out, &LAYER_KIND_DENSE)?;
+            put(
+                &mut out,
+                &DenseLayer {
+                    n_in: dim("layer input width exceeds u16", n_in)?,
+                    n_out: dim("layer output width exceeds u16", n_out)?,
+                    output_scale: layer.output_scale,
+                    output_zero_point: layer.output_zero_point,
+                    weights: Bytes(&weights),
+                    channels: Bytes(&channels),
+                },
+            )?;
+            n_in = n_out;
+        }
+
+        let head_weights = as_bytes(&self.head.weights);
+        let head_channels: Vec<u8> = self
+            .head
+            .channels
+            .iter()
+            .flat_map(|c| c.to_bytes())
+            .collect();
+        put(
+            &mut out,
+            &Head {
+                n_in: dim("head input width exceeds u16", n_in)?,
+                n_logits: dim("head logit count exceeds u16", self.head.channels.len())?,
+                logit_scale: self.head.logit_scale,
+                weights: Bytes(&head_weights),
+                channels: Bytes(&head_channels),
+            },
+        )?;
+
+        put_count(&mut out, "class count", self.labels.len())?;
+        for label in &self.labels {
+            put(&mut out, label.as_str())?;
+        }
+
+        put_count(&mut out, "golden vector count", self.golden.len())?;
+        for g in &self.golden {
+            let input = as_bytes(&g.input);
+            let features = as_bytes(&g.features);
+            let logits: Vec<u8> = g.logits.iter().flat_map(|l| l.to_le_bytes()).collect();
+            put(
+                &mut out,
+                &Golden {
+                    input: Bytes(&input),
+                    features: Bytes(&features),
+                    logits: Bytes(&logits),
+                    class: g.class,
+                },
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// The complete file: header followed by payload.
+    ///
+    /// The bytes are parsed back before they are returned, so the writer never produces a
+    /// file the loader would reject; the loader's error is returned instead.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let payload = self.payload()?;
+        let header = Header::for_payload(&payload)?;
+        let mut file = Vec::with_capacity(payload.len() + crate::HEADER_LEN);
+        file.extend_from_slice(&header.to_bytes());
+        file.extend_from_slice(&payload);
+        ModelView::parse(&file)?;
+        Ok(file)
+    }
+}

@@ -1,0 +1,115 @@
+//! Pins the exact bytes of SPEC.md's worked example, and checks SPEC.md shows the same.
+
+use bottleneck_format::{DenseChannel, HeadChannel, ModelView, Requant, spec_example};
+
+/// The example file, byte for byte, as SPEC.md §5 lists it.
+const EXPECTED: &str = "
+42 4e 45 4b 01 00 00 00 82 00 00 00 21 c3 93 a0
+02 00 00 80 3c e0 10 00 00 80 42 00 00 00 c2 00
+00 00 42 00 00 00 c2 02 00 02 02 00 00 00 3e fb
+04 03 fe ff 04 1c 0a 00 00 00 00 00 00 40 00 00
+00 20 02 02 00 00 00 00 00 00 00 40 00 00 00 20
+02 02 00 02 01 00 00 00 3f 00 02 02 05 0e 08 00
+00 00 00 00 00 40 00 00 00 40 00 00 01 01 00 00
+80 3e 01 fd 09 14 00 00 00 00 00 00 40 ff 02 02
+6e 6f 03 79 65 73 01 02 01 10 01 06 04 02 00 00
+00 01";
+
+fn parse_hex(text: &str) -> Vec<u8> {
+    text.split_whitespace()
+        .map(|h| u8::from_str_radix(h, 16).expect("hex byte"))
+        .collect()
+}
+
+#[test]
+fn writer_produces_the_pinned_bytes() {
+    let bytes = spec_example().to_bytes().expect("valid example");
+    assert_eq!(bytes, parse_hex(EXPECTED));
+}
+
+#[test]
+fn spec_md_hex_dump_matches_the_writer() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
+        .expect("SPEC.md exists");
+    // The dump is the block of lines "OFFSET: hex hex ..." under the example heading.
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("    ").unwrap_or(l).split_once(": "))
+        .filter(|(off, _)| off.len() == 4 && off.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    assert_eq!(
+        parse_hex(&dump),
+        spec_example().to_bytes().expect("valid example")
+    );
+}
+
+#[test]
+fn parsed_example_has_the_documented_fields() {
+    let bytes = spec_example().to_bytes().expect("valid example");
+    let view = ModelView::parse(&bytes).expect("example parses");
+    assert_eq!(view.header.payload_len, 130);
+    assert_eq!(view.header.crc32, 0xa093_c321);
+    assert_eq!(view.n_inputs(), 2);
+    assert_eq!(view.preamble.affine(0), Some((64.0, -32.0)));
+    assert_eq!(view.preamble.affine(1), Some((32.0, -32.0)));
+    assert_eq!(view.preamble.affine(2), None);
+    assert_eq!(view.layers.len(), 2);
+    assert_eq!(view.layers[0].weight(1, 1), Some(4));
+    assert_eq!(view.layers[0].weight(0, 2), None);
+    assert_eq!(
+        view.layers[0].channel(0),
+        Some(DenseChannel {
+            bias: 10,
+            positive: Requant {
+                multiplier: 1 << 30,
+                shift: 2
+            },
+            negative: Requant {
+                multiplier: 1 << 29,
+                shift: 2
+            },
+        })
+    );
+    assert_eq!(
+        view.head.channel(0),
+        Some(HeadChannel {
+            bias: 20,
+            requant: Requant {
+                multiplier: 1 << 30,
+                shift: -1
+            }
+        })
+    );
+    assert_eq!(view.labels.as_slice(), &["no", "yes"]);
+    assert_eq!(view.n_features(), 1);
+    assert_eq!(view.max_width(), 2);
+    let golden: Vec<_> = view.golden().collect();
+    assert_eq!(golden.len(), 1);
+    assert_eq!(golden[0].input.0, &[1, 16]);
+    assert_eq!(golden[0].class, 1);
+}
+
+#[test]
+fn channel_records_round_trip() {
+    let d = DenseChannel {
+        bias: -123_456,
+        positive: Requant {
+            multiplier: i32::MAX,
+            shift: -30,
+        },
+        negative: Requant {
+            multiplier: 0,
+            shift: 31,
+        },
+    };
+    assert_eq!(DenseChannel::from_bytes(&d.to_bytes()), d);
+    let h = HeadChannel {
+        bias: i32::MIN,
+        requant: Requant {
+            multiplier: 7,
+            shift: -1,
+        },
+    };
+    assert_eq!(HeadChannel::from_bytes(&h.to_bytes()), h);
+}

@@ -1,0 +1,20 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+// Panic freedom: no unwrap/expect/panic!/indexing anywhere in the runtime. Arithmetic that
+// could overflow is bounded by the loader's checks (see SPEC.md §4.5).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod error;
+pub mod kernels;
+mod model;
+
+pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
+pub use error::Error;
+pub use model::{Classification, Inference, Logits, Model, Scratch};

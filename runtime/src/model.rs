@@ -1,0 +1,340 @@
+//! A loaded model and the inference entry points.
+
+use bottleneck_format::{MAX_CLASSES, ModelView};
+
+use crate::Error;
+use crate::kernels;
+
+/// Caller-owned activation buffers of `W` int8 values each.
+///
+/// Inference ping-pongs between the two buffers, so RAM use is `2 * W` bytes no matter
+/// how many layers the model has. `W` must be at least the model's widest layer
+/// ([`Model::max_width`]); the default fits every model the loader accepts.
+#[derive(Debug, Clone)]
+pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
+    front: [i8; W],
+    back: [i8; W],
+}
+
+impl<const W: usize> Scratch<W> {
+    /// Zeroed buffers.
+    pub const fn new() -> Self {
+        Scratch {
+            front: [0; W],
+            back: [0; W],
+        }
+    }
+}
+
+impl<const W: usize> Default for Scratch<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Int32 logits, one per head output.
+pub type Logits = heapless::Vec<i32, MAX_CLASSES>;
+
+/// The integer result of one inference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inference<'s> {
+    /// int8 bottleneck features (borrowed from the scratch buffers).
+    pub features: &'s [i8],
+    /// int32 logits on the head's common scale.
+    pub logits: Logits,
+    /// Index of the predicted class.
+    pub class: usize,
+}
+
+/// A classification with its label and probability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification<'a> {
+    /// Index of the predicted class.
+    pub class: usize,
+    /// Label of the predicted class, as stored in the model file.
+    pub label: &'a str,
+    /// Probability of the predicted class (sigmoid or softmax of the dequantized logits).
+    pub probability: f32,
+    /// The int32 logits the class was chosen from.
+    pub logits: Logits,
+}
+
+/// A checked model, borrowing its weights from the file bytes (flash on a device).
+#[derive(Debug, Clone)]
+pub struct Model<'a> {
+    view: ModelView<'a>,
+}
+
+impl<'a> Model<'a> {
+    /// Checks `bytes` completely (header, CRC, every dimension and parameter range) and
+    /// returns the model. Never panics; no byte is copied.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Model<'a>, Error> {
+        Ok(Model {
+            view: ModelView::parse(bytes)?,
+        })
+    }
+
+    /// The parsed file, for inspection.
+    pub fn view(&self) -> &ModelView<'a> {
+        &self.view
+    }
+
+    /// Number of input features a sample must have.
+    pub fn n_inputs(&self) -> usize {
+        self.view.n_inputs()
+    }
+
+    /// Number of bottleneck features.
+    pub fn n_features(&self) -> usize {
+        self.view.n_features()
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.view.n_classes()
+    }
+
+    /// Widest activation: the smallest `W` a [`Scratch<W>`] may have for this model.
+    pub fn max_width(&self) -> usize {
+        self.view.max_width()
+    }
+
+    /// Label of class `class`, if it exists.
+    pub fn label(&self, class: usize) -> Option<&'a str> {
+        self.view.labels.get(class).copied()
+    }
+
+    /// Quantizes a float sample into `out` (the first `n_inputs` values), applying the
+    /// scaler and input quantization folded into one affine per feature.
+    pub fn quantize(&self, sample: &[f32], out: &mut [i8]) -> Result<(), Error> {
+        let n = self.n_inputs();
+        if sample.len() != n {
+            return Err(Error::SampleLength {
+                expected: n,
+                found: sample.len(),
+            });
+        }
+        if out.len() < n {
+            return Err(Error::ScratchTooSmall {
+                needed: n,
+                capacity: out.len(),
+            });
+        }
+        if let Some(index) = sample.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFiniteInput { index });
+        }
+        let affine = self.view.preamble.input_affine.0.chunks_exact(8);
+        for ((&x, ab), q) in sample.iter().zip(affine).zip(out.iter_mut()) {
+            let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
+            let a = f32::from_le_bytes([a0, a1, a2, a3]);
+            let b = f32::from_le_bytes([b0, b1, b2, b3]);
+            *q = kernels::quantize_input(x, a, b);
+        }
+        Ok(())
+    }
+
+    fn check_scratch<const W: usize>(&self) -> Result<(), Error> {
+        let needed = self.max_width();
+        if needed > W {
+            return Err(Error::ScratchTooSmall {
+                needed,
+                capacity: W,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs the encoder on an already quantized sample, leaving the features in one of
+    /// the scratch buffers. Integer arithmetic only.
+    fn run_encoder<'s, const W: usize>(
+        &self,
+        input: Option<&[i8]>,
+        scratch: &'s mut Scratch<W>,
+    ) -> &'s [i8] {
+        let Scratch { front, back } = scratch;
+        let (mut src, mut dst): (&mut [i8; W], &mut [i8; W]) = (front, back);
+        let n_inputs = self.n_inputs();
+        if let Some(input) = input {
+            for (d, &s) in src.iter_mut().zip(input) {
+                *d = s;
+            }
+        }
+        let mut width = n_inputs;
+        for layer in &self.view.layers {
+            let n_out = usize::from(layer.n_out);
+            let x = src.get(..width).unwrap_or(&[]);
+            let y = dst.get_mut(..n_out).unwrap_or(&mut []);
+            kernels::dense(layer, x, y);
+            core::mem::swap(&mut src, &mut dst);
+            width = n_out;
+        }
+        let src: &'s [i8; W] = src;
+        src.get(..width).unwrap_or(&[])
+    }
+
+    fn check_quantized(&self, sample: &[i8]) -> Result<(), Error> {
+        if sample.len() != self.n_inputs() {
+            return Err(Error::SampleLength {
+                expected: self.n_inputs(),
+                found: sample.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Encodes a float sample into int8 bottleneck features.
+    pub fn encode<'s, const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<&'s [i8], Error> {
+        self.check_scratch::<W>()?;
+        self.quantize(sample, &mut scratch.front)?;
+        Ok(self.run_encoder(None, scratch))
+    }
+
+    /// Encodes an int8 sample into int8 bottleneck features (no float arithmetic).
+    pub fn encode_quantized<'s, const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<&'s [i8], Error> {
+        self.check_scratch::<W>()?;
+        self.check_quantized(sample)?;
+        Ok(self.run_encoder(Some(sample), scratch))
+    }
+
+    /// Full integer inference on an int8 sample: features, logits and class, with no
+    /// float arithmetic anywhere (suits FPU-less cores such as the Cortex-M0).
+    pub fn infer_quantized<'s, const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<Inference<'s>, Error> {
+        let features = self.encode_quantized(sample, scratch)?;
+        Ok(self.finish(features))
+    }
+
+    /// Full integer inference on a float sample (quantized with the stored affine first).
+    pub fn infer<'s, const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<Inference<'s>, Error> {
+        let features = self.encode(sample, scratch)?;
+        Ok(self.finish(features))
+    }
+
+    fn finish<'s>(&self, features: &'s [i8]) -> Inference<'s> {
+        let mut logits = Logits::new();
+        // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
+        let _ = logits.resize(self.view.n_logits(), 0);
+        kernels::head(&self.view.head, features, &mut logits);
+        let class = kernels::argmax(&logits);
+        Inference {
+            features,
+            logits,
+            class,
+        }
+    }
+
+    /// Classifies a float sample: class index, label and probability.
+    pub fn classify<const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &mut Scratch<W>,
+    ) -> Result<Classification<'a>, Error> {
+        let inference = self.infer(sample, scratch)?;
+        Ok(self.describe(inference.logits, inference.class))
+    }
+
+    /// Classifies an int8 sample: class index, label and probability.
+    pub fn classify_quantized<const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &mut Scratch<W>,
+    ) -> Result<Classification<'a>, Error> {
+        let inference = self.infer_quantized(sample, scratch)?;
+        Ok(self.describe(inference.logits, inference.class))
+    }
+
+    fn describe(&self, logits: Logits, class: usize) -> Classification<'a> {
+        let probabilities = self.probabilities(&logits);
+        Classification {
+            class,
+            label: self.label(class).unwrap_or(""),
+            probability: probabilities.get(class).copied().unwrap_or(0.0),
+            logits,
+        }
+    }
+
+    /// Class probabilities from int32 logits: sigmoid for a single binary logit, softmax
+    /// otherwise, computed on the dequantized logits with libm.
+    pub fn probabilities(&self, logits: &[i32]) -> heapless::Vec<f32, MAX_CLASSES> {
+        let s = self.view.head.logit_scale;
+        let mut out = heapless::Vec::new();
+        if let [single] = logits {
+            let p1 = 1.0 / (1.0 + libm::expf(-(*single as f32) * s));
+            let _ = out.push(1.0 - p1);
+            let _ = out.push(p1);
+            return out;
+        }
+        let max = logits.iter().copied().max().unwrap_or(0);
+        let mut sum = 0.0f32;
+        for &l in logits {
+            // Subtracting the largest logit keeps every exponent <= 0: no overflow.
+            let e = libm::expf((l as f32 - max as f32) * s);
+            sum += e;
+            let _ = out.push(e);
+        }
+        for p in out.iter_mut() {
+            *p /= sum;
+        }
+        out
+    }
+
+    /// Runs every golden vector stored in the file and compares features, logits and class
+    /// bit for bit. Returns how many vectors passed (all of them) or the first failure.
+    pub fn self_test<const W: usize>(&self, scratch: &mut Scratch<W>) -> Result<usize, Error> {
+        let mut passed = 0;
+        for (vector, g) in self.view.golden().enumerate() {
+            self.check_scratch::<W>()?;
+            // Golden inputs are stored as raw bytes; copy them in as int8 (no unsafe cast).
+            for (d, &s) in scratch.front.iter_mut().zip(g.input.0) {
+                *d = s as i8;
+            }
+            let features = self.run_encoder(None, scratch);
+            let inference = self.finish(features);
+            let same = g.features.0.len() == inference.features.len()
+                && g.features
+                    .0
+                    .iter()
+                    .zip(inference.features)
+                    .all(|(&e, &f)| e as i8 == f);
+            if !same {
+                return Err(Error::SelfTestFailed {
+                    vector,
+                    part: "features",
+                });
+            }
+            let expected = g.logits.0.chunks_exact(4).map(|c| {
+                let [a, b, c2, d] = c.try_into().unwrap_or([0; 4]);
+                i32::from_le_bytes([a, b, c2, d])
+            });
+            if !expected.eq(inference.logits.iter().copied()) {
+                return Err(Error::SelfTestFailed {
+                    vector,
+                    part: "logits",
+                });
+            }
+            if usize::from(g.class) != inference.class {
+                return Err(Error::SelfTestFailed {
+                    vector,
+                    part: "class",
+                });
+            }
+            passed += 1;
+        }
+        Ok(passed)
+    }
+}

@@ -1,0 +1,70 @@
+//! The runtime reproduces every number worked out by hand in SPEC.md §5.2.
+
+use bottleneck_format::spec_example;
+use bottleneck_runtime::{Model, Scratch, kernels};
+
+fn example_bytes() -> Vec<u8> {
+    spec_example().to_bytes().expect("valid example")
+}
+
+#[test]
+fn input_quantization_matches_spec() {
+    let bytes = example_bytes();
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut q = [0i8; 2];
+    model
+        .quantize(&[0.5078125, 1.5], &mut q)
+        .expect("finite sample");
+    assert_eq!(q, [1, 16]);
+}
+
+#[test]
+fn layer_zero_matches_spec() {
+    let bytes = example_bytes();
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut y = [0i8; 2];
+    kernels::dense(&model.view().layers[0], &[1, 16], &mut y);
+    assert_eq!(y, [-6, 3]);
+    let mut f = [0i8; 1];
+    kernels::dense(&model.view().layers[1], &y, &mut f);
+    assert_eq!(f, [6]);
+}
+
+#[test]
+fn whole_inference_matches_spec() {
+    let bytes = example_bytes();
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut scratch = Scratch::<2>::new();
+    let out = model.infer(&[0.5078125, 1.5], &mut scratch).expect("runs");
+    assert_eq!(out.features, &[6]);
+    assert_eq!(out.logits.as_slice(), &[2]);
+    assert_eq!(out.class, 1);
+
+    let c = model
+        .classify(&[0.5078125, 1.5], &mut scratch)
+        .expect("runs");
+    assert_eq!(c.class, 1);
+    assert_eq!(c.label, "yes");
+    assert!(
+        (c.probability - 0.622_459_35).abs() < 1e-6,
+        "{}",
+        c.probability
+    );
+    assert_eq!(model.self_test(&mut scratch), Ok(1));
+}
+
+#[test]
+fn rounding_is_half_up_with_one_step() {
+    // (p + 2^(t-1)) >> t: ties go towards +infinity, for both signs.
+    assert_eq!(kernels::scale(5, 1 << 30, 0), 3); // 2.5 -> 3
+    assert_eq!(kernels::scale(-5, 1 << 30, 0), -2); // -2.5 -> -2
+    assert_eq!(kernels::scale(-7, 1 << 30, 0), -3); // -3.5 -> -3
+    assert_eq!(kernels::scale(-19, 1 << 29, 2), -1);
+    assert_eq!(kernels::quantize_input(0.5, 1.0, 0.0), 1);
+    assert_eq!(kernels::quantize_input(-0.5, 1.0, 0.0), 0);
+    assert_eq!(kernels::quantize_input(-1.5, 1.0, 0.0), -1);
+    // Largest f32 below 0.5 must not round up (floor(v + 0.5) would).
+    assert_eq!(kernels::quantize_input(0.499_999_97, 1.0, 0.0), 0);
+    assert_eq!(kernels::quantize_input(1e30, 1e10, 0.0), 127);
+    assert_eq!(kernels::quantize_input(-1e30, 1e10, 0.0), -128);
+}

@@ -1,0 +1,377 @@
+//! Every loader error variant, each reached by bytes built to trigger exactly it.
+
+use bottleneck_format::{Error, HeadChannel, ModelSpec, ModelView, Requant, spec_example};
+use bottleneck_tests::{payload_of, seal};
+
+fn example() -> Vec<u8> {
+    spec_example().to_bytes().expect("valid example")
+}
+
+/// Seals the (unchecked) payload of `spec`, bypassing the writer's own validation.
+fn sealed(spec: &ModelSpec) -> Vec<u8> {
+    seal(&spec.payload().expect("payload serializes"))
+}
+
+fn parse_err(bytes: &[u8]) -> Error {
+    ModelView::parse(bytes).expect_err("file must be rejected")
+}
+
+#[test]
+fn too_short() {
+    assert_eq!(parse_err(&example()[..15]), Error::TooShort { len: 15 });
+    assert_eq!(parse_err(&[]), Error::TooShort { len: 0 });
+}
+
+#[test]
+fn bad_magic() {
+    let mut b = example();
+    b[0] = b'X';
+    assert_eq!(parse_err(&b), Error::BadMagic { found: *b"XNEK" });
+}
+
+#[test]
+fn unsupported_version_names_both_versions() {
+    let mut b = example();
+    b[4] = 2;
+    let e = parse_err(&b);
+    assert_eq!(
+        e,
+        Error::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    );
+    let text = e.to_string();
+    assert!(text.contains('2') && text.contains('1'), "{text}");
+}
+
+#[test]
+fn unsupported_flags() {
+    let mut b = example();
+    b[7] = 0x80;
+    assert_eq!(parse_err(&b), Error::UnsupportedFlags { flags: 0x8000 });
+}
+
+#[test]
+fn length_mismatch() {
+    let mut b = example();
+    b.push(0);
+    assert_eq!(
+        parse_err(&b),
+        Error::LengthMismatch {
+            declared: 130,
+            actual: 131
+        }
+    );
+    let b = example();
+    assert_eq!(
+        parse_err(&b[..b.len() - 1]),
+        Error::LengthMismatch {
+            declared: 130,
+            actual: 129
+        }
+    );
+}
+
+#[test]
+fn crc_mismatch() {
+    let mut b = example();
+    b[20] ^= 1;
+    assert!(matches!(
+        parse_err(&b),
+        Error::CrcMismatch {
+            stored: 0xa093_c321,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn malformed_truncated_payload() {
+    let b = example();
+    let payload = payload_of(&b);
+    assert_eq!(
+        parse_err(&seal(&payload[..3])),
+        Error::Malformed { what: "preamble" }
+    );
+    assert_eq!(
+        parse_err(&seal(&payload[..0x81 - 16])),
+        Error::Malformed {
+            what: "class label"
+        }
+    );
+}
+
+#[test]
+fn malformed_label_utf8() {
+    let b = example();
+    let mut payload = payload_of(&b).to_vec();
+    // 0x7f.. is the label "no"; 0xff is never valid UTF-8.
+    payload[0x80 - 16] = 0xff;
+    assert_eq!(
+        parse_err(&seal(&payload)),
+        Error::Malformed {
+            what: "class label"
+        }
+    );
+}
+
+#[test]
+fn trailing_bytes() {
+    let b = example();
+    let mut payload = payload_of(&b).to_vec();
+    payload.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        parse_err(&seal(&payload)),
+        Error::TrailingBytes { count: 2 }
+    );
+}
+
+#[test]
+fn unknown_layer_kind() {
+    let b = example();
+    let mut payload = payload_of(&b).to_vec();
+    payload[0x28 - 16] = 7; // layer 0's kind tag
+    assert_eq!(
+        parse_err(&seal(&payload)),
+        Error::UnknownLayerKind { layer: 0, kind: 7 }
+    );
+}
+
+#[test]
+fn out_of_range_counts_and_widths() {
+    let mut spec = spec_example();
+    spec.layers.clear();
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "layer count",
+            found: 0,
+            min: 1,
+            max: 8
+        }
+    ));
+
+    let mut spec = spec_example();
+    let extra = spec.layers[1].clone();
+    let mut square = spec.layers[0].clone();
+    square.output_zero_point = 0;
+    spec.layers = vec![square; 9];
+    spec.layers.push(extra);
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "layer count",
+            found: 10,
+            ..
+        }
+    ));
+
+    let mut spec = spec_example();
+    spec.input_affine.clear();
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "input count",
+            found: 0,
+            ..
+        }
+    ));
+
+    let mut spec = spec_example();
+    spec.input_affine = vec![(1.0, 0.0); 257];
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "input count",
+            found: 257,
+            min: 1,
+            max: 256
+        }
+    ));
+
+    let mut spec = spec_example();
+    spec.labels.truncate(1);
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "class count",
+            found: 1,
+            ..
+        }
+    ));
+
+    let mut spec = spec_example();
+    let g = spec.golden[0].clone();
+    spec.golden = vec![g; 17];
+    assert!(matches!(
+        parse_err(&sealed(&spec)),
+        Error::OutOfRange {
+            what: "golden vector count",
+            found: 17,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn shape_mismatches() {
+    let mut spec = spec_example();
+    spec.layers[0].weights.pop();
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ShapeMismatch {
+            what: "layer weights",
+            expected: 4,
+            found: 3
+        }
+    );
+
+    let mut spec = spec_example();
+    spec.layers[1].weights = vec![1, 2, 3]; // 3 inputs, but layer 0 has 2 outputs
+    let b = sealed(&spec);
+    let mut payload = payload_of(&b).to_vec();
+    payload[0x53 - 16] = 3; // layer 1 n_in
+    assert_eq!(
+        parse_err(&seal(&payload)),
+        Error::ShapeMismatch {
+            what: "layer input width",
+            expected: 2,
+            found: 3
+        }
+    );
+
+    let mut spec = spec_example();
+    spec.head.channels = vec![HeadChannel::default(); 3];
+    spec.head.weights = vec![1; 3];
+    spec.golden.clear();
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ShapeMismatch {
+            what: "head logit count",
+            expected: 2,
+            found: 3
+        }
+    );
+
+    let mut spec = spec_example();
+    spec.golden[0].features = vec![1, 2];
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ShapeMismatch {
+            what: "golden features",
+            expected: 1,
+            found: 2
+        }
+    );
+}
+
+/// A named edit of a valid spec.
+type Mutate = Box<dyn Fn(&mut ModelSpec)>;
+
+#[test]
+fn parameters_out_of_range() {
+    let cases: Vec<(&str, Mutate, &str)> = vec![
+        (
+            "negative multiplier",
+            Box::new(|s| s.layers[0].channels[1].positive.multiplier = -1),
+            "layer positive requantization",
+        ),
+        (
+            "shift too large",
+            Box::new(|s| s.layers[0].channels[0].negative.shift = 32),
+            "layer negative requantization",
+        ),
+        (
+            "shift too small",
+            Box::new(|s| {
+                s.head.channels[0].requant = Requant {
+                    multiplier: 1,
+                    shift: -31,
+                }
+            }),
+            "head requantization",
+        ),
+        (
+            "bias overflows accumulator",
+            Box::new(|s| s.layers[1].channels[0].bias = i32::MAX - 100),
+            "layer bias",
+        ),
+        (
+            "head bias overflows",
+            Box::new(|s| s.head.channels[0].bias = i32::MIN),
+            "head bias",
+        ),
+        (
+            "NaN output scale",
+            Box::new(|s| s.layers[0].output_scale = f32::NAN),
+            "layer output scale",
+        ),
+        (
+            "zero logit scale",
+            Box::new(|s| s.head.logit_scale = 0.0),
+            "head logit scale",
+        ),
+        (
+            "negative input scale",
+            Box::new(|s| s.input_scale = -1.0),
+            "input scale",
+        ),
+        (
+            "infinite affine",
+            Box::new(|s| s.input_affine[1].1 = f32::INFINITY),
+            "input affine",
+        ),
+        (
+            "golden class",
+            Box::new(|s| s.golden[0].class = 2),
+            "golden class",
+        ),
+        (
+            "long label",
+            Box::new(|s| s.labels[1] = "x".repeat(65)),
+            "class label length",
+        ),
+    ];
+    for (name, mutate, what) in cases {
+        let mut spec = spec_example();
+        mutate(&mut spec);
+        match parse_err(&sealed(&spec)) {
+            Error::ParameterOutOfRange { what: found, .. } => assert_eq!(found, what, "{name}"),
+            other => panic!("{name}: expected ParameterOutOfRange, got {other:?}"),
+        }
+        // The writer refuses to produce such a file in the first place.
+        assert!(spec.to_bytes().is_err(), "{name}: writer accepted it");
+    }
+}
+
+#[test]
+fn errors_display_a_specific_message() {
+    let e = Error::CrcMismatch {
+        stored: 1,
+        computed: 2,
+    };
+    assert_eq!(
+        e.to_string(),
+        "payload CRC-32 is 0x00000002 but the header says 0x00000001 (corrupt file)"
+    );
+    let e = Error::OutOfRange {
+        what: "layer count",
+        found: 9,
+        min: 1,
+        max: 8,
+    };
+    assert_eq!(e.to_string(), "layer count is 9, allowed 1..=8");
+}
+
+#[test]
+fn writer_refuses_dimensions_the_format_cannot_hold() {
+    let mut spec = spec_example();
+    spec.input_affine = vec![(1.0, 0.0); 70_000];
+    assert_eq!(
+        spec.to_bytes(),
+        Err(Error::Unwritable {
+            what: "input count exceeds u16"
+        })
+    );
+}

@@ -1,0 +1,198 @@
+//! Property tests: no byte string and no sample can make the loader or the runtime panic.
+
+use bottleneck_format::ModelView;
+use bottleneck_runtime::{Error, Model, Scratch};
+use bottleneck_tests::{exercise, payload_of, random_spec, seal};
+use proptest::prelude::*;
+
+/// A valid 3-class model used as the starting point for mutations.
+fn base_file() -> Vec<u8> {
+    random_spec(11, 12, &[16, 8, 4], 3, 3)
+        .to_bytes()
+        .expect("valid")
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Set(usize, u8),
+    Flip(usize, u8),
+    Insert(usize, u8),
+    Remove(usize),
+    Truncate(usize),
+    Extend(Vec<u8>),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        (any::<usize>(), 0u8..8).prop_map(|(i, b)| Mutation::Flip(i, b)),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<usize>().prop_map(Mutation::Remove),
+        any::<usize>().prop_map(Mutation::Truncate),
+        proptest::collection::vec(any::<u8>(), 1..16).prop_map(Mutation::Extend),
+    ]
+}
+
+fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    let n = bytes.len().max(1);
+    match m {
+        Mutation::Set(i, b) => {
+            if let Some(x) = bytes.get_mut(i % n) {
+                *x = *b;
+            }
+        }
+        Mutation::Flip(i, bit) => {
+            if let Some(x) = bytes.get_mut(i % n) {
+                *x ^= 1 << bit;
+            }
+        }
+        Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), *b),
+        Mutation::Remove(i) => {
+            if !bytes.is_empty() {
+                bytes.remove(i % n);
+            }
+        }
+        Mutation::Truncate(len) => bytes.truncate(len % n),
+        Mutation::Extend(tail) => bytes.extend_from_slice(tail),
+    }
+}
+
+/// Sample values that stress quantization: NaN, infinities, huge, subnormal, ordinary.
+fn nasty_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        Just(f32::NAN),
+        Just(f32::INFINITY),
+        Just(f32::NEG_INFINITY),
+        Just(f32::MAX),
+        Just(f32::MIN),
+        Just(f32::MIN_POSITIVE / 4.0),
+        Just(-0.0f32),
+        -1e6f32..1e6f32,
+        -2.0f32..2.0f32,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        // Almost all are rejected at the header; the property is "no panic".
+        let _ = exercise(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_payloads_behind_a_valid_header_never_panic(
+        payload in proptest::collection::vec(any::<u8>(), 0..512)
+    ) {
+        let _ = exercise(&seal(&payload));
+    }
+
+    #[test]
+    fn mutated_files_are_rejected_unless_the_crc_still_holds(
+        mutations in proptest::collection::vec(mutation(), 1..4)
+    ) {
+        let original = base_file();
+        let mut file = original.clone();
+        for m in &mutations {
+            apply(&mut file, m);
+        }
+        let loaded = exercise(&file);
+        if loaded {
+            // Only possible if the mutations cancelled out, or left header and CRC valid
+            // and every structural check still holds.
+            let view = ModelView::parse(&file);
+            prop_assert!(view.is_ok());
+        }
+        if file != original {
+            // Sanity: a mutation of the payload alone, with the CRC fixed up, must still
+            // never panic; it is either rejected or structurally valid.
+            let mut payload = payload_of(&original).to_vec();
+            for m in &mutations {
+                apply(&mut payload, m);
+            }
+            let resealed = seal(&payload);
+            let _ = exercise(&resealed);
+        }
+    }
+
+    #[test]
+    fn float_samples_give_a_result_or_a_typed_error(
+        sample in proptest::collection::vec(nasty_f32(), 0..16)
+    ) {
+        let file = base_file();
+        let model = Model::from_bytes(&file).expect("valid");
+        let mut scratch = Scratch::<16>::new();
+        let result = model.classify(&sample, &mut scratch);
+        if sample.len() != model.n_inputs() {
+            prop_assert_eq!(
+                result,
+                Err(Error::SampleLength { expected: model.n_inputs(), found: sample.len() })
+            );
+        } else if let Some(index) = sample.iter().position(|x| !x.is_finite()) {
+            prop_assert_eq!(result, Err(Error::NonFiniteInput { index }));
+        } else {
+            let c = result.expect("finite sample of the right length");
+            prop_assert!(c.class < model.n_classes());
+            prop_assert!((0.0..=1.0).contains(&c.probability));
+        }
+    }
+
+    #[test]
+    fn every_int8_sample_infers(sample in proptest::collection::vec(any::<i8>(), 12)) {
+        let file = base_file();
+        let model = Model::from_bytes(&file).expect("valid");
+        let mut scratch = Scratch::<16>::new();
+        let out = model.infer_quantized(&sample, &mut scratch).expect("right length");
+        prop_assert_eq!(out.features.len(), 4);
+        prop_assert_eq!(out.logits.len(), 3);
+        prop_assert!(out.class < 3);
+    }
+}
+
+#[test]
+fn scratch_narrower_than_the_model_is_a_typed_error() {
+    let file = base_file();
+    let model = Model::from_bytes(&file).expect("valid");
+    let mut scratch = Scratch::<8>::new();
+    assert_eq!(
+        model.infer_quantized(&[0; 12], &mut scratch),
+        Err(Error::ScratchTooSmall {
+            needed: 16,
+            capacity: 8
+        })
+    );
+    assert_eq!(
+        model.self_test(&mut scratch),
+        Err(Error::ScratchTooSmall {
+            needed: 16,
+            capacity: 8
+        })
+    );
+}
+
+#[test]
+fn self_test_detects_a_wrong_golden_vector() {
+    let mut spec = random_spec(11, 12, &[16, 8, 4], 3, 3);
+    spec.golden[1].features[0] = spec.golden[1].features[0].wrapping_add(1);
+    let file = spec.to_bytes().expect("still structurally valid");
+    let model = Model::from_bytes(&file).expect("loads");
+    assert_eq!(
+        model.self_test(&mut Scratch::<16>::new()),
+        Err(Error::SelfTestFailed {
+            vector: 1,
+            part: "features"
+        })
+    );
+    let mut spec = random_spec(11, 12, &[16, 8, 4], 3, 3);
+    spec.golden[2].logits[1] += 1;
+    let file = spec.to_bytes().expect("valid");
+    let model = Model::from_bytes(&file).expect("loads");
+    assert_eq!(
+        model.self_test(&mut Scratch::<16>::new()),
+        Err(Error::SelfTestFailed {
+            vector: 2,
+            part: "logits"
+        })
+    );
+}

@@ -1,0 +1,1 @@
+//! Trainer: to be filled by the training issue.

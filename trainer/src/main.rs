@@ -1,0 +1,2 @@
+//! The `bottleneck` command line.
+fn main() {}
