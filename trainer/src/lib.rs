@@ -1,1 +1,16 @@
-//! Trainer: to be filled by the training issue.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod artifacts;
+pub mod classifier;
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod model;
+pub mod pipeline;
+pub mod plot;
+pub mod report;
+pub mod scaler;
+pub mod training;
+
+pub use error::{Result, TrainError};

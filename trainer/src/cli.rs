@@ -1,0 +1,135 @@
+//! The `bottleneck` command line (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::ClassificationRecipe;
+use crate::pipeline::{DataSource, RunConfig};
+
+/// Train an autoencoder + classifier on tabular data and ship it to a microcontroller.
+#[derive(Debug, Parser)]
+#[command(name = "bottleneck", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train the autoencoder and the classifiers and write the artefacts.
+    Train(TrainArgs),
+    /// Write the built-in problem (or a sized variant) as CSV.
+    Generate(GenerateArgs),
+}
+
+/// Options of `bottleneck train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data (CSV with a header row); without it the built-in problem is used.
+    #[arg(long, value_name = "FILE.csv", requires = "label_column")]
+    pub data: Option<PathBuf>,
+    /// Column of --data holding the class labels (text or integers).
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+    /// Explicit test set (same columns) instead of a random split.
+    #[arg(long, value_name = "FILE.csv", requires = "data")]
+    pub test_data: Option<PathBuf>,
+    /// Fraction of rows held out for testing when --test-data is not given.
+    #[arg(long, default_value_t = 0.33)]
+    pub test_fraction: f64,
+    /// Bottleneck width [default: round(features / 2)].
+    #[arg(long)]
+    pub bottleneck: Option<usize>,
+    /// Encoder hidden widths, comma-separated [default: 2n,n for n features].
+    #[arg(long, value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
+    /// Training epochs.
+    #[arg(long, default_value_t = 200)]
+    pub epochs: usize,
+    /// Rows per gradient step.
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub learning_rate: f64,
+    /// Seed for the generator, the split, the initialisation and the shuffling.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory for the artefacts.
+    #[arg(long, default_value = "artifacts")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Options of `bottleneck generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+    /// Rows.
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Feature columns.
+    #[arg(long, default_value_t = 100)]
+    pub features: usize,
+    /// Informative features.
+    #[arg(long, default_value_t = 10)]
+    pub informative: usize,
+    /// Redundant features (linear combinations of the informative ones).
+    #[arg(long, default_value_t = 90)]
+    pub redundant: usize,
+    /// Classes.
+    #[arg(long, default_value_t = 2)]
+    pub classes: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl GenerateArgs {
+    /// The recipe these options describe.
+    pub fn recipe(&self) -> ClassificationRecipe {
+        ClassificationRecipe {
+            n_samples: self.samples,
+            n_features: self.features,
+            n_informative: self.informative,
+            n_redundant: self.redundant,
+            n_classes: self.classes,
+            seed: self.seed,
+            ..ClassificationRecipe::default()
+        }
+    }
+}
+
+impl TrainArgs {
+    /// The run configuration these options describe.
+    pub fn run_config(&self) -> RunConfig {
+        let data = match (&self.data, &self.label_column) {
+            (Some(path), Some(label_column)) => DataSource::Csv {
+                path: path.clone(),
+                label_column: label_column.clone(),
+                test_path: self.test_data.clone(),
+            },
+            _ => DataSource::Builtin(ClassificationRecipe {
+                seed: self.seed,
+                ..ClassificationRecipe::default()
+            }),
+        };
+        RunConfig {
+            data,
+            test_fraction: self.test_fraction,
+            bottleneck: self.bottleneck,
+            hidden: self.hidden.clone(),
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            seed: self.seed,
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Reading labelled CSV files and writing data sets as CSV.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::{Dataset, sort_labels};
+use crate::artifacts::write_atomically;
+use crate::error::{Result, TrainError};
+
+/// A parsed CSV table before labels are turned into class indices.
+struct Table {
+    feature_names: Vec<String>,
+    features: Vec<f32>,
+    /// Each row's label with its 1-based row and line, for messages.
+    labels: Vec<(String, usize, u64)>,
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> TrainError {
+    TrainError::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    }
+}
+
+fn parse_cell(path: &Path, row: usize, line: u64, column: &str, text: &str) -> Result<f32> {
+    let bad = |problem| TrainError::BadCell {
+        path: path.to_path_buf(),
+        row,
+        line,
+        column: column.to_string(),
+        value: text.to_string(),
+        problem,
+    };
+    let value: f32 = text.trim().parse().map_err(|_| bad("not a number"))?;
+    if value.is_nan() {
+        return Err(bad("NaN"));
+    }
+    if value.is_infinite() {
+        return Err(bad("infinite (or too large for f32)"));
+    }
+    Ok(value)
+}
+
+fn read_table(path: &Path, label_column: &str) -> Result<Table> {
+    let file = std::fs::File::open(path).map_err(|source| TrainError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        return Err(TrainError::EmptyFile {
+            path: path.to_path_buf(),
+            what: "the file is empty: a header row naming the columns is required",
+        });
+    }
+    let Some(label_index) = header.iter().position(|h| h == label_column) else {
+        return Err(TrainError::UnknownLabelColumn {
+            path: path.to_path_buf(),
+            name: label_column.to_string(),
+            available: header.join(", "),
+        });
+    };
+    let feature_names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != label_index)
+        .map(|(_, h)| h.clone())
+        .collect();
+    if feature_names.is_empty() {
+        return Err(TrainError::EmptyFile {
+            path: path.to_path_buf(),
+            what: "the header has no feature column besides the label column",
+        });
+    }
+
+    let mut features = Vec::new();
+    let mut labels = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| csv_error(path, &e))?;
+        let row = i + 1;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.len() {
+            return Err(TrainError::RaggedRow {
+                path: path.to_path_buf(),
+                row,
+                line,
+                found: record.len(),
+                expected: header.len(),
+            });
+        }
+        for (j, cell) in record.iter().enumerate() {
+            if j == label_index {
+                let label = cell.trim();
+                if label.is_empty() {
+                    return Err(TrainError::BadCell {
+                        path: path.to_path_buf(),
+                        row,
+                        line,
+                        column: label_column.to_string(),
+                        value: String::new(),
+                        problem: "an empty label",
+                    });
+                }
+                labels.push((label.to_string(), row, line));
+            } else {
+                features.push(parse_cell(path, row, line, &header[j], cell)?);
+            }
+        }
+    }
+    if labels.is_empty() {
+        return Err(TrainError::EmptyFile {
+            path: path.to_path_buf(),
+            what: "the file has a header but no data rows",
+        });
+    }
+    Ok(Table {
+        feature_names,
+        features,
+        labels,
+    })
+}
+
+fn into_dataset(path: &Path, table: Table, labels: Vec<String>) -> Result<Dataset> {
+    let mut targets = Vec::with_capacity(table.labels.len());
+    for (label, row, line) in &table.labels {
+        let Some(class) = labels.iter().position(|l| l == label) else {
+            return Err(TrainError::TestDataMismatch {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "row {row} (line {line}) has label {label:?}, which the training data does not have"
+                ),
+            });
+        };
+        targets.push(class);
+    }
+    let rows = targets.len();
+    let cols = table.feature_names.len();
+    let features =
+        Array2::from_shape_vec((rows, cols), table.features).map_err(|e| TrainError::Csv {
+            path: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+    Ok(Dataset {
+        source: path.display().to_string(),
+        feature_names: table.feature_names,
+        features,
+        targets,
+        labels,
+    })
+}
+
+/// Reads a CSV file with a header row; `label_column` holds the class labels (text or
+/// integers, kept as written), every other column must hold finite numbers.
+pub fn read_csv(path: &Path, label_column: &str) -> Result<Dataset> {
+    let table = read_table(path, label_column)?;
+    let unique: BTreeSet<&str> = table.labels.iter().map(|(l, _, _)| l.as_str()).collect();
+    let mut labels: Vec<String> = unique.into_iter().map(str::to_string).collect();
+    sort_labels(&mut labels);
+    into_dataset(path, table, labels)
+}
+
+/// Reads a test CSV against the training data: same feature columns in the same order,
+/// and only labels the training data has.
+pub fn read_csv_with_labels(path: &Path, label_column: &str, train: &Dataset) -> Result<Dataset> {
+    let table = read_table(path, label_column)?;
+    if table.feature_names != train.feature_names {
+        return Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: format!(
+                "feature columns differ from the training data ({} here, {} there; first \
+                 difference: {:?})",
+                table.feature_names.len(),
+                train.feature_names.len(),
+                table
+                    .feature_names
+                    .iter()
+                    .zip(&train.feature_names)
+                    .find(|(a, b)| a != b)
+                    .map(|(a, _)| a.as_str())
+                    .unwrap_or("column count")
+            ),
+        });
+    }
+    into_dataset(path, table, train.labels.clone())
+}
+
+/// Writes `data` as CSV (features, then a `label` column), atomically.
+pub fn write_csv(data: &Dataset, path: &Path) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let to_write_error = |e: csv::Error| TrainError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut header = data.feature_names.clone();
+    header.push("label".to_string());
+    writer.write_record(&header).map_err(to_write_error)?;
+    for (row, &target) in data.features.rows().into_iter().zip(&data.targets) {
+        let mut record: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        record.push(data.labels[target].clone());
+        writer.write_record(&record).map_err(to_write_error)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| TrainError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    write_atomically(path, &bytes)
+}

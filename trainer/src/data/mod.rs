@@ -1,0 +1,74 @@
+//! Data sets: the built-in generator, CSV input and output, and the train/test split.
+
+mod csv_io;
+mod generate;
+mod split;
+
+pub use csv_io::{read_csv, read_csv_with_labels, write_csv};
+pub use generate::ClassificationRecipe;
+pub use split::train_test_split;
+
+use ndarray::Array2;
+
+/// A labelled table: one row per sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// Where the data came from (a path or the generator's name), for messages.
+    pub source: String,
+    /// Names of the feature columns.
+    pub feature_names: Vec<String>,
+    /// `rows × features`.
+    pub features: Array2<f32>,
+    /// Class index of each row, into `labels`.
+    pub targets: Vec<usize>,
+    /// The original label of each class, in class order.
+    pub labels: Vec<String>,
+}
+
+impl Dataset {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.features.nrows()
+    }
+
+    /// Number of feature columns.
+    pub fn n_features(&self) -> usize {
+        self.features.ncols()
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Rows per class, in class order.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.labels.len()];
+        for &t in &self.targets {
+            counts[t] += 1;
+        }
+        counts
+    }
+
+    /// The rows at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Dataset {
+        Dataset {
+            source: self.source.clone(),
+            feature_names: self.feature_names.clone(),
+            features: self.features.select(ndarray::Axis(0), indices),
+            targets: indices.iter().map(|&i| self.targets[i]).collect(),
+            labels: self.labels.clone(),
+        }
+    }
+}
+
+/// Orders class labels as scikit-learn does: numerically when every label is an integer,
+/// otherwise as strings.
+pub(crate) fn sort_labels(labels: &mut [String]) {
+    let all_integers = labels.iter().all(|l| l.trim().parse::<i64>().is_ok());
+    if all_integers {
+        labels.sort_by_key(|l| l.trim().parse::<i64>().unwrap_or(0));
+    } else {
+        labels.sort();
+    }
+}

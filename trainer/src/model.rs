@@ -1,0 +1,160 @@
+//! The autoencoder: an MLP encoder down to the bottleneck and a mirrored decoder.
+//!
+//! Keras defaults the reference tutorial relies on are matched: Glorot-uniform weights
+//! and zero biases, LeakyReLU slope 0.3, and BatchNorm with Keras momentum 0.99 (burn's
+//! convention is the complement: 0.01) and epsilon 1e-3.
+
+use burn::module::{Initializer, Module};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
+use burn::prelude::{Config, Device, Tensor};
+use burn::tensor::activation::leaky_relu;
+
+/// Shape and layer settings of the autoencoder; saved beside the artefacts.
+#[derive(Config, Debug, PartialEq)]
+pub struct AutoencoderConfig {
+    /// Input features.
+    pub n_inputs: usize,
+    /// Hidden widths of the encoder, outermost first (the decoder mirrors them).
+    pub hidden: Vec<usize>,
+    /// Bottleneck width.
+    pub bottleneck: usize,
+    /// LeakyReLU negative slope (Keras default 0.3).
+    #[config(default = 0.3)]
+    pub leaky_slope: f64,
+    /// BatchNorm momentum in burn's convention (Keras 0.99 = burn 0.01).
+    #[config(default = 0.01)]
+    pub bn_momentum: f64,
+    /// BatchNorm epsilon (Keras default 1e-3).
+    #[config(default = 1e-3)]
+    pub bn_epsilon: f64,
+}
+
+/// A hidden layer: Dense, then BatchNorm, then LeakyReLU.
+#[derive(Module, Debug)]
+pub struct HiddenLayer {
+    /// The dense transform.
+    pub linear: Linear,
+    /// Batch normalisation of its output.
+    pub norm: BatchNorm,
+}
+
+impl HiddenLayer {
+    fn forward(&self, x: Tensor<2>, slope: f64) -> Tensor<2> {
+        leaky_relu(self.norm.forward(self.linear.forward(x)), slope)
+    }
+}
+
+/// Encoder: hidden layers, then a linear bottleneck.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    /// Hidden layers, input side first.
+    pub hidden: Vec<HiddenLayer>,
+    /// The linear bottleneck layer.
+    pub bottleneck: Linear,
+    /// LeakyReLU slope.
+    pub slope: f64,
+}
+
+impl Encoder {
+    /// Bottleneck features of `x` (rows × inputs).
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = self
+            .hidden
+            .iter()
+            .fold(x, |x, layer| layer.forward(x, self.slope));
+        self.bottleneck.forward(x)
+    }
+}
+
+/// Decoder: hidden layers mirroring the encoder's, then a linear output layer.
+#[derive(Module, Debug)]
+pub struct Decoder {
+    /// Hidden layers, bottleneck side first.
+    pub hidden: Vec<HiddenLayer>,
+    /// The linear reconstruction layer.
+    pub output: Linear,
+    /// LeakyReLU slope.
+    pub slope: f64,
+}
+
+impl Decoder {
+    /// Reconstruction of the input from bottleneck features.
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
+        let z = self
+            .hidden
+            .iter()
+            .fold(z, |z, layer| layer.forward(z, self.slope));
+        self.output.forward(z)
+    }
+}
+
+/// The whole autoencoder.
+#[derive(Module, Debug)]
+pub struct Autoencoder {
+    /// Input -> bottleneck.
+    pub encoder: Encoder,
+    /// Bottleneck -> reconstruction.
+    pub decoder: Decoder,
+}
+
+impl Autoencoder {
+    /// Reconstruction of `x`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.decoder.forward(self.encoder.forward(x))
+    }
+}
+
+fn dense(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    // Keras: Glorot-uniform kernel, zero bias. burn's initializer covers both, so the
+    // bias is zeroed after initialisation.
+    let mut linear = LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+        .init(device);
+    if let Some(bias) = linear.bias.take() {
+        linear.bias = Some(bias.map(|b| b.zeros_like()));
+    }
+    linear
+}
+
+impl AutoencoderConfig {
+    fn hidden_layer(&self, d_in: usize, d_out: usize, device: &Device) -> HiddenLayer {
+        HiddenLayer {
+            linear: dense(d_in, d_out, device),
+            norm: BatchNormConfig::new(d_out)
+                .with_momentum(self.bn_momentum)
+                .with_epsilon(self.bn_epsilon)
+                .init(device),
+        }
+    }
+
+    /// A freshly initialised autoencoder on `device` (seed the device first for
+    /// reproducible weights).
+    pub fn init(&self, device: &Device) -> Autoencoder {
+        let mut widths = vec![self.n_inputs];
+        widths.extend(&self.hidden);
+        let encoder_hidden = widths
+            .windows(2)
+            .map(|w| self.hidden_layer(w[0], w[1], device))
+            .collect();
+        let last = *widths.last().unwrap_or(&self.n_inputs);
+        let encoder = Encoder {
+            hidden: encoder_hidden,
+            bottleneck: dense(last, self.bottleneck, device),
+            slope: self.leaky_slope,
+        };
+
+        let mut back = vec![self.bottleneck];
+        back.extend(self.hidden.iter().rev());
+        let decoder_hidden = back
+            .windows(2)
+            .map(|w| self.hidden_layer(w[0], w[1], device))
+            .collect();
+        let last = *back.last().unwrap_or(&self.bottleneck);
+        let decoder = Decoder {
+            hidden: decoder_hidden,
+            output: dense(last, self.n_inputs, device),
+            slope: self.leaky_slope,
+        };
+        Autoencoder { encoder, decoder }
+    }
+}

@@ -1,0 +1,117 @@
+//! The training report, as JSON for tools and Markdown for people.
+
+use serde::{Deserialize, Serialize};
+
+/// Rows of one class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassCount {
+    /// The class label as written in the data.
+    pub label: String,
+    /// Rows with that label (whole data set).
+    pub rows: usize,
+}
+
+/// Shape and balance of the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// File or generator.
+    pub source: String,
+    /// Rows in the training split.
+    pub train_rows: usize,
+    /// Rows in the test split.
+    pub test_rows: usize,
+    /// Feature columns.
+    pub features: usize,
+    /// Rows per class over both splits.
+    pub class_balance: Vec<ClassCount>,
+}
+
+/// How the autoencoder trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoencoderSummary {
+    /// Layer widths from input to bottleneck.
+    pub encoder_widths: Vec<usize>,
+    /// Epochs run.
+    pub epochs: usize,
+    /// Final mean training MSE.
+    pub final_train_mse: f64,
+    /// Final validation MSE.
+    pub final_valid_mse: f64,
+    /// Wall-clock training time of the autoencoder in seconds.
+    pub training_seconds: f64,
+}
+
+/// Test-split accuracy of logistic regression on each feature set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accuracies {
+    /// On the scaled raw features.
+    pub raw_features: f64,
+    /// On the float encoder's bottleneck features.
+    pub bottleneck_features: f64,
+}
+
+/// Everything `report.json` and `report.md` state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The data.
+    pub data: DataSummary,
+    /// The autoencoder.
+    pub autoencoder: AutoencoderSummary,
+    /// Logistic regression accuracies on the test split.
+    pub accuracy: Accuracies,
+    /// Wall-clock time of the whole pipeline in seconds.
+    pub total_seconds: f64,
+}
+
+impl Report {
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// A short Markdown report.
+    pub fn to_markdown(&self) -> String {
+        let d = &self.data;
+        let a = &self.autoencoder;
+        let balance: Vec<String> = d
+            .class_balance
+            .iter()
+            .map(|c| format!("`{}`: {}", c.label, c.rows))
+            .collect();
+        let widths: Vec<String> = a.encoder_widths.iter().map(|w| w.to_string()).collect();
+        format!(
+            "# Bottleneck training report\n\n\
+             ## Data\n\n\
+             | | |\n|---|---|\n\
+             | source | {} |\n\
+             | shape | {} rows × {} features ({} train, {} test) |\n\
+             | class balance | {} |\n\n\
+             ## Autoencoder\n\n\
+             | | |\n|---|---|\n\
+             | encoder | {} |\n\
+             | epochs | {} |\n\
+             | final train MSE | {:.6} |\n\
+             | final validation MSE | {:.6} |\n\
+             | training time | {:.1} s |\n\n\
+             ## Logistic regression, test-split accuracy\n\n\
+             | features | accuracy |\n|---|---|\n\
+             | raw (scaled) | {:.3} |\n\
+             | bottleneck (float encoder) | {:.3} |\n\n\
+             Total time: {:.1} s.\n",
+            d.source,
+            d.train_rows + d.test_rows,
+            d.features,
+            d.train_rows,
+            d.test_rows,
+            balance.join(", "),
+            widths.join(" → "),
+            a.epochs,
+            a.final_train_mse,
+            a.final_valid_mse,
+            a.training_seconds,
+            self.accuracy.raw_features,
+            self.accuracy.bottleneck_features,
+            self.total_seconds,
+        )
+    }
+}

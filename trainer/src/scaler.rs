@@ -1,0 +1,48 @@
+//! Min-max scaling to 0..1, fitted on the training rows.
+
+use ndarray::{Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+/// Per-feature min-max scaler (scikit-learn's `MinMaxScaler`).
+///
+/// A constant column (zero range) is scaled by 1 instead of divided by zero, so it maps
+/// to 0 on the training data — scikit-learn's behaviour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinMaxScaler {
+    /// Per-feature minimum on the training rows.
+    pub min: Vec<f32>,
+    /// Per-feature range used as divisor (1 for constant columns).
+    pub range: Vec<f32>,
+}
+
+impl MinMaxScaler {
+    /// Fits the scaler on `x` (rows × features).
+    pub fn fit(x: &Array2<f32>) -> MinMaxScaler {
+        let mut min = Vec::with_capacity(x.ncols());
+        let mut range = Vec::with_capacity(x.ncols());
+        for col in x.axis_iter(Axis(1)) {
+            let lo = col.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = col.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let r = hi - lo;
+            min.push(lo);
+            range.push(if r > 0.0 && r.is_finite() { r } else { 1.0 });
+        }
+        MinMaxScaler { min, range }
+    }
+
+    /// `(x - min) / range`, per feature.
+    pub fn transform(&self, x: &Array2<f32>) -> Array2<f32> {
+        let mut out = x.clone();
+        for mut row in out.rows_mut() {
+            for ((v, &lo), &r) in row.iter_mut().zip(&self.min).zip(&self.range) {
+                *v = (*v - lo) / r;
+            }
+        }
+        out
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.min.len()
+    }
+}
