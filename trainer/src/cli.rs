@@ -23,6 +23,48 @@ pub enum Command {
     Train(TrainArgs),
     /// Write the built-in problem (or a sized variant) as CSV.
     Generate(GenerateArgs),
+    /// Describe a model file: header, CRC, layers, quantization, labels, self-test.
+    Inspect(InspectArgs),
+    /// Run a model on labelled CSV data: accuracy and confusion matrix.
+    Eval(EvalArgs),
+    /// Classify every row of a CSV file: class, label and probability per row.
+    Predict(PredictArgs),
+}
+
+/// Options of `bottleneck inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    pub model: PathBuf,
+}
+
+/// Options of `bottleneck eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Labelled CSV data with the model's feature columns.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Column holding the labels.
+    #[arg(long, value_name = "NAME")]
+    pub label_column: String,
+}
+
+/// Options of `bottleneck predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// CSV data with the model's feature columns.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// A column to ignore (e.g. the labels), if the file has one.
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+    /// Write the predictions here instead of standard output.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `bottleneck train`.

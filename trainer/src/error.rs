@@ -124,6 +124,20 @@ pub enum TrainError {
         /// linfa's message.
         message: String,
     },
+    /// The trained model could not be quantized into a valid file.
+    #[error("quantization: {problem}")]
+    Quantization {
+        /// What failed.
+        problem: String,
+    },
+    /// A model file could not be used.
+    #[error("{path}: {source}")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// The runtime's error.
+        source: bottleneck_runtime::Error,
+    },
     /// An artefact could not be written.
     #[error("{path}: cannot write: {message}")]
     Write {

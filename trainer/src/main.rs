@@ -1,11 +1,14 @@
 //! The `bottleneck` binary.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use bottleneck_trainer::Result;
-use bottleneck_trainer::cli::{Cli, Command, GenerateArgs, TrainArgs};
-use bottleneck_trainer::data::write_csv;
+use bottleneck_trainer::artifacts::write_atomically;
+use bottleneck_trainer::cli::{Cli, Command, EvalArgs, GenerateArgs, PredictArgs, TrainArgs};
+use bottleneck_trainer::data::{read_csv, read_features, write_csv};
+use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv};
 use bottleneck_trainer::pipeline::Pipeline;
+use bottleneck_trainer::{Result, TrainError};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -29,8 +32,9 @@ fn train(args: &TrainArgs) -> Result<()> {
         ));
     });
     bar.finish_and_clear();
-    let pipeline = pipeline?;
-    let written = pipeline.write_artifacts(&args.out)?;
+    let mut pipeline = pipeline?;
+    let model = pipeline.export()?;
+    let written = pipeline.write_artifacts(&args.out, Some(&model))?;
     if !args.quiet {
         let r = &pipeline.report;
         println!(
@@ -42,6 +46,13 @@ fn train(args: &TrainArgs) -> Result<()> {
         println!(
             "logistic regression accuracy: raw features {:.3}, bottleneck features {:.3}",
             r.accuracy.raw_features, r.accuracy.bottleneck_features
+        );
+        let d = &model.metrics;
+        println!(
+            "int8 model: accuracy {:.3}, agreement with float {:.1} %, {} bytes",
+            d.device_accuracy,
+            100.0 * d.class_agreement,
+            d.file_bytes
         );
         for path in written {
             println!("wrote {}", path.display());
@@ -63,11 +74,47 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     Ok(())
 }
 
+fn read_model(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| TrainError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn eval(args: &EvalArgs) -> Result<()> {
+    let bytes = read_model(&args.model)?;
+    let model = load_model(&args.model, &bytes)?;
+    let data = read_csv(&args.data, &args.label_column)?;
+    let e = evaluate(&model, &args.data, &data)?;
+    println!("accuracy: {:.4} ({} rows)", e.accuracy, data.n_rows());
+    print!("{}", e.table());
+    Ok(())
+}
+
+fn predict(args: &PredictArgs) -> Result<()> {
+    let bytes = read_model(&args.model)?;
+    let model = load_model(&args.model, &bytes)?;
+    let (_, features) = read_features(&args.data, args.label_column.as_deref())?;
+    let csv = predict_csv(&model, &args.data, &features)?;
+    match &args.out {
+        Some(path) => write_atomically(path, csv.as_bytes()),
+        None => {
+            print!("{csv}");
+            Ok(())
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train(args),
         Command::Generate(args) => generate(args),
+        Command::Inspect(args) => {
+            read_model(&args.model).map(|bytes| print!("{}", inspect(&bytes)))
+        }
+        Command::Eval(args) => eval(args),
+        Command::Predict(args) => predict(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,6 +17,7 @@ use crate::data::{
 use crate::error::{Result, TrainError};
 use crate::model::{Autoencoder, AutoencoderConfig};
 use crate::plot::learning_curves_png;
+use crate::quant::{ExportedModel, export_model};
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
 use crate::scaler::MinMaxScaler;
 use crate::training::{EpochStats, History, TrainingConfig, encode, train_autoencoder};
@@ -229,6 +230,7 @@ impl Pipeline {
                 raw_features: raw_classifier.accuracy(&x_test, &test.targets),
                 bottleneck_features: bottleneck_classifier.accuracy(&z_test, &test.targets),
             },
+            device: None,
             total_seconds: start.elapsed().as_secs_f64(),
         };
         Ok(Pipeline {
@@ -245,10 +247,22 @@ impl Pipeline {
         })
     }
 
+    /// Quantizes the pipeline into a model file and adds the device measurements to the
+    /// report.
+    pub fn export(&mut self) -> Result<ExportedModel> {
+        let exported = export_model(self)?;
+        self.report.device = Some(exported.metrics.clone());
+        Ok(exported)
+    }
+
     /// Writes the artefacts into `dir` (created if needed) and returns their paths. Every
     /// file is rendered in memory first, then written atomically, so a failure leaves any
-    /// earlier artefacts untouched.
-    pub fn write_artifacts(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+    /// earlier artefacts untouched. `model` adds `model.bin`.
+    pub fn write_artifacts(
+        &self,
+        dir: &Path,
+        model: Option<&ExportedModel>,
+    ) -> Result<Vec<PathBuf>> {
         let json_error = |e: serde_json::Error| TrainError::Write {
             path: dir.join("config.json"),
             message: e.to_string(),
@@ -273,13 +287,16 @@ impl Pipeline {
             path: dir.join("learning_curves.png"),
             message,
         })?;
-        let files: Vec<(&str, Vec<u8>)> = vec![
+        let mut files: Vec<(&str, Vec<u8>)> = vec![
             ("config.json", config_json.into_bytes()),
             ("autoencoder.bpk", record.to_vec()),
             ("learning_curves.png", png),
             ("report.json", self.report.to_json().into_bytes()),
             ("report.md", self.report.to_markdown().into_bytes()),
         ];
+        if let Some(model) = model {
+            files.push(("model.bin", model.bytes.clone()));
+        }
         let mut written = Vec::new();
         for (name, bytes) in files {
             let path = dir.join(name);

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::quant::DeviceMetrics;
+
 /// Rows of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassCount {
@@ -59,6 +61,8 @@ pub struct Report {
     pub autoencoder: AutoencoderSummary,
     /// Logistic regression accuracies on the test split.
     pub accuracy: Accuracies,
+    /// The int8 model as the device runs it (absent until the model is exported).
+    pub device: Option<DeviceMetrics>,
     /// Wall-clock time of the whole pipeline in seconds.
     pub total_seconds: f64,
 }
@@ -97,6 +101,7 @@ impl Report {
              | features | accuracy |\n|---|---|\n\
              | raw (scaled) | {:.3} |\n\
              | bottleneck (float encoder) | {:.3} |\n\n\
+             {}\
              Total time: {:.1} s.\n",
             d.source,
             d.train_rows + d.test_rows,
@@ -111,7 +116,35 @@ impl Report {
             a.training_seconds,
             self.accuracy.raw_features,
             self.accuracy.bottleneck_features,
+            self.device
+                .as_ref()
+                .map(device_markdown)
+                .unwrap_or_default(),
             self.total_seconds,
         )
     }
+}
+
+fn device_markdown(d: &DeviceMetrics) -> String {
+    format!(
+        "## int8 model (`model.bin`, run by the runtime crate on this host)\n\n\
+         | | |\n|---|---|\n\
+         | LR on float-encoder features | {:.3} |\n\
+         | LR on int8 device features (deployed) | {:.3} |\n\
+         | float vs int8 class agreement, same classifier | {:.1} % |\n\
+         | int8 model vs float pipeline agreement | {:.1} % |\n\
+         | feature error, max / mean | {:.2} / {:.3} int8 steps |\n\
+         | model file | {} bytes for {} parameters |\n\
+         | runtime RAM | {} bytes of activation buffers + {} bytes of model handle and logits (on this 64-bit host) |\n\n",
+        d.float_encoder_accuracy,
+        d.device_accuracy,
+        100.0 * d.class_agreement,
+        100.0 * d.float_pipeline_agreement,
+        d.feature_error_max_steps,
+        d.feature_error_mean_steps,
+        d.file_bytes,
+        d.parameters,
+        d.scratch_bytes,
+        d.handle_bytes_host,
+    )
 }

@@ -167,3 +167,128 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
         );
     }
 }
+
+#[test]
+fn inspect_eval_and_predict_use_the_model_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    let out = bottleneck(&[
+        "generate",
+        "--out",
+        path(&csv),
+        "--samples",
+        "120",
+        "--features",
+        "8",
+        "--informative",
+        "3",
+        "--redundant",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let artifacts = dir.path().join("a");
+    let out = bottleneck(&[
+        "train",
+        "--data",
+        path(&csv),
+        "--label-column",
+        "label",
+        "--epochs",
+        "2",
+        "--out",
+        path(&artifacts),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model = artifacts.join("model.bin");
+
+    let out = bottleneck(&["inspect", path(&model)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for expected in [
+        "version 1",
+        ": OK",
+        "layer 0: dense 8 -> 16 (LeakyReLU)",
+        "layer 2: dense 8 -> 4 (linear)",
+        "head: 4 -> 1 logit(s) (sigmoid)",
+        "labels: 0, 1",
+        "self-test: 8 golden vectors",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+
+    let out = bottleneck(&[
+        "eval",
+        path(&model),
+        "--data",
+        path(&csv),
+        "--label-column",
+        "label",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("accuracy: ") && text.contains("(120 rows)"),
+        "{text}"
+    );
+    assert!(text.contains("predicted"), "{text}");
+
+    let predictions = dir.path().join("pred.csv");
+    let out = bottleneck(&[
+        "predict",
+        path(&model),
+        "--data",
+        path(&csv),
+        "--label-column",
+        "label",
+        "--out",
+        path(&predictions),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&predictions).expect("predictions");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "row,class,label,probability");
+    assert_eq!(lines.len(), 121);
+
+    // Predicting on data with the label column still present is a clear error.
+    let out = bottleneck(&["predict", path(&model), "--data", path(&csv)]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("9 feature columns, but the model takes 8")
+    );
+
+    // A corrupted file is diagnosed, not trusted.
+    let mut bytes = std::fs::read(&model).expect("model");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let bad = dir.path().join("bad.bin");
+    std::fs::write(&bad, &bytes).expect("write");
+    let out = bottleneck(&["inspect", path(&bad)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("MISMATCH") && text.contains("INVALID"),
+        "{text}"
+    );
+    let out = bottleneck(&[
+        "eval",
+        path(&bad),
+        "--data",
+        path(&csv),
+        "--label-column",
+        "label",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CRC-32"));
+}

@@ -15,6 +15,7 @@ struct Table {
     features: Vec<f32>,
     /// Each row's label with its 1-based row and line, for messages.
     labels: Vec<(String, usize, u64)>,
+    rows: usize,
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> TrainError {
@@ -44,7 +45,7 @@ fn parse_cell(path: &Path, row: usize, line: u64, column: &str, text: &str) -> R
     Ok(value)
 }
 
-fn read_table(path: &Path, label_column: &str) -> Result<Table> {
+fn read_table(path: &Path, label_column: Option<&str>) -> Result<Table> {
     let file = std::fs::File::open(path).map_err(|source| TrainError::Read {
         path: path.to_path_buf(),
         source,
@@ -65,17 +66,23 @@ fn read_table(path: &Path, label_column: &str) -> Result<Table> {
             what: "the file is empty: a header row naming the columns is required",
         });
     }
-    let Some(label_index) = header.iter().position(|h| h == label_column) else {
-        return Err(TrainError::UnknownLabelColumn {
-            path: path.to_path_buf(),
-            name: label_column.to_string(),
-            available: header.join(", "),
-        });
+    let label_index = match label_column {
+        Some(name) => match header.iter().position(|h| h == name) {
+            Some(i) => Some(i),
+            None => {
+                return Err(TrainError::UnknownLabelColumn {
+                    path: path.to_path_buf(),
+                    name: name.to_string(),
+                    available: header.join(", "),
+                });
+            }
+        },
+        None => None,
     };
     let feature_names: Vec<String> = header
         .iter()
         .enumerate()
-        .filter(|&(i, _)| i != label_index)
+        .filter(|&(i, _)| Some(i) != label_index)
         .map(|(_, h)| h.clone())
         .collect();
     if feature_names.is_empty() {
@@ -87,6 +94,7 @@ fn read_table(path: &Path, label_column: &str) -> Result<Table> {
 
     let mut features = Vec::new();
     let mut labels = Vec::new();
+    let mut rows = 0;
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| csv_error(path, &e))?;
         let row = i + 1;
@@ -101,14 +109,14 @@ fn read_table(path: &Path, label_column: &str) -> Result<Table> {
             });
         }
         for (j, cell) in record.iter().enumerate() {
-            if j == label_index {
+            if Some(j) == label_index {
                 let label = cell.trim();
                 if label.is_empty() {
                     return Err(TrainError::BadCell {
                         path: path.to_path_buf(),
                         row,
                         line,
-                        column: label_column.to_string(),
+                        column: header[j].clone(),
                         value: String::new(),
                         problem: "an empty label",
                     });
@@ -118,8 +126,9 @@ fn read_table(path: &Path, label_column: &str) -> Result<Table> {
                 features.push(parse_cell(path, row, line, &header[j], cell)?);
             }
         }
+        rows += 1;
     }
-    if labels.is_empty() {
+    if rows == 0 {
         return Err(TrainError::EmptyFile {
             path: path.to_path_buf(),
             what: "the file has a header but no data rows",
@@ -129,6 +138,7 @@ fn read_table(path: &Path, label_column: &str) -> Result<Table> {
         feature_names,
         features,
         labels,
+        rows,
     })
 }
 
@@ -165,7 +175,7 @@ fn into_dataset(path: &Path, table: Table, labels: Vec<String>) -> Result<Datase
 /// Reads a CSV file with a header row; `label_column` holds the class labels (text or
 /// integers, kept as written), every other column must hold finite numbers.
 pub fn read_csv(path: &Path, label_column: &str) -> Result<Dataset> {
-    let table = read_table(path, label_column)?;
+    let table = read_table(path, Some(label_column))?;
     let unique: BTreeSet<&str> = table.labels.iter().map(|(l, _, _)| l.as_str()).collect();
     let mut labels: Vec<String> = unique.into_iter().map(str::to_string).collect();
     sort_labels(&mut labels);
@@ -175,7 +185,7 @@ pub fn read_csv(path: &Path, label_column: &str) -> Result<Dataset> {
 /// Reads a test CSV against the training data: same feature columns in the same order,
 /// and only labels the training data has.
 pub fn read_csv_with_labels(path: &Path, label_column: &str, train: &Dataset) -> Result<Dataset> {
-    let table = read_table(path, label_column)?;
+    let table = read_table(path, Some(label_column))?;
     if table.feature_names != train.feature_names {
         return Err(TrainError::TestDataMismatch {
             path: path.to_path_buf(),
@@ -195,6 +205,24 @@ pub fn read_csv_with_labels(path: &Path, label_column: &str, train: &Dataset) ->
         });
     }
     into_dataset(path, table, train.labels.clone())
+}
+
+/// Reads the feature columns of a CSV file, skipping `label_column` if given; every cell
+/// must be a finite number. Returns the column names and the rows.
+pub fn read_features(
+    path: &Path,
+    label_column: Option<&str>,
+) -> Result<(Vec<String>, Array2<f32>)> {
+    let table = read_table(path, label_column)?;
+    let cols = table.feature_names.len();
+    let features = Array2::from_shape_vec((table.rows, cols), table.features).map_err(|e| {
+        TrainError::Csv {
+            path: path.to_path_buf(),
+            line: 0,
+            message: e.to_string(),
+        }
+    })?;
+    Ok((table.feature_names, features))
 }
 
 /// Writes `data` as CSV (features, then a `label` column), atomically.

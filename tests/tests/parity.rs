@@ -1,0 +1,185 @@
+//! The parity contract on the host: for every test-split sample the runtime computes the
+//! same int8 features, int32 logits and class as the trainer's independent reference
+//! implementation, for the built-in binary problem and for a multiclass problem; the same
+//! seed gives a byte-identical model file; and a corrupted weight is caught.
+
+use std::sync::OnceLock;
+
+use bottleneck_format::{Error as FormatError, HEADER_LEN};
+use bottleneck_runtime::{Error, Model, Scratch};
+use bottleneck_tests::{SplitMix, seal};
+use bottleneck_trainer::data::ClassificationRecipe;
+use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig};
+use bottleneck_trainer::quant::ExportedModel;
+
+struct Trained {
+    pipeline: Pipeline,
+    model: ExportedModel,
+}
+
+fn train(config: RunConfig) -> Trained {
+    let mut pipeline = Pipeline::run(config, |_| {}).expect("training");
+    let model = pipeline.export().expect("export");
+    Trained { pipeline, model }
+}
+
+/// The built-in problem with the default network (100 -> 200 -> 100 -> 50, 2 classes);
+/// fewer epochs than the default, since parity does not depend on how well it trained.
+fn builtin() -> &'static Trained {
+    static CELL: OnceLock<Trained> = OnceLock::new();
+    CELL.get_or_init(|| {
+        train(RunConfig {
+            epochs: 10,
+            ..RunConfig::default()
+        })
+    })
+}
+
+/// A 4-class problem with a different shape (softmax head with 4 logits).
+fn multiclass_config() -> RunConfig {
+    RunConfig {
+        data: DataSource::Builtin(ClassificationRecipe {
+            n_samples: 600,
+            n_features: 30,
+            n_informative: 6,
+            n_redundant: 12,
+            n_classes: 4,
+            seed: 5,
+            ..ClassificationRecipe::default()
+        }),
+        bottleneck: Some(12),
+        hidden: Some(vec![48, 24]),
+        epochs: 10,
+        seed: 5,
+        ..RunConfig::default()
+    }
+}
+
+fn multiclass() -> &'static Trained {
+    static CELL: OnceLock<Trained> = OnceLock::new();
+    CELL.get_or_init(|| train(multiclass_config()))
+}
+
+/// Compares runtime and reference on every test row of `t`, using `bytes` as the file.
+/// Returns the number of rows whose outputs differ.
+fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
+    let model = Model::from_bytes(bytes).expect("model loads");
+    let reference = &t.model.reference;
+    let mut scratch = Scratch::<256>::new();
+    let mut q = [0i8; 256];
+    let mut differing = 0;
+    for row in t.pipeline.test.features.rows() {
+        let sample = row.to_vec();
+        let expected_q = reference.quantize(&sample);
+        model.quantize(&sample, &mut q).expect("finite sample");
+        assert_eq!(
+            &q[..sample.len()],
+            expected_q.as_slice(),
+            "input quantization differs"
+        );
+        let expected = reference.infer(&expected_q);
+        let got = model.infer(&sample, &mut scratch).expect("inference");
+        if got.features != expected.features.as_slice()
+            || got.logits.as_slice() != expected.logits.as_slice()
+            || got.class != expected.class
+        {
+            differing += 1;
+        }
+    }
+    differing
+}
+
+#[test]
+fn builtin_problem_runtime_equals_reference_on_every_test_sample() {
+    let t = builtin();
+    assert_eq!(t.pipeline.test.n_rows(), 330);
+    assert_eq!(mismatches(t, &t.model.bytes), 0);
+}
+
+#[test]
+fn multiclass_runtime_equals_reference_on_every_test_sample() {
+    let t = multiclass();
+    assert_eq!(t.model.spec.head.channels.len(), 4);
+    assert_eq!(mismatches(t, &t.model.bytes), 0);
+}
+
+#[test]
+fn random_int8_inputs_agree_bit_for_bit() {
+    // Beyond the test split: arbitrary int8 inputs, including saturating ones.
+    for t in [builtin(), multiclass()] {
+        let model = Model::from_bytes(&t.model.bytes).expect("loads");
+        let n = model.n_inputs();
+        let mut rng = SplitMix(42);
+        let mut scratch = Scratch::<256>::new();
+        for _ in 0..500 {
+            let input: Vec<i8> = (0..n).map(|_| rng.i8()).collect();
+            let expected = t.model.reference.infer(&input);
+            let got = model
+                .infer_quantized(&input, &mut scratch)
+                .expect("right length");
+            assert_eq!(got.features, expected.features.as_slice());
+            assert_eq!(got.logits.as_slice(), expected.logits.as_slice());
+            assert_eq!(got.class, expected.class);
+        }
+    }
+}
+
+#[test]
+fn the_self_test_vectors_pass_on_the_host() {
+    for t in [builtin(), multiclass()] {
+        let model = Model::from_bytes(&t.model.bytes).expect("loads");
+        assert_eq!(model.self_test(&mut Scratch::<256>::new()), Ok(8));
+    }
+}
+
+#[test]
+fn same_seed_and_data_give_a_byte_identical_model_file() {
+    let again = train(multiclass_config());
+    assert_eq!(again.model.bytes, multiclass().model.bytes);
+    let other = train(RunConfig {
+        seed: 6,
+        ..multiclass_config()
+    });
+    assert_ne!(other.model.bytes, multiclass().model.bytes);
+}
+
+#[test]
+fn a_flipped_weight_is_caught() {
+    let t = builtin();
+    // The first weight of layer 0 is the first byte of its `weights` field; find it by
+    // its value in the payload after the preamble and layer header.
+    let view = Model::from_bytes(&t.model.bytes).expect("loads");
+    let weights = view.view().layers[0].weights.0;
+    let offset = weights.as_ptr() as usize - t.model.bytes.as_ptr() as usize;
+    let mut corrupted = t.model.bytes.clone();
+    corrupted[offset] ^= 0x40;
+
+    // As stored: the CRC catches it.
+    assert!(matches!(
+        Model::from_bytes(&corrupted),
+        Err(Error::Format(FormatError::CrcMismatch { .. }))
+    ));
+
+    // With the CRC recomputed (a deliberately perturbed model): the parity check and the
+    // on-device self-test both see the difference.
+    let resealed = seal(&corrupted[HEADER_LEN..]);
+    assert!(
+        mismatches(t, &resealed) > 0,
+        "a changed weight went unnoticed"
+    );
+    let model = Model::from_bytes(&resealed).expect("structurally valid");
+    assert!(matches!(
+        model.self_test(&mut Scratch::<256>::new()),
+        Err(Error::SelfTestFailed { .. })
+    ));
+}
+
+#[test]
+fn int8_model_tracks_the_float_model() {
+    // Measured, not bit-exact: quantization must not wreck the classifier.
+    for t in [builtin(), multiclass()] {
+        let m = &t.model.metrics;
+        assert!(m.class_agreement > 0.9, "{m:?}");
+        assert!(m.feature_error_mean_steps < 2.0, "{m:?}");
+    }
+}

@@ -1,0 +1,250 @@
+//! `inspect`, `eval` and `predict`: using a model file on the host through the runtime.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use bottleneck_format::{HEADER_LEN, MAGIC, ModelView, crc32};
+use bottleneck_runtime::{Model, Scratch};
+use ndarray::Array2;
+
+use crate::data::Dataset;
+use crate::error::{Result, TrainError};
+
+/// Reads a model file and checks it with the runtime's loader.
+pub fn load_model<'a>(path: &Path, bytes: &'a [u8]) -> Result<Model<'a>> {
+    Model::from_bytes(bytes).map_err(|source| TrainError::Model {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A human-readable description of a model file. Header fields and the CRC status are
+/// shown even when the file fails to load, so a corrupt file can be diagnosed.
+pub fn inspect(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "file size: {} bytes", bytes.len());
+    if let Some(header) = bytes.get(..HEADER_LEN) {
+        let u16_at = |i: usize| u16::from_le_bytes([header[i], header[i + 1]]);
+        let u32_at =
+            |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+        let payload = &bytes[HEADER_LEN..];
+        let stored = u32_at(12);
+        let computed = crc32(payload);
+        let _ = writeln!(
+            out,
+            "header: magic {:?}{}, version {}, flags {:#06x}, payload {} bytes (declared {})",
+            String::from_utf8_lossy(&header[..4]),
+            if header[..4] == MAGIC { "" } else { " (WRONG)" },
+            u16_at(4),
+            u16_at(6),
+            payload.len(),
+            u32_at(8)
+        );
+        let _ = writeln!(
+            out,
+            "crc32: stored {stored:#010x}, computed {computed:#010x}: {}",
+            if stored == computed { "OK" } else { "MISMATCH" }
+        );
+    }
+    let view = match ModelView::parse(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(out, "INVALID: {e}");
+            return out;
+        }
+    };
+    let _ = writeln!(
+        out,
+        "input: {} features, scale {:.6}, zero point {}",
+        view.n_inputs(),
+        view.preamble.input_scale,
+        view.preamble.input_zero_point
+    );
+    for (i, l) in view.layers.iter().enumerate() {
+        let channels: Vec<_> = (0..usize::from(l.n_out))
+            .filter_map(|c| l.channel(c))
+            .collect();
+        let leaky = channels.iter().any(|c| c.positive != c.negative);
+        let shifts = channels
+            .iter()
+            .flat_map(|c| [c.positive.shift, c.negative.shift])
+            .fold((i8::MAX, i8::MIN), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        let _ = writeln!(
+            out,
+            "layer {i}: dense {} -> {} ({}), output scale {:.6}, zero point {}, shifts {}..={}, {} weight bytes",
+            l.n_in,
+            l.n_out,
+            if leaky { "LeakyReLU" } else { "linear" },
+            l.output_scale,
+            l.output_zero_point,
+            shifts.0,
+            shifts.1,
+            l.weights.0.len()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "head: {} -> {} logit(s) ({}), logit scale {:.6e}",
+        view.head.n_in,
+        view.head.n_logits,
+        if view.head.n_logits == 1 {
+            "sigmoid"
+        } else {
+            "softmax"
+        },
+        view.head.logit_scale
+    );
+    let _ = writeln!(out, "labels: {}", view.labels.join(", "));
+    let _ = writeln!(out, "golden vectors: {}", view.golden_count());
+    let params: usize = view
+        .layers
+        .iter()
+        .map(|l| usize::from(l.n_in) * usize::from(l.n_out) + usize::from(l.n_out))
+        .sum::<usize>()
+        + usize::from(view.head.n_in) * usize::from(view.head.n_logits)
+        + usize::from(view.head.n_logits);
+    let _ = writeln!(
+        out,
+        "parameters: {params}; runtime activation buffers: {} bytes",
+        2 * view.max_width()
+    );
+    let model = Model::from_bytes(bytes);
+    if let Ok(model) = model {
+        let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+        match model.self_test(&mut scratch) {
+            Ok(n) => {
+                let _ = writeln!(out, "self-test: {n} golden vectors reproduce bit for bit");
+            }
+            Err(e) => {
+                let _ = writeln!(out, "self-test: FAILED: {e}");
+            }
+        }
+    }
+    out
+}
+
+/// Accuracy and confusion matrix of a model on labelled data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The model's labels, in class order.
+    pub labels: Vec<String>,
+    /// `confusion[true][predicted]` counts.
+    pub confusion: Vec<Vec<usize>>,
+    /// Fraction of rows classified correctly.
+    pub accuracy: f64,
+}
+
+impl Evaluation {
+    /// The confusion matrix as a text table.
+    pub fn table(&self) -> String {
+        let width = self
+            .labels
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(1)
+            .max(6);
+        let mut out = format!("{:>width$} | predicted\n", "true");
+        let _ = write!(out, "{:>width$} |", "");
+        for l in &self.labels {
+            let _ = write!(out, " {l:>width$}");
+        }
+        out.push('\n');
+        for (l, row) in self.labels.iter().zip(&self.confusion) {
+            let _ = write!(out, "{l:>width$} |");
+            for n in row {
+                let _ = write!(out, " {n:>width$}");
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn run_rows(
+    model: &Model<'_>,
+    path: &Path,
+    features: &Array2<f32>,
+) -> Result<Vec<bottleneck_runtime::Classification<'static>>> {
+    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+    let mut out = Vec::with_capacity(features.nrows());
+    for (i, row) in features.rows().into_iter().enumerate() {
+        let sample = row.to_vec();
+        let c = model.classify(&sample, &mut scratch).map_err(|source| {
+            TrainError::TestDataMismatch {
+                path: path.to_path_buf(),
+                problem: format!("row {}: {source}", i + 1),
+            }
+        })?;
+        out.push(bottleneck_runtime::Classification {
+            class: c.class,
+            label: "",
+            probability: c.probability,
+            logits: c.logits,
+        });
+    }
+    Ok(out)
+}
+
+fn check_width(model: &Model<'_>, path: &Path, columns: usize) -> Result<()> {
+    if columns != model.n_inputs() {
+        return Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: format!(
+                "{columns} feature columns, but the model takes {} inputs",
+                model.n_inputs()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Runs the model on every row of `data` and compares with its labels.
+pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evaluation> {
+    check_width(model, path, data.n_features())?;
+    let labels: Vec<String> = (0..model.n_classes())
+        .map(|k| model.label(k).unwrap_or("").to_string())
+        .collect();
+    let mut truth = Vec::with_capacity(data.n_rows());
+    for &t in &data.targets {
+        let label = &data.labels[t];
+        let Some(k) = labels.iter().position(|l| l == label) else {
+            return Err(TrainError::TestDataMismatch {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "label {label:?} is not one of the model's labels ({})",
+                    labels.join(", ")
+                ),
+            });
+        };
+        truth.push(k);
+    }
+    let predictions = run_rows(model, path, &data.features)?;
+    let mut confusion = vec![vec![0; labels.len()]; labels.len()];
+    for (&t, p) in truth.iter().zip(&predictions) {
+        confusion[t][p.class] += 1;
+    }
+    let correct: usize = (0..labels.len()).map(|k| confusion[k][k]).sum();
+    Ok(Evaluation {
+        accuracy: correct as f64 / truth.len().max(1) as f64,
+        labels,
+        confusion,
+    })
+}
+
+/// Classifies every row and returns CSV text: `row,class,label,probability`.
+pub fn predict_csv(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Result<String> {
+    check_width(model, path, features.ncols())?;
+    let predictions = run_rows(model, path, features)?;
+    let mut out = String::from("row,class,label,probability\n");
+    for (i, p) in predictions.iter().enumerate() {
+        let label = model.label(p.class).unwrap_or("");
+        let quoted = if label.contains([',', '"', '\n']) {
+            format!("\"{}\"", label.replace('"', "\"\""))
+        } else {
+            label.to_string()
+        };
+        let _ = writeln!(out, "{},{},{},{:.6}", i + 1, p.class, quoted, p.probability);
+    }
+    Ok(out)
+}

@@ -1,0 +1,389 @@
+//! Quantizes the fitted pipeline into a model file and measures what the device will do.
+
+use bottleneck_format::{DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec};
+use bottleneck_runtime::{Logits, Model, Scratch};
+use ndarray::{Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::fold::{FloatDense, fold_encoder, forward_all};
+use super::params::{Affine, bias_limit, quantize_multiplier, quantize_row};
+use super::reference::{ReferenceModel, dense_batch};
+use super::rounding::{Calibration, fit_row};
+use crate::classifier::{LinearClassifier, accuracy};
+use crate::error::{Result, TrainError};
+use crate::pipeline::Pipeline;
+
+/// Golden vectors stored in the file for the on-device self-test.
+pub const GOLDEN_VECTORS: usize = 8;
+
+/// What the int8 model does on the test split, measured with the runtime crate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceMetrics {
+    /// Logistic regression on float-encoder features (the float pipeline).
+    pub float_encoder_accuracy: f64,
+    /// The int8 model (encoder + head) run by the runtime.
+    pub device_accuracy: f64,
+    /// Fraction of test rows where the int8 model (int8 encoder, int8 head) and the same
+    /// classifier in float (float encoder, the head's unquantized weights) agree: the
+    /// effect of quantization alone.
+    pub class_agreement: f64,
+    /// Fraction of test rows where the int8 model and the float pipeline (float encoder,
+    /// logistic regression fitted on float features) agree; includes the difference
+    /// between the two fitted classifiers.
+    pub float_pipeline_agreement: f64,
+    /// Largest |int8 feature - float feature|, in int8 steps of the bottleneck.
+    pub feature_error_max_steps: f64,
+    /// Mean |int8 feature - float feature|, in int8 steps.
+    pub feature_error_mean_steps: f64,
+    /// Size of `model.bin`.
+    pub file_bytes: usize,
+    /// Weights and biases in the file (encoder + head).
+    pub parameters: usize,
+    /// Activation buffers inference needs: two of the widest layer.
+    pub scratch_bytes: usize,
+    /// The parsed model handle plus the logits buffer, as laid out on this host (a 32-bit
+    /// device needs less: its pointers are half the size).
+    pub handle_bytes_host: usize,
+}
+
+/// The model file and everything derived with it.
+#[derive(Debug, Clone)]
+pub struct ExportedModel {
+    /// The owned description.
+    pub spec: ModelSpec,
+    /// The file bytes.
+    pub bytes: Vec<u8>,
+    /// The trainer's reference inference for this model.
+    pub reference: ReferenceModel,
+    /// The logistic regression fitted on the device's features (before quantization).
+    pub device_classifier: LinearClassifier,
+    /// Measurements on the test split.
+    pub metrics: DeviceMetrics,
+}
+
+fn column_ranges(x: &Array2<f64>) -> (f64, f64) {
+    x.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+fn multiplier(what: &str, m: f64) -> Result<bottleneck_format::Requant> {
+    quantize_multiplier(m).ok_or_else(|| TrainError::Quantization {
+        problem: format!("{what}: real multiplier {m:e} cannot be represented"),
+    })
+}
+
+fn clamp_bias(b: i64, n_in: usize) -> i32 {
+    let limit = bias_limit(n_in);
+    b.clamp(-limit, limit) as i32
+}
+
+/// Quantizes one layer. `inputs` are the dequantized int8 inputs the layer will see on
+/// the calibration rows; `target` the float network's pre-activations there.
+fn quantize_dense(
+    layer: &FloatDense,
+    input: Affine,
+    output: Affine,
+    index: usize,
+    inputs: &Array2<f64>,
+    target: &Array2<f64>,
+) -> Result<DenseSpec> {
+    let n_in = layer.weights.ncols();
+    let calibration = Calibration::new(inputs);
+    let mut weights = Vec::with_capacity(layer.weights.len());
+    let mut channels = Vec::with_capacity(layer.weights.nrows());
+    for (c, row) in layer.weights.axis_iter(Axis(0)).enumerate() {
+        let (_, s_w) = quantize_row(row.iter().copied());
+        let (q, bias_real) = fit_row(row, s_w, &calibration, target.column(c));
+        let row_sum: i64 = q.iter().map(|&w| i64::from(w)).sum();
+        let b_q = (bias_real / (input.scale * s_w)).round() as i64;
+        let bias = clamp_bias(b_q - i64::from(input.zero_point) * row_sum, n_in);
+        let m = input.scale * s_w / output.scale;
+        let positive = multiplier(&format!("layer {index} channel {c}"), m)?;
+        let negative = match layer.leaky_slope {
+            Some(slope) => multiplier(&format!("layer {index} channel {c} (negative)"), m * slope)?,
+            None => positive,
+        };
+        weights.extend(q);
+        channels.push(DenseChannel {
+            bias,
+            positive,
+            negative,
+        });
+    }
+    Ok(DenseSpec {
+        output_scale: output.scale as f32,
+        output_zero_point: output.zero_point,
+        weights,
+        channels,
+    })
+}
+
+/// Quantizes the head. `inputs` are the dequantized int8 features of the calibration
+/// rows, `float_features` the float encoder's features of the same rows: the int8 head is
+/// fitted to reproduce, from the int8 features, the classifier's logits on the float ones.
+fn quantize_head(
+    classifier: &LinearClassifier,
+    features: Affine,
+    inputs: &Array2<f64>,
+    float_features: &Array2<f64>,
+) -> Result<HeadSpec> {
+    let calibration = Calibration::new(inputs);
+    let targets = float_features.dot(&classifier.weights.t()) + &classifier.bias;
+    let n_in = classifier.weights.ncols();
+    let rows: Vec<(Vec<i8>, f64)> = classifier
+        .weights
+        .axis_iter(Axis(0))
+        .map(|row| quantize_row(row.iter().copied()))
+        .collect();
+    // One common logit scale so logits compare directly: the largest accumulator scale,
+    // which keeps every per-logit multiplier <= 1.
+    let logit_scale = rows
+        .iter()
+        .map(|(_, s_w)| features.scale * s_w)
+        .fold(0.0f64, f64::max);
+    let mut weights = Vec::new();
+    let mut channels = Vec::new();
+    for (k, (_, s_w)) in rows.into_iter().enumerate() {
+        let (q, bias_real) = fit_row(
+            classifier.weights.row(k),
+            s_w,
+            &calibration,
+            targets.column(k),
+        );
+        let row_sum: i64 = q.iter().map(|&w| i64::from(w)).sum();
+        let acc_scale = features.scale * s_w;
+        let b_q = (bias_real / acc_scale).round() as i64;
+        let bias = clamp_bias(b_q - i64::from(features.zero_point) * row_sum, n_in);
+        let requant = multiplier(&format!("head logit {k}"), acc_scale / logit_scale)?;
+        weights.extend(q);
+        channels.push(HeadChannel { bias, requant });
+    }
+    Ok(HeadSpec {
+        logit_scale: logit_scale as f32,
+        weights,
+        channels,
+    })
+}
+
+fn rows_f32(x: &Array2<f32>) -> Vec<Vec<f32>> {
+    x.rows().into_iter().map(|r| r.to_vec()).collect()
+}
+
+/// Quantizes `pipeline` into a model file, fits the head on the int8 encoder's features,
+/// and measures the result on the test split with the runtime crate.
+pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
+    let layers = fold_encoder(&pipeline.autoencoder.encoder);
+    let x_train = pipeline
+        .scaler
+        .transform(&pipeline.train.features)
+        .mapv(f64::from);
+    let activations = forward_all(&layers, &x_train);
+
+    // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
+    let input = Affine::from_range(0.0, 1.0);
+    let input_affine: Vec<(f32, f32)> = pipeline
+        .scaler
+        .min
+        .iter()
+        .zip(&pipeline.scaler.range)
+        .map(|(&lo, &range)| {
+            let a = 1.0 / (f64::from(range) * input.scale);
+            let b = f64::from(input.zero_point) - f64::from(lo) * a;
+            (a as f32, b as f32)
+        })
+        .collect();
+
+    // Quantize layer by layer: each layer is fitted to the int8 inputs it will really
+    // see, i.e. with the error of the layers before it.
+    let probe = ModelSpec {
+        input_scale: input.scale as f32,
+        input_zero_point: input.zero_point,
+        input_affine: input_affine.clone(),
+        layers: Vec::new(),
+        head: HeadSpec {
+            logit_scale: 1.0,
+            weights: Vec::new(),
+            channels: Vec::new(),
+        },
+        labels: Vec::new(),
+        golden: Vec::new(),
+    };
+    let quantizer = ReferenceModel::new(&probe);
+    let q_rows: Vec<i64> = rows_f32(&pipeline.train.features)
+        .iter()
+        .flat_map(|r| quantizer.quantize(r))
+        .map(i64::from)
+        .collect();
+    let mut q_in =
+        Array2::from_shape_vec((x_train.nrows(), x_train.ncols()), q_rows).unwrap_or_default();
+    let mut dense = Vec::with_capacity(layers.len());
+    let mut in_affine = input;
+    let mut float_in = x_train.clone();
+    for (index, (layer, act)) in layers.iter().zip(&activations).enumerate() {
+        let (lo, hi) = column_ranges(act);
+        let out_affine = Affine::from_range(lo, hi);
+        let dequantized =
+            q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
+        let target = float_in.dot(&layer.weights.t()) + &layer.bias;
+        let spec = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
+        q_in = dense_batch(&spec, &q_in);
+        dense.push(spec);
+        in_affine = out_affine;
+        float_in = act.clone();
+    }
+    let feature_affine = in_affine;
+    let n_classes = pipeline.train.n_classes();
+
+    // The head is fitted on what the device will compute, so compute it first with a
+    // placeholder head.
+    let mut spec = ModelSpec {
+        input_scale: input.scale as f32,
+        input_zero_point: input.zero_point,
+        input_affine,
+        layers: dense,
+        head: HeadSpec {
+            logit_scale: 1.0,
+            weights: vec![0; feature_affine_width(&layers)],
+            channels: vec![HeadChannel::default()],
+        },
+        labels: pipeline.train.labels.clone(),
+        golden: Vec::new(),
+    };
+    let reference = ReferenceModel::new(&spec);
+    let device_features = |x: &Array2<f32>| -> Array2<f32> {
+        let rows: Vec<Vec<f32>> = rows_f32(x)
+            .iter()
+            .map(|r| {
+                reference
+                    .infer(&reference.quantize(r))
+                    .features
+                    .iter()
+                    .map(|&q| feature_affine.dequantize(q) as f32)
+                    .collect()
+            })
+            .collect();
+        let width = rows.first().map_or(0, Vec::len);
+        Array2::from_shape_vec((rows.len(), width), rows.concat()).unwrap_or_default()
+    };
+    let f_train = device_features(&pipeline.train.features);
+    let device_classifier = LinearClassifier::fit(
+        &f_train,
+        &pipeline.train.targets,
+        n_classes,
+        "int8 device features",
+    )?;
+    let float_train_features = activations.last().cloned().unwrap_or_default();
+    spec.head = quantize_head(
+        &device_classifier,
+        feature_affine,
+        &f_train.mapv(f64::from),
+        &float_train_features,
+    )?;
+    let reference = ReferenceModel::new(&spec);
+
+    let test_rows = rows_f32(&pipeline.test.features);
+    spec.golden = test_rows
+        .iter()
+        .take(GOLDEN_VECTORS)
+        .map(|row| {
+            let input = reference.quantize(row);
+            let out = reference.infer(&input);
+            GoldenSpec {
+                input,
+                features: out.features,
+                logits: out.logits,
+                class: out.class as u16,
+            }
+        })
+        .collect();
+    let bytes = spec.to_bytes().map_err(|e| TrainError::Quantization {
+        problem: format!("the quantized model is not a valid file: {e}"),
+    })?;
+
+    let metrics = measure(
+        pipeline,
+        &layers,
+        &bytes,
+        feature_affine,
+        &test_rows,
+        &device_classifier,
+    )?;
+    Ok(ExportedModel {
+        spec,
+        bytes,
+        reference,
+        device_classifier,
+        metrics,
+    })
+}
+
+fn feature_affine_width(layers: &[FloatDense]) -> usize {
+    layers.last().map_or(0, |l| l.weights.nrows())
+}
+
+fn measure(
+    pipeline: &Pipeline,
+    layers: &[FloatDense],
+    bytes: &[u8],
+    feature_affine: Affine,
+    test_rows: &[Vec<f32>],
+    device_classifier: &LinearClassifier,
+) -> Result<DeviceMetrics> {
+    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
+        problem: format!("the runtime rejects the model: {e}"),
+    })?;
+    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+    let mut device_classes = Vec::with_capacity(test_rows.len());
+    let mut device_features = Vec::with_capacity(test_rows.len());
+    for row in test_rows {
+        let out = model
+            .infer(row, &mut scratch)
+            .map_err(|e| TrainError::Quantization {
+                problem: format!("the runtime failed on a test row: {e}"),
+            })?;
+        device_classes.push(out.class);
+        device_features.push(out.features.to_vec());
+    }
+
+    let x_test = pipeline.scaler.transform(&pipeline.test.features);
+    let float_features = forward_all(layers, &x_test.mapv(f64::from))
+        .pop()
+        .unwrap_or_default();
+    let float_features_f32 = float_features.mapv(|v| v as f32);
+    let float_classes = pipeline.bottleneck_classifier.predict(&float_features_f32);
+    let same_head_classes = device_classifier.predict(&float_features_f32);
+    let mut err_max = 0.0f64;
+    let mut err_sum = 0.0f64;
+    let mut err_n = 0usize;
+    for (q_row, f_row) in device_features.iter().zip(float_features.rows()) {
+        for (&q, &f) in q_row.iter().zip(f_row) {
+            let e = (feature_affine.dequantize(q) - f).abs() / feature_affine.scale;
+            err_max = err_max.max(e);
+            err_sum += e;
+            err_n += 1;
+        }
+    }
+    let spec_params: usize = model
+        .view()
+        .layers
+        .iter()
+        .map(|l| usize::from(l.n_in) * usize::from(l.n_out) + usize::from(l.n_out))
+        .sum::<usize>()
+        + usize::from(model.view().head.n_in) * usize::from(model.view().head.n_logits)
+        + usize::from(model.view().head.n_logits);
+    let targets = &pipeline.test.targets;
+    Ok(DeviceMetrics {
+        float_encoder_accuracy: accuracy(&float_classes, targets),
+        device_accuracy: accuracy(&device_classes, targets),
+        class_agreement: accuracy(&device_classes, &same_head_classes),
+        float_pipeline_agreement: accuracy(&device_classes, &float_classes),
+        feature_error_max_steps: err_max,
+        feature_error_mean_steps: err_sum / err_n.max(1) as f64,
+        file_bytes: bytes.len(),
+        parameters: spec_params,
+        scratch_bytes: 2 * model.max_width(),
+        handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
+    })
+}
