@@ -1,6 +1,8 @@
 //! Test support shared by the cross-crate tests: a deterministic generator of valid random
 //! models and helpers that build deliberately broken files.
 
+pub mod firmware;
+
 use bottleneck_format::{
     DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel, HeadSpec, Header, ModelSpec,
     Requant,

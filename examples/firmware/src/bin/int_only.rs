@@ -1,0 +1,37 @@
+//! Integer-only inference: int8 samples in, classes out, through `infer_quantized` only.
+//! Built for the Cortex-M0, its ELF must contain no soft-float routine at all — the host
+//! test checks the symbol table — which shows the int8 path uses no floating point.
+#![no_std]
+#![no_main]
+
+use bottleneck_firmware::{MODEL, SAMPLES, WIDTH, exit};
+use bottleneck_runtime::{Model, Scratch};
+use cortex_m_rt::entry;
+
+#[entry]
+fn main() -> ! {
+    exit(run().is_some())
+}
+
+fn run() -> Option<()> {
+    let model = Model::from_bytes(MODEL).ok()?;
+    let mut scratch = Scratch::<WIDTH>::new();
+    model.self_test(&mut scratch).ok()?;
+    let n = model.n_inputs();
+    // Raw sample bytes reinterpreted as int8 inputs: arbitrary values, integer path only.
+    let mut checksum = 0usize;
+    for chunk in SAMPLES.chunks_exact(n) {
+        let mut q = [0i8; WIDTH];
+        for (d, &s) in q.iter_mut().zip(chunk) {
+            *d = s as i8;
+        }
+        checksum += model.infer_quantized(&q[..n], &mut scratch).ok()?.class;
+    }
+    core::hint::black_box(checksum);
+    Some(())
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    exit(false)
+}

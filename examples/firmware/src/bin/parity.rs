@@ -1,0 +1,83 @@
+//! Runs the model's self-test, then classifies every embedded sample and prints, per
+//! sample, the class and digests of the int8 input, features and logits — the lines the
+//! host test recomputes with the runtime on the host. Then prints footprint and timing.
+#![no_std]
+#![no_main]
+
+use bottleneck_firmware::{
+    MODEL, WIDTH, calibration_loop, elapsed, exit, fnv1a, now, paint_stack, peak_stack, sample,
+    start_systick,
+};
+use bottleneck_runtime::{Error, Model, Scratch};
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hprintln;
+
+const CALIBRATION_ITERATIONS: u32 = 100_000;
+
+#[entry]
+fn main() -> ! {
+    paint_stack();
+    let mut peripherals = cortex_m::Peripherals::take().unwrap_or_else(|| fail("no peripherals"));
+    start_systick(&mut peripherals.SYST);
+    match run() {
+        Ok(()) => exit(true),
+        Err(e) => {
+            hprintln!("error: {}", e);
+            exit(false)
+        }
+    }
+}
+
+fn fail(message: &str) -> ! {
+    hprintln!("error: {}", message);
+    exit(false)
+}
+
+fn run() -> Result<(), Error> {
+    let model = Model::from_bytes(MODEL)?;
+    let mut scratch = Scratch::<WIDTH>::new();
+    let passed = model.self_test(&mut scratch)?;
+    hprintln!("self-test: {} vectors ok", passed);
+
+    let n = model.n_inputs();
+    let mut x = [0f32; WIDTH];
+    let mut q = [0i8; WIDTH];
+    let (mut count, mut ticks_min, mut ticks_max) = (0usize, u32::MAX, 0u32);
+    while sample(count, n, &mut x[..n]) {
+        model.quantize(&x[..n], &mut q[..n])?;
+        let start = now();
+        let out = model.infer_quantized(&q[..n], &mut scratch)?;
+        let ticks = elapsed(start, now());
+        ticks_min = ticks_min.min(ticks);
+        ticks_max = ticks_max.max(ticks);
+        hprintln!(
+            "sample {}: class {} q {:08x} f {:08x} l {:08x}",
+            count,
+            out.class,
+            fnv1a(q[..n].iter().map(|&v| v as u8)),
+            fnv1a(out.features.iter().map(|&v| v as u8)),
+            fnv1a(out.logits.iter().flat_map(|l| l.to_le_bytes()))
+        );
+        count += 1;
+    }
+    hprintln!("total: {} samples", count);
+
+    let start = now();
+    calibration_loop(CALIBRATION_ITERATIONS);
+    let calibration = elapsed(start, now());
+    hprintln!(
+        "timing: infer_quantized {}..={} ticks; calibration {} instructions in {} ticks",
+        ticks_min,
+        ticks_max,
+        2 * CALIBRATION_ITERATIONS,
+        calibration
+    );
+    hprintln!("stack: peak {} bytes", peak_stack());
+    Ok(())
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("panic: {}", info);
+    exit(false)
+}

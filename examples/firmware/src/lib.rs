@@ -1,0 +1,118 @@
+//! What the firmware binaries share: the embedded model and samples, digests, SysTick
+//! timing and stack painting.
+#![no_std]
+
+use cortex_m::peripheral::{SYST, syst::SystClkSource};
+use cortex_m_semihosting::debug;
+
+/// The model file made by `bottleneck train`, embedded in flash.
+pub static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
+
+/// Test samples: little-endian f32, `n_inputs` per sample.
+pub static SAMPLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin"));
+
+/// Widest activation the firmware supports (the seed model needs 200).
+pub const WIDTH: usize = 200;
+
+/// Ends the QEMU run with semihosting success or failure.
+pub fn exit(success: bool) -> ! {
+    debug::exit(if success {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    // Only reached on real hardware without a debugger: sleep.
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Reads sample `index` (of `n_inputs` features) into `out`; false past the last one.
+pub fn sample(index: usize, n_inputs: usize, out: &mut [f32]) -> bool {
+    let size = n_inputs * 4;
+    let Some(bytes) = SAMPLES.get(index * size..(index + 1) * size) else {
+        return false;
+    };
+    for (v, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+        *v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    true
+}
+
+/// FNV-1a over bytes: a short digest the host can recompute.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u32 {
+    bytes.into_iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Starts SysTick free-running from the core clock with the full 24-bit reload.
+pub fn start_systick(syst: &mut SYST) {
+    syst.set_clock_source(SystClkSource::Core);
+    syst.set_reload(0x00FF_FFFF);
+    syst.clear_current();
+    syst.enable_counter();
+}
+
+/// Current SysTick value (counts down).
+pub fn now() -> u32 {
+    SYST::get_current()
+}
+
+/// Ticks elapsed between two readings of the down-counter (at most one wrap).
+pub fn elapsed(start: u32, end: u32) -> u32 {
+    start.wrapping_sub(end) & 0x00FF_FFFF
+}
+
+/// Runs a loop of exactly `2 * iterations` instructions (`subs` + `bne`), to calibrate
+/// SysTick ticks against instructions under `-icount`.
+#[inline(never)]
+pub fn calibration_loop(iterations: u32) {
+    if iterations == 0 {
+        return;
+    }
+    // SAFETY: only decrements a scratch register until it reaches zero.
+    unsafe {
+        core::arch::asm!(
+            "1:",
+            "subs {n}, #1",
+            "bne 1b",
+            n = inout(reg) iterations => _,
+            options(nomem, nostack),
+        );
+    }
+}
+
+const PAINT: u32 = 0xCAFE_BABE;
+
+unsafe extern "C" {
+    /// End of static RAM (start of the unused region), from cortex-m-rt's link.x.
+    static mut __sheap: u32;
+    /// Initial stack pointer (top of RAM), from cortex-m-rt's link.x.
+    static _stack_start: u32;
+}
+
+/// Fills the free RAM between the statics and the current stack pointer (less a safety
+/// margin) with a pattern, so [`peak_stack`] can later see how deep the stack went.
+pub fn paint_stack() {
+    let sp = cortex_m::register::msp::read() as usize;
+    let start = core::ptr::addr_of_mut!(__sheap) as usize;
+    let mut p = start;
+    while p + 4 <= sp - 64 {
+        // SAFETY: the region between the end of the statics and the live stack is unused.
+        unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+        p += 4;
+    }
+}
+
+/// Deepest stack use since [`paint_stack`], in bytes from the top of RAM.
+pub fn peak_stack() -> usize {
+    let start = core::ptr::addr_of_mut!(__sheap) as usize;
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let mut p = start;
+    // SAFETY: reads the painted region only.
+    while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+        p += 4;
+    }
+    top - p
+}

@@ -1,0 +1,71 @@
+//! Footprint and speed of the firmware on both cores, measured under QEMU:
+//! `cargo run -p bottleneck-tests --bin firmware-report`.
+
+use std::time::Duration;
+
+use bottleneck_tests::firmware::{
+    BOARDS, build, footprint, measurements, missing_tools, prepare, run_qemu,
+};
+
+fn main() {
+    if let Some(reason) = missing_tools() {
+        eprintln!("cannot measure: {reason}");
+        std::process::exit(2);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let epochs = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
+    let prepared = prepare(dir.path(), epochs);
+    let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
+    // Multiply-accumulates of the seed model: 100*200 + 200*100 + 100*50 + 50*1.
+    let macs = 100 * 200 + 200 * 100 + 100 * 50 + 50;
+    println!(
+        "Seed model (100 -> 200 -> 100 -> 50, 2 classes): model.bin {} bytes; {} test samples \
+         ({} bytes) embedded; {macs} MACs per inference.\n",
+        prepared.model_bytes,
+        bottleneck_tests::firmware::SAMPLES,
+        prepared.samples_bytes
+    );
+    println!(
+        "| core (QEMU board) | flash: .text + .rodata | flash without model and samples | \
+         static RAM (.data + .bss) | peak stack | instructions per inference | per MAC |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut notes = Vec::new();
+    for board in BOARDS {
+        let elf_dir = build(board, &prepared).unwrap_or_else(|e| panic!("build failed:\n{e}"));
+        let elf = elf_dir.join("parity");
+        let f = footprint(&elf).expect("ELF");
+        let run = run_qemu(board, &elf, Duration::from_secs(120)).expect("QEMU");
+        assert!(run.success, "{}", run.lines.join("\n"));
+        let m = measurements(&run.lines).expect("measurements");
+        let flash = f.text + f.rodata;
+        println!(
+            "| {} ({}) | {} B | {} B | {} B | {} B | {:.0} | {:.2} |",
+            board.core,
+            board.machine,
+            flash,
+            flash - embedded,
+            f.data + f.bss,
+            m.peak_stack,
+            m.instructions(),
+            m.instructions() / macs as f64
+        );
+        notes.push(format!(
+            "{}: {} SysTick ticks per inference x {:.1} instructions per tick (calibrated: a \
+             loop of {} instructions took {} ticks) = {:.0} instructions",
+            board.core,
+            m.inference_ticks,
+            m.instructions_per_tick(),
+            m.calibration_instructions,
+            m.calibration_ticks,
+            m.instructions()
+        ));
+    }
+    println!();
+    for n in notes {
+        println!("- {n}");
+    }
+}

@@ -1,0 +1,333 @@
+//! Building the firmware in `examples/firmware` and running it under QEMU: the harness
+//! behind the QEMU parity test and the footprint report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bottleneck_runtime::{Model, Scratch};
+use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
+use object::{Object, ObjectSection, ObjectSymbol};
+
+/// An emulated board.
+#[derive(Debug, Clone, Copy)]
+pub struct Board {
+    /// QEMU machine name.
+    pub machine: &'static str,
+    /// The core, for reports.
+    pub core: &'static str,
+    /// Rust target triple.
+    pub target: &'static str,
+    /// QEMU CPU model.
+    pub cpu: &'static str,
+}
+
+/// The two boards: BBC micro:bit (Cortex-M0) and MPS2-AN386 (Cortex-M4F).
+pub const BOARDS: [Board; 2] = [
+    Board {
+        machine: "microbit",
+        core: "Cortex-M0",
+        target: "thumbv6m-none-eabi",
+        cpu: "cortex-m0",
+    },
+    Board {
+        machine: "mps2-an386",
+        core: "Cortex-M4F",
+        target: "thumbv7em-none-eabihf",
+        cpu: "cortex-m4",
+    },
+];
+
+/// Samples embedded in the firmware.
+pub const SAMPLES: usize = 20;
+
+/// The firmware workspace.
+pub fn firmware_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/firmware")
+}
+
+/// Why the QEMU tests cannot run here, if they cannot.
+pub fn missing_tools() -> Option<String> {
+    let qemu = Command::new("qemu-system-arm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(qemu, Ok(s) if s.success()) {
+        return Some("qemu-system-arm is not installed (apt-get install qemu-system-arm)".into());
+    }
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for board in BOARDS {
+        if !installed.lines().any(|l| l.trim() == board.target) {
+            return Some(format!(
+                "Rust target {} is not installed (rustup target add {})",
+                board.target, board.target
+            ));
+        }
+    }
+    None
+}
+
+/// The model, samples and expected output lines for one firmware run.
+#[derive(Debug)]
+pub struct Prepared {
+    /// `model.bin`.
+    pub model: PathBuf,
+    /// Samples as little-endian f32.
+    pub samples: PathBuf,
+    /// Size of the model file.
+    pub model_bytes: usize,
+    /// Size of the samples file.
+    pub samples_bytes: usize,
+    /// The lines the firmware must print, computed by the runtime on the host.
+    pub expected: Vec<String>,
+}
+
+/// FNV-1a, as the firmware computes it.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u32 {
+    bytes.into_iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Trains the seed-sized model (100 -> 200 -> 100 -> 50, 2 classes) on the built-in
+/// problem with `epochs` epochs, writes it and [`SAMPLES`] test rows into `dir`, and
+/// computes the expected firmware output with the runtime on the host.
+pub fn prepare(dir: &Path, epochs: usize) -> Prepared {
+    let mut pipeline = Pipeline::run(
+        RunConfig {
+            epochs,
+            ..RunConfig::default()
+        },
+        |_| {},
+    )
+    .expect("training the seed model");
+    let exported = pipeline.export().expect("export");
+    let model_path = dir.join("model.bin");
+    std::fs::write(&model_path, &exported.bytes).expect("write model");
+
+    let rows: Vec<Vec<f32>> = pipeline
+        .test
+        .features
+        .rows()
+        .into_iter()
+        .take(SAMPLES)
+        .map(|r| r.to_vec())
+        .collect();
+    let samples: Vec<u8> = rows
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let samples_path = dir.join("samples.bin");
+    std::fs::write(&samples_path, &samples).expect("write samples");
+
+    let model = Model::from_bytes(&exported.bytes).expect("model loads");
+    let mut scratch = Scratch::<256>::new();
+    let mut expected = vec![format!(
+        "self-test: {} vectors ok",
+        model.self_test(&mut scratch).expect("self-test")
+    )];
+    let mut q = vec![0i8; model.n_inputs()];
+    for (i, row) in rows.iter().enumerate() {
+        model.quantize(row, &mut q).expect("finite");
+        let out = model.infer_quantized(&q, &mut scratch).expect("inference");
+        expected.push(format!(
+            "sample {i}: class {} q {:08x} f {:08x} l {:08x}",
+            out.class,
+            fnv1a(q.iter().map(|&v| v as u8)),
+            fnv1a(out.features.iter().map(|&v| v as u8)),
+            fnv1a(out.logits.iter().flat_map(|l| l.to_le_bytes()))
+        ));
+    }
+    expected.push(format!("total: {} samples", rows.len()));
+    Prepared {
+        model: model_path,
+        samples: samples_path,
+        model_bytes: exported.bytes.len(),
+        samples_bytes: samples.len(),
+        expected,
+    }
+}
+
+fn firmware_target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        // Beside the host target directory, never inside it: the outer cargo holds its lock.
+        Some(dir) => PathBuf::from(format!("{}-firmware", PathBuf::from(dir).display())),
+        None => firmware_dir().join("target"),
+    }
+}
+
+/// Builds every firmware binary for `board` in release mode; returns the directory that
+/// holds the ELF files, or cargo's output if the build (or the panic-proof link) failed.
+pub fn build(board: Board, prepared: &Prepared) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = firmware_target_dir();
+    let output = Command::new(cargo)
+        .current_dir(firmware_dir())
+        .args(["build", "--release", "--bins", "--target", board.target])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("BOTTLENECK_MODEL", &prepared.model)
+        .env("BOTTLENECK_SAMPLES", &prepared.samples)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(target_dir.join(board.target).join("release"))
+}
+
+/// What a QEMU run printed and how it exited.
+#[derive(Debug)]
+pub struct Run {
+    /// Semihosting output lines.
+    pub lines: Vec<String>,
+    /// Whether QEMU exited with semihosting success.
+    pub success: bool,
+}
+
+/// Runs `elf` on `board` under QEMU with `-icount shift=0`, for at most `timeout`.
+pub fn run_qemu(board: Board, elf: &Path, timeout: Duration) -> Result<Run, String> {
+    let mut child = Command::new("qemu-system-arm")
+        .args(["-machine", board.machine, "-cpu", board.cpu])
+        .args(["-nographic", "-monitor", "none", "-serial", "none"])
+        .args([
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+        ])
+        .arg("-kernel")
+        .arg(elf)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("QEMU did not exit within {timeout:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    Ok(Run {
+        lines: String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        success: output.status.success(),
+    })
+}
+
+/// Section sizes of a firmware image.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Footprint {
+    /// `.vector_table` + `.text`.
+    pub text: u64,
+    /// `.rodata` (the embedded model and samples included).
+    pub rodata: u64,
+    /// `.data`.
+    pub data: u64,
+    /// `.bss` + `.uninit`.
+    pub bss: u64,
+}
+
+/// Reads the section sizes of `elf`.
+pub fn footprint(elf: &Path) -> Result<Footprint, String> {
+    let bytes = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let file = object::File::parse(&*bytes).map_err(|e| e.to_string())?;
+    let mut f = Footprint::default();
+    for section in file.sections() {
+        let size = section.size();
+        match section.name().unwrap_or("") {
+            ".vector_table" | ".text" => f.text += size,
+            ".rodata" => f.rodata += size,
+            ".data" => f.data += size,
+            ".bss" | ".uninit" => f.bss += size,
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+/// Names of soft-float (compiler-builtins) and libm routines linked into `elf`.
+pub fn float_routines(elf: &Path) -> Result<Vec<String>, String> {
+    const MARKERS: [&str; 10] = [
+        "__aeabi_f",
+        "__aeabi_d",
+        "__aeabi_i2f",
+        "__aeabi_ui2f",
+        "sf3",
+        "df3",
+        "sfsi",
+        "sisf",
+        "floorf",
+        "expf",
+    ];
+    let bytes = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let file = object::File::parse(&*bytes).map_err(|e| e.to_string())?;
+    Ok(file
+        .symbols()
+        .filter_map(|s| s.name().ok().map(str::to_string))
+        .filter(|name| MARKERS.iter().any(|m| name.contains(m)))
+        .collect())
+}
+
+/// Timing and stack figures the firmware prints after the parity lines.
+#[derive(Debug, Clone, Copy)]
+pub struct Measurements {
+    /// SysTick ticks of one `infer_quantized` call (the slowest sample).
+    pub inference_ticks: u64,
+    /// Instructions of the calibration loop.
+    pub calibration_instructions: u64,
+    /// SysTick ticks the calibration loop took.
+    pub calibration_ticks: u64,
+    /// Peak stack, by stack painting.
+    pub peak_stack: u64,
+}
+
+impl Measurements {
+    /// Instructions per SysTick tick, measured by the calibration loop.
+    pub fn instructions_per_tick(&self) -> f64 {
+        self.calibration_instructions as f64 / self.calibration_ticks.max(1) as f64
+    }
+
+    /// Instructions per inference.
+    pub fn instructions(&self) -> f64 {
+        self.inference_ticks as f64 * self.instructions_per_tick()
+    }
+}
+
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// Parses the `timing:` and `stack:` lines.
+pub fn measurements(lines: &[String]) -> Option<Measurements> {
+    let timing = numbers(lines.iter().find(|l| l.starts_with("timing: "))?);
+    let stack = numbers(lines.iter().find(|l| l.starts_with("stack: "))?);
+    // "timing: infer_quantized A..=B ticks; calibration N instructions in T ticks"
+    let [_, max, instructions, ticks] = timing.as_slice() else {
+        return None;
+    };
+    Some(Measurements {
+        inference_ticks: *max,
+        calibration_instructions: *instructions,
+        calibration_ticks: *ticks,
+        peak_stack: *stack.first()?,
+    })
+}

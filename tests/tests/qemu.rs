@@ -1,0 +1,78 @@
+//! The parity contract on emulated microcontrollers: the firmware, built for the
+//! Cortex-M0 (micro:bit) and the Cortex-M4F (MPS2-AN386) and run under QEMU, prints for
+//! every sample exactly the class and digests the runtime computes on the host.
+//!
+//! Needs `qemu-system-arm` and both Rust targets. Without them the test says so loudly
+//! and passes on a developer's machine; under CI (`CI` set) it fails instead.
+
+use std::time::Duration;
+
+use bottleneck_tests::firmware::{
+    BOARDS, build, float_routines, measurements, missing_tools, prepare, run_qemu,
+};
+
+#[test]
+fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
+    if let Some(reason) = missing_tools() {
+        let message = format!("QEMU FIRMWARE TEST NOT RUN: {reason}");
+        if std::env::var_os("CI").is_some() {
+            panic!("{message} (CI must install it: see .ci/run)");
+        }
+        eprintln!("\n*** {message} ***\n");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepare(dir.path(), 5);
+
+    for board in BOARDS {
+        // Building links the panic-proof binary too: it fails to link if any panicking
+        // path remains in the runtime's loading or inference code.
+        let elf_dir = build(board, &prepared)
+            .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
+
+        let run = run_qemu(board, &elf_dir.join("parity"), Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(
+            run.success,
+            "{}: firmware failed:\n{}",
+            board.core,
+            run.lines.join("\n")
+        );
+        let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
+        for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
+            assert_eq!(*g, e, "{}: line {i} differs", board.core);
+        }
+        assert_eq!(
+            got.len(),
+            prepared.expected.len(),
+            "{}: output cut short",
+            board.core
+        );
+        let m = measurements(&run.lines).expect("timing and stack lines");
+        assert!(m.inference_ticks > 0 && m.peak_stack > 0, "{m:?}");
+
+        // The panic-proof binary runs to a clean exit as well.
+        let run = run_qemu(
+            board,
+            &elf_dir.join("panic_proof"),
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(run.success, "{}: panic-proof firmware failed", board.core);
+
+        let run = run_qemu(board, &elf_dir.join("int_only"), Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(run.success, "{}: int-only firmware failed", board.core);
+    }
+
+    // On the FPU-less Cortex-M0 the integer path links no float routine at all, while the
+    // full firmware (which quantizes float samples) does: the check can see them.
+    let m0 = build(BOARDS[0], &prepared).expect("already built");
+    let int_only = float_routines(&m0.join("int_only")).expect("ELF");
+    assert!(
+        int_only.is_empty(),
+        "float routines in the int8 path: {int_only:?}"
+    );
+    let full = float_routines(&m0.join("parity")).expect("ELF");
+    assert!(full.iter().any(|s| s.contains("__aeabi_f")), "{full:?}");
+}
