@@ -183,3 +183,27 @@ fn int8_model_tracks_the_float_model() {
         assert!(m.feature_error_mean_steps < 2.0, "{m:?}");
     }
 }
+
+#[test]
+fn every_bit_flip_and_truncation_of_the_seed_model_is_rejected() {
+    // The real seed-sized file (about 52 KB, 417k single-bit flips): the header fields
+    // reject flips there, the CRC-32 every flip in the payload, the length every cut.
+    let file = &builtin().model.bytes;
+    let mut copy = file.clone();
+    for byte in 0..file.len() {
+        for bit in 0..8 {
+            copy[byte] ^= 1 << bit;
+            assert!(
+                bottleneck_format::ModelView::parse(&copy).is_err(),
+                "flip of byte {byte} bit {bit} accepted"
+            );
+            copy[byte] ^= 1 << bit;
+        }
+    }
+    for len in 0..file.len() {
+        assert!(
+            bottleneck_format::ModelView::parse(&file[..len]).is_err(),
+            "cut at {len}"
+        );
+    }
+}

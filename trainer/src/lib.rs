@@ -2,17 +2,25 @@
 #![warn(missing_docs)]
 
 pub mod artifacts;
+#[cfg(feature = "training")]
 pub mod classifier;
+#[cfg(feature = "training")]
 pub mod cli;
 pub mod data;
 pub mod error;
+#[cfg(feature = "training")]
 pub mod model;
 pub mod model_tools;
+#[cfg(feature = "training")]
 pub mod pipeline;
+#[cfg(feature = "training")]
 pub mod plot;
+#[cfg(feature = "training")]
 pub mod quant;
+#[cfg(feature = "training")]
 pub mod report;
 pub mod scaler;
+#[cfg(feature = "training")]
 pub mod training;
 
 pub use error::{Result, TrainError};

@@ -9,7 +9,7 @@ use std::time::Instant;
 use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::write_atomically;
+use crate::artifacts::write_all_atomically;
 use crate::classifier::LinearClassifier;
 use crate::data::{
     ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, train_test_split,
@@ -256,8 +256,9 @@ impl Pipeline {
     }
 
     /// Writes the artefacts into `dir` (created if needed) and returns their paths. Every
-    /// file is rendered in memory first, then written atomically, so a failure leaves any
-    /// earlier artefacts untouched. `model` adds `model.bin`.
+    /// file is rendered in memory first, then all are written with
+    /// [`write_all_atomically`], so a failure leaves any earlier artefacts untouched.
+    /// `model` adds `model.bin`.
     pub fn write_artifacts(
         &self,
         dir: &Path,
@@ -297,12 +298,11 @@ impl Pipeline {
         if let Some(model) = model {
             files.push(("model.bin", model.bytes.clone()));
         }
-        let mut written = Vec::new();
-        for (name, bytes) in files {
-            let path = dir.join(name);
-            write_atomically(&path, &bytes)?;
-            written.push(path);
-        }
-        Ok(written)
+        let files: Vec<(PathBuf, Vec<u8>)> = files
+            .into_iter()
+            .map(|(name, bytes)| (dir.join(name), bytes))
+            .collect();
+        write_all_atomically(&files)?;
+        Ok(files.into_iter().map(|(path, _)| path).collect())
     }
 }

@@ -292,3 +292,124 @@ fn inspect_eval_and_predict_use_the_model_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("CRC-32"));
 }
+
+#[test]
+fn a_failing_run_leaves_the_previous_artefacts_intact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.csv");
+    let out = bottleneck(&[
+        "generate",
+        "--out",
+        path(&good),
+        "--samples",
+        "100",
+        "--features",
+        "6",
+        "--informative",
+        "3",
+        "--redundant",
+        "2",
+    ]);
+    assert!(out.status.success());
+    let artifacts = dir.path().join("artifacts");
+    let train = |csv: &Path| {
+        bottleneck(&[
+            "train",
+            "--data",
+            path(csv),
+            "--label-column",
+            "label",
+            "--epochs",
+            "2",
+            "--out",
+            path(&artifacts),
+            "-q",
+        ])
+    };
+    assert!(train(&good).status.success());
+    let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(d)
+            .expect("dir")
+            .map(|e| e.expect("entry"))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&artifacts);
+    assert!(
+        before
+            .iter()
+            .any(|(n, b)| n == "model.bin" && !b.is_empty())
+    );
+
+    // A second run into the same directory fails on row 57's bad cell, after parsing
+    // most of the file: nothing is replaced, nothing half-written, nothing left over.
+    let mut text = std::fs::read_to_string(&good).expect("csv");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[57] = lines[57].replacen(',', ",oops", 1);
+    text = lines.join("\n");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text).expect("write");
+    let out = train(&bad);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 57 (line 58)"));
+    assert_eq!(snapshot(&artifacts), before, "previous artefacts changed");
+}
+
+#[test]
+fn same_data_seed_and_flags_give_a_byte_identical_model_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    let out = bottleneck(&[
+        "generate",
+        "--out",
+        path(&csv),
+        "--samples",
+        "150",
+        "--features",
+        "10",
+        "--informative",
+        "4",
+        "--redundant",
+        "4",
+        "--classes",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let mut models = Vec::new();
+    for threads in ["1", "2", "1"] {
+        let out_dir = dir.path().join(format!("run-{}", models.len()));
+        let out = Command::new(env!("CARGO_BIN_EXE_bottleneck"))
+            .args([
+                "train",
+                "--data",
+                path(&csv),
+                "--label-column",
+                "label",
+                "--epochs",
+                "3",
+                "--seed",
+                "9",
+                "--out",
+                path(&out_dir),
+                "-q",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        models.push(std::fs::read(out_dir.join("model.bin")).expect("model"));
+    }
+    assert_eq!(models[0], models[1]);
+    assert_eq!(models[0], models[2]);
+}

@@ -50,10 +50,18 @@ fn read_table(path: &Path, label_column: Option<&str>) -> Result<Table> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse_table(std::io::BufReader::new(file), path, label_column)
+}
+
+fn parse_table(
+    input: impl std::io::Read,
+    path: &Path,
+    label_column: Option<&str>,
+) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(input);
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &e))?
@@ -175,7 +183,15 @@ fn into_dataset(path: &Path, table: Table, labels: Vec<String>) -> Result<Datase
 /// Reads a CSV file with a header row; `label_column` holds the class labels (text or
 /// integers, kept as written), every other column must hold finite numbers.
 pub fn read_csv(path: &Path, label_column: &str) -> Result<Dataset> {
-    let table = read_table(path, Some(label_column))?;
+    labelled(path, read_table(path, Some(label_column))?)
+}
+
+/// [`read_csv`] on bytes already in memory; `path` only names them in errors.
+pub fn parse_csv(bytes: &[u8], path: &Path, label_column: &str) -> Result<Dataset> {
+    labelled(path, parse_table(bytes, path, Some(label_column))?)
+}
+
+fn labelled(path: &Path, table: Table) -> Result<Dataset> {
     let unique: BTreeSet<&str> = table.labels.iter().map(|(l, _, _)| l.as_str()).collect();
     let mut labels: Vec<String> = unique.into_iter().map(str::to_string).collect();
     sort_labels(&mut labels);

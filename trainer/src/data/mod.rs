@@ -4,7 +4,7 @@ mod csv_io;
 mod generate;
 mod split;
 
-pub use csv_io::{read_csv, read_csv_with_labels, read_features, write_csv};
+pub use csv_io::{parse_csv, read_csv, read_csv_with_labels, read_features, write_csv};
 pub use generate::ClassificationRecipe;
 pub use split::train_test_split;
 
