@@ -1,7 +1,8 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// The only unsafe code is the optional DSP inline assembly in `kernels` (`dsp` feature).
+#![deny(unsafe_code)]
 // Panic freedom: no unwrap/expect/panic!/indexing anywhere in the runtime. Arithmetic that
 // could overflow is bounded by the loader's checks (see SPEC.md §4.5).
 #![deny(
