@@ -269,6 +269,17 @@ impl<'a> ModelView<'a> {
         self.labels.len()
     }
 
+    /// Weights and biases in the encoder and the head.
+    pub fn parameter_count(&self) -> usize {
+        let dense =
+            |n_in: u16, n_out: u16| usize::from(n_in) * usize::from(n_out) + usize::from(n_out);
+        self.layers
+            .iter()
+            .map(|l| dense(l.n_in, l.n_out))
+            .sum::<usize>()
+            + dense(self.head.n_in, self.head.n_logits)
+    }
+
     /// Number of golden self-test vectors.
     pub fn golden_count(&self) -> usize {
         self.golden_count

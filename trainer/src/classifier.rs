@@ -34,13 +34,12 @@ impl LinearClassifier {
         n_classes: usize,
         features: &'static str,
     ) -> Result<LinearClassifier> {
-        let records = x.mapv(f64::from);
+        let dataset = Dataset::new(x.mapv(f64::from), Array1::from(targets.to_vec()));
         let fail = |e: &dyn std::fmt::Display| TrainError::Classifier {
             features,
             message: e.to_string(),
         };
-        if n_classes == 2 {
-            let dataset = Dataset::new(records, Array1::from(targets.to_vec()));
+        let (weights, bias) = if n_classes == 2 {
             let fitted = LogisticRegression::default()
                 .alpha(ALPHA)
                 .max_iterations(MAX_ITERATIONS)
@@ -56,14 +55,8 @@ impl LinearClassifier {
                 .params()
                 .mapv(|w| sign * w)
                 .insert_axis(ndarray::Axis(0));
-            let bias = Array1::from(vec![sign * fitted.intercept()]);
-            Ok(LinearClassifier {
-                weights,
-                bias,
-                n_classes,
-            })
+            (weights, Array1::from(vec![sign * fitted.intercept()]))
         } else {
-            let dataset = Dataset::new(records, Array1::from(targets.to_vec()));
             let fitted = MultiLogisticRegression::default()
                 .alpha(ALPHA)
                 .max_iterations(MAX_ITERATIONS)
@@ -78,12 +71,13 @@ impl LinearClassifier {
                     .assign(&fitted.params().column(column));
                 bias[class] = fitted.intercept()[column];
             }
-            Ok(LinearClassifier {
-                weights,
-                bias,
-                n_classes,
-            })
-        }
+            (weights, bias)
+        };
+        Ok(LinearClassifier {
+            weights,
+            bias,
+            n_classes,
+        })
     }
 
     /// Logits of each row of `x`.

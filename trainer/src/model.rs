@@ -44,6 +44,11 @@ impl HiddenLayer {
     }
 }
 
+/// Runs a stack of hidden layers, first to last.
+fn forward_hidden(layers: &[HiddenLayer], x: Tensor<2>, slope: f64) -> Tensor<2> {
+    layers.iter().fold(x, |x, layer| layer.forward(x, slope))
+}
+
 /// Encoder: hidden layers, then a linear bottleneck.
 #[derive(Module, Debug)]
 pub struct Encoder {
@@ -58,11 +63,8 @@ pub struct Encoder {
 impl Encoder {
     /// Bottleneck features of `x` (rows × inputs).
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let x = self
-            .hidden
-            .iter()
-            .fold(x, |x, layer| layer.forward(x, self.slope));
-        self.bottleneck.forward(x)
+        self.bottleneck
+            .forward(forward_hidden(&self.hidden, x, self.slope))
     }
 }
 
@@ -80,11 +82,8 @@ pub struct Decoder {
 impl Decoder {
     /// Reconstruction of the input from bottleneck features.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
-        let z = self
-            .hidden
-            .iter()
-            .fold(z, |z, layer| layer.forward(z, self.slope));
-        self.output.forward(z)
+        self.output
+            .forward(forward_hidden(&self.hidden, z, self.slope))
     }
 }
 
@@ -127,29 +126,36 @@ impl AutoencoderConfig {
         }
     }
 
+    /// Hidden layers from width `input` through `widths`; returns them and the last width.
+    fn hidden_stack<'w>(
+        &self,
+        input: usize,
+        widths: impl Iterator<Item = &'w usize>,
+        device: &Device,
+    ) -> (Vec<HiddenLayer>, usize) {
+        let mut d_in = input;
+        let layers = widths
+            .map(|&d_out| {
+                let layer = self.hidden_layer(d_in, d_out, device);
+                d_in = d_out;
+                layer
+            })
+            .collect();
+        (layers, d_in)
+    }
+
     /// A freshly initialised autoencoder on `device` (seed the device first for
     /// reproducible weights).
     pub fn init(&self, device: &Device) -> Autoencoder {
-        let mut widths = vec![self.n_inputs];
-        widths.extend(&self.hidden);
-        let encoder_hidden = widths
-            .windows(2)
-            .map(|w| self.hidden_layer(w[0], w[1], device))
-            .collect();
-        let last = *widths.last().unwrap_or(&self.n_inputs);
+        // Layers are created in forward order, so the seeded initialisation is reproducible.
+        let (encoder_hidden, last) = self.hidden_stack(self.n_inputs, self.hidden.iter(), device);
         let encoder = Encoder {
             hidden: encoder_hidden,
             bottleneck: dense(last, self.bottleneck, device),
             slope: self.leaky_slope,
         };
-
-        let mut back = vec![self.bottleneck];
-        back.extend(self.hidden.iter().rev());
-        let decoder_hidden = back
-            .windows(2)
-            .map(|w| self.hidden_layer(w[0], w[1], device))
-            .collect();
-        let last = *back.last().unwrap_or(&self.bottleneck);
+        let (decoder_hidden, last) =
+            self.hidden_stack(self.bottleneck, self.hidden.iter().rev(), device);
         let decoder = Decoder {
             hidden: decoder_hidden,
             output: dense(last, self.n_inputs, device),

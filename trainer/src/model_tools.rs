@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use bottleneck_format::{HEADER_LEN, MAGIC, ModelView, crc32};
-use bottleneck_runtime::{Model, Scratch};
+use bottleneck_format::{HEADER_LEN, MAGIC, crc32};
+use bottleneck_runtime::{Classification, Model, Scratch};
 use ndarray::Array2;
 
 use crate::data::Dataset;
@@ -46,13 +46,19 @@ pub fn inspect(bytes: &[u8]) -> String {
             if stored == computed { "OK" } else { "MISMATCH" }
         );
     }
-    let view = match ModelView::parse(bytes) {
-        Ok(v) => v,
+    let model = match Model::from_bytes(bytes) {
+        Ok(m) => m,
         Err(e) => {
-            let _ = writeln!(out, "INVALID: {e}");
+            // The loader's own words, without the runtime's "invalid model file" prefix.
+            let reason = match e {
+                bottleneck_runtime::Error::Format(f) => f.to_string(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "INVALID: {reason}");
             return out;
         }
     };
+    let view = model.view();
     let _ = writeln!(
         out,
         "input: {} features, scale {:.6}, zero point {}",
@@ -96,28 +102,19 @@ pub fn inspect(bytes: &[u8]) -> String {
     );
     let _ = writeln!(out, "labels: {}", view.labels.join(", "));
     let _ = writeln!(out, "golden vectors: {}", view.golden_count());
-    let params: usize = view
-        .layers
-        .iter()
-        .map(|l| usize::from(l.n_in) * usize::from(l.n_out) + usize::from(l.n_out))
-        .sum::<usize>()
-        + usize::from(view.head.n_in) * usize::from(view.head.n_logits)
-        + usize::from(view.head.n_logits);
     let _ = writeln!(
         out,
-        "parameters: {params}; runtime activation buffers: {} bytes",
+        "parameters: {}; runtime activation buffers: {} bytes",
+        view.parameter_count(),
         2 * view.max_width()
     );
-    let model = Model::from_bytes(bytes);
-    if let Ok(model) = model {
-        let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-        match model.self_test(&mut scratch) {
-            Ok(n) => {
-                let _ = writeln!(out, "self-test: {n} golden vectors reproduce bit for bit");
-            }
-            Err(e) => {
-                let _ = writeln!(out, "self-test: FAILED: {e}");
-            }
+    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+    match model.self_test(&mut scratch) {
+        Ok(n) => {
+            let _ = writeln!(out, "self-test: {n} golden vectors reproduce bit for bit");
+        }
+        Err(e) => {
+            let _ = writeln!(out, "self-test: FAILED: {e}");
         }
     }
     out
@@ -161,11 +158,11 @@ impl Evaluation {
     }
 }
 
-fn run_rows(
-    model: &Model<'_>,
+fn run_rows<'a>(
+    model: &Model<'a>,
     path: &Path,
     features: &Array2<f32>,
-) -> Result<Vec<bottleneck_runtime::Classification<'static>>> {
+) -> Result<Vec<Classification<'a>>> {
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
     let mut out = Vec::with_capacity(features.nrows());
     for (i, row) in features.rows().into_iter().enumerate() {
@@ -176,12 +173,7 @@ fn run_rows(
                 problem: format!("row {}: {source}", i + 1),
             }
         })?;
-        out.push(bottleneck_runtime::Classification {
-            class: c.class,
-            label: "",
-            probability: c.probability,
-            logits: c.logits,
-        });
+        out.push(c);
     }
     Ok(out)
 }
@@ -238,7 +230,7 @@ pub fn predict_csv(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Re
     let predictions = run_rows(model, path, features)?;
     let mut out = String::from("row,class,label,probability\n");
     for (i, p) in predictions.iter().enumerate() {
-        let label = model.label(p.class).unwrap_or("");
+        let label = p.label;
         let quoted = if label.contains([',', '"', '\n']) {
             format!("\"{}\"", label.replace('"', "\"\""))
         } else {

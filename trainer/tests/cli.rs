@@ -2,7 +2,7 @@
 //! non-zero exit and no artefacts at all.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn bottleneck(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_bottleneck"))
@@ -15,53 +15,63 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
 }
 
+/// A small 3-class problem for `generate`.
+const THREE_CLASSES: &[&str] = &[
+    "--samples",
+    "150",
+    "--features",
+    "10",
+    "--informative",
+    "4",
+    "--redundant",
+    "4",
+    "--classes",
+    "3",
+];
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `bottleneck generate --out CSV` with the given size flags; must succeed.
+fn generate(csv: &Path, size: &[&str]) {
+    let mut args = vec!["generate", "--out", path(csv)];
+    args.extend(size);
+    assert_ok(&bottleneck(&args));
+}
+
+/// `bottleneck train` on `csv` (label column `label`) into `out`, quietly, plus `extra`.
+fn train_command(csv: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bottleneck"));
+    command
+        .args(["train", "--data", path(csv), "--label-column", "label"])
+        .args(["--out", path(out), "-q"])
+        .args(extra);
+    command
+}
+
+fn train(csv: &Path, out: &Path, extra: &[&str]) -> Output {
+    train_command(csv, out, extra)
+        .output()
+        .expect("run bottleneck")
+}
+
 #[test]
 fn generate_then_train_on_csv_writes_every_artefact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("data.csv");
-    let out = bottleneck(&[
-        "generate",
-        "--out",
-        path(&csv),
-        "--samples",
-        "150",
-        "--features",
-        "10",
-        "--informative",
-        "4",
-        "--redundant",
-        "4",
-        "--classes",
-        "3",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate(&csv, THREE_CLASSES);
 
     let artifacts = dir.path().join("artifacts");
-    let out = bottleneck(&[
-        "train",
-        "--data",
-        path(&csv),
-        "--label-column",
-        "label",
-        "--epochs",
-        "3",
-        "--hidden",
-        "12,8",
-        "--bottleneck",
-        "4",
-        "--out",
-        path(&artifacts),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&train(
+        &csv,
+        &artifacts,
+        &["--epochs", "3", "--hidden", "12,8", "--bottleneck", "4"],
+    ));
     for name in [
         "config.json",
         "autoencoder.bpk",
@@ -144,20 +154,9 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
         let csv = dir.path().join(name);
         std::fs::write(&csv, text).expect("write");
         let out_dir = dir.path().join(format!("out-{name}"));
-        let mut args = vec![
-            "train",
-            "--data",
-            path(&csv),
-            "--label-column",
-            "label",
-            "--epochs",
-            "1",
-            "--out",
-            path(&out_dir),
-            "-q",
-        ];
-        args.extend(extra);
-        let out = bottleneck(&args);
+        let mut flags = vec!["--epochs", "1"];
+        flags.extend(extra);
+        let out = train(&csv, &out_dir, &flags);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{name}: succeeded");
         assert!(stderr.contains(message), "{name}: {stderr}");
@@ -172,38 +171,21 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
 fn inspect_eval_and_predict_use_the_model_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("data.csv");
-    let out = bottleneck(&[
-        "generate",
-        "--out",
-        path(&csv),
-        "--samples",
-        "120",
-        "--features",
-        "8",
-        "--informative",
-        "3",
-        "--redundant",
-        "3",
-    ]);
-    assert!(out.status.success());
-    let artifacts = dir.path().join("a");
-    let out = bottleneck(&[
-        "train",
-        "--data",
-        path(&csv),
-        "--label-column",
-        "label",
-        "--epochs",
-        "2",
-        "--out",
-        path(&artifacts),
-        "-q",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    generate(
+        &csv,
+        &[
+            "--samples",
+            "120",
+            "--features",
+            "8",
+            "--informative",
+            "3",
+            "--redundant",
+            "3",
+        ],
     );
+    let artifacts = dir.path().join("a");
+    assert_ok(&train(&csv, &artifacts, &["--epochs", "2"]));
     let model = artifacts.join("model.bin");
 
     let out = bottleneck(&["inspect", path(&model)]);
@@ -297,36 +279,21 @@ fn inspect_eval_and_predict_use_the_model_file() {
 fn a_failing_run_leaves_the_previous_artefacts_intact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = dir.path().join("good.csv");
-    let out = bottleneck(&[
-        "generate",
-        "--out",
-        path(&good),
-        "--samples",
-        "100",
-        "--features",
-        "6",
-        "--informative",
-        "3",
-        "--redundant",
-        "2",
-    ]);
-    assert!(out.status.success());
-    let artifacts = dir.path().join("artifacts");
-    let train = |csv: &Path| {
-        bottleneck(&[
-            "train",
-            "--data",
-            path(csv),
-            "--label-column",
-            "label",
-            "--epochs",
+    generate(
+        &good,
+        &[
+            "--samples",
+            "100",
+            "--features",
+            "6",
+            "--informative",
+            "3",
+            "--redundant",
             "2",
-            "--out",
-            path(&artifacts),
-            "-q",
-        ])
-    };
-    assert!(train(&good).status.success());
+        ],
+    );
+    let artifacts = dir.path().join("artifacts");
+    assert_ok(&train(&good, &artifacts, &["--epochs", "2"]));
     let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = std::fs::read_dir(d)
             .expect("dir")
@@ -356,7 +323,7 @@ fn a_failing_run_leaves_the_previous_artefacts_intact() {
     text = lines.join("\n");
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, text).expect("write");
-    let out = train(&bad);
+    let out = train(&bad, &artifacts, &["--epochs", "2"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 57 (line 58)"));
     assert_eq!(snapshot(&artifacts), before, "previous artefacts changed");
@@ -366,48 +333,15 @@ fn a_failing_run_leaves_the_previous_artefacts_intact() {
 fn same_data_seed_and_flags_give_a_byte_identical_model_whatever_the_thread_count() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("data.csv");
-    let out = bottleneck(&[
-        "generate",
-        "--out",
-        path(&csv),
-        "--samples",
-        "150",
-        "--features",
-        "10",
-        "--informative",
-        "4",
-        "--redundant",
-        "4",
-        "--classes",
-        "3",
-    ]);
-    assert!(out.status.success());
+    generate(&csv, THREE_CLASSES);
     let mut models = Vec::new();
     for threads in ["1", "2", "1"] {
         let out_dir = dir.path().join(format!("run-{}", models.len()));
-        let out = Command::new(env!("CARGO_BIN_EXE_bottleneck"))
-            .args([
-                "train",
-                "--data",
-                path(&csv),
-                "--label-column",
-                "label",
-                "--epochs",
-                "3",
-                "--seed",
-                "9",
-                "--out",
-                path(&out_dir),
-                "-q",
-            ])
+        let out = train_command(&csv, &out_dir, &["--epochs", "3", "--seed", "9"])
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         models.push(std::fs::read(out_dir.join("model.bin")).expect("model"));
     }
     assert_eq!(models[0], models[1]);

@@ -195,22 +195,23 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
         })
         .collect();
 
-    // Quantize layer by layer: each layer is fitted to the int8 inputs it will really
-    // see, i.e. with the error of the layers before it.
-    let probe = ModelSpec {
+    // The spec starts with the input side only (the head is filled in last) and grows
+    // layer by layer: each layer is fitted to the int8 inputs it will really see, i.e.
+    // with the error of the layers before it.
+    let mut spec = ModelSpec {
         input_scale: input.scale as f32,
         input_zero_point: input.zero_point,
-        input_affine: input_affine.clone(),
-        layers: Vec::new(),
+        input_affine,
+        layers: Vec::with_capacity(layers.len()),
         head: HeadSpec {
             logit_scale: 1.0,
             weights: Vec::new(),
             channels: Vec::new(),
         },
-        labels: Vec::new(),
+        labels: pipeline.train.labels.clone(),
         golden: Vec::new(),
     };
-    let quantizer = ReferenceModel::new(&probe);
+    let quantizer = ReferenceModel::new(&spec);
     let q_rows: Vec<i64> = rows_f32(&pipeline.train.features)
         .iter()
         .flat_map(|r| quantizer.quantize(r))
@@ -218,7 +219,6 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
         .collect();
     let mut q_in =
         Array2::from_shape_vec((x_train.nrows(), x_train.ncols()), q_rows).unwrap_or_default();
-    let mut dense = Vec::with_capacity(layers.len());
     let mut in_affine = input;
     let mut float_in = x_train.clone();
     for (index, (layer, act)) in layers.iter().zip(&activations).enumerate() {
@@ -227,51 +227,21 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
         let dequantized =
             q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
         let target = float_in.dot(&layer.weights.t()) + &layer.bias;
-        let spec = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
-        q_in = dense_batch(&spec, &q_in);
-        dense.push(spec);
+        let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
+        q_in = dense_batch(&dense, &q_in);
+        spec.layers.push(dense);
         in_affine = out_affine;
         float_in = act.clone();
     }
     let feature_affine = in_affine;
-    let n_classes = pipeline.train.n_classes();
 
-    // The head is fitted on what the device will compute, so compute it first with a
-    // placeholder head.
-    let mut spec = ModelSpec {
-        input_scale: input.scale as f32,
-        input_zero_point: input.zero_point,
-        input_affine,
-        layers: dense,
-        head: HeadSpec {
-            logit_scale: 1.0,
-            weights: vec![0; feature_affine_width(&layers)],
-            channels: vec![HeadChannel::default()],
-        },
-        labels: pipeline.train.labels.clone(),
-        golden: Vec::new(),
-    };
-    let reference = ReferenceModel::new(&spec);
-    let device_features = |x: &Array2<f32>| -> Array2<f32> {
-        let rows: Vec<Vec<f32>> = rows_f32(x)
-            .iter()
-            .map(|r| {
-                reference
-                    .infer(&reference.quantize(r))
-                    .features
-                    .iter()
-                    .map(|&q| feature_affine.dequantize(q) as f32)
-                    .collect()
-            })
-            .collect();
-        let width = rows.first().map_or(0, Vec::len);
-        Array2::from_shape_vec((rows.len(), width), rows.concat()).unwrap_or_default()
-    };
-    let f_train = device_features(&pipeline.train.features);
+    // After the loop `q_in` holds the int8 features the device computes for the training
+    // rows: the head is fitted on them, dequantized.
+    let f_train = q_in.mapv(|q| feature_affine.dequantize(q as i8) as f32);
     let device_classifier = LinearClassifier::fit(
         &f_train,
         &pipeline.train.targets,
-        n_classes,
+        pipeline.train.n_classes(),
         "int8 device features",
     )?;
     let float_train_features = activations.last().cloned().unwrap_or_default();
@@ -319,10 +289,6 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
     })
 }
 
-fn feature_affine_width(layers: &[FloatDense]) -> usize {
-    layers.last().map_or(0, |l| l.weights.nrows())
-}
-
 fn measure(
     pipeline: &Pipeline,
     layers: &[FloatDense],
@@ -365,14 +331,6 @@ fn measure(
             err_n += 1;
         }
     }
-    let spec_params: usize = model
-        .view()
-        .layers
-        .iter()
-        .map(|l| usize::from(l.n_in) * usize::from(l.n_out) + usize::from(l.n_out))
-        .sum::<usize>()
-        + usize::from(model.view().head.n_in) * usize::from(model.view().head.n_logits)
-        + usize::from(model.view().head.n_logits);
     let targets = &pipeline.test.targets;
     Ok(DeviceMetrics {
         float_encoder_accuracy: accuracy(&float_classes, targets),
@@ -382,7 +340,7 @@ fn measure(
         feature_error_max_steps: err_max,
         feature_error_mean_steps: err_sum / err_n.max(1) as f64,
         file_bytes: bytes.len(),
-        parameters: spec_params,
+        parameters: model.view().parameter_count(),
         scratch_bytes: 2 * model.max_width(),
         handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
     })
