@@ -1,7 +1,8 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
-// The only unsafe code is the optional DSP inline assembly in `kernels` (`dsp` feature).
+// The only unsafe code is in the kernel backends (`kernels::*`): inline assembly on
+// Cortex-M and AVX2 intrinsics on x86-64, each allowed module by module.
 #![deny(unsafe_code)]
 // Panic freedom: no unwrap/expect/panic!/indexing anywhere in the runtime. Arithmetic that
 // could overflow is bounded by the loader's checks (see SPEC.md §4.5).
@@ -11,6 +12,9 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 mod error;
 pub mod kernels;

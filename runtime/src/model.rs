@@ -5,16 +5,24 @@ use bottleneck_format::{MAX_CLASSES, ModelView};
 use crate::Error;
 use crate::kernels;
 
-/// Caller-owned activation buffers of `W` int8 values each.
+/// Caller-owned activation buffers for layers up to `W` wide.
 ///
-/// Inference ping-pongs between the two buffers, so RAM use is `2 * W` bytes no matter
-/// how many layers the model has. `W` must be at least the model's widest layer
-/// ([`Model::max_width`]); the default fits every model the loader accepts.
+/// Inference ping-pongs between two int8 buffers and widens each layer's input once into
+/// a halfword buffer the fast kernels read two values at a time from, so RAM use is
+/// `4 * W` bytes no matter how many layers the model has. `W` must be at least the
+/// model's widest layer ([`Model::max_width`]); the default fits every model the loader
+/// accepts.
 #[derive(Debug, Clone)]
 pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
     front: [i8; W],
     back: [i8; W],
+    wide: Wide<W>,
 }
+
+/// The widened input; word-aligned because the Cortex-M4 kernel loads it with `LDM`.
+#[derive(Debug, Clone)]
+#[repr(C, align(4))]
+struct Wide<const W: usize>([i16; W]);
 
 impl<const W: usize> Scratch<W> {
     /// Zeroed buffers.
@@ -22,6 +30,7 @@ impl<const W: usize> Scratch<W> {
         Scratch {
             front: [0; W],
             back: [0; W],
+            wide: Wide([0; W]),
         }
     }
 }
@@ -144,32 +153,61 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// Runs the encoder on an already quantized sample, leaving the features in one of
-    /// the scratch buffers. Integer arithmetic only.
+    /// Runs the encoder on an already quantized sample (in `front`, or copied there from
+    /// `input`), leaving the features in one of the two buffers. Integer arithmetic only.
     fn run_encoder<'s, const W: usize>(
         &self,
         input: Option<&[i8]>,
-        scratch: &'s mut Scratch<W>,
+        front: &'s mut [i8; W],
+        back: &'s mut [i8; W],
+        wide: &mut [i16],
     ) -> &'s [i8] {
-        let Scratch { front, back } = scratch;
-        let (mut src, mut dst): (&mut [i8; W], &mut [i8; W]) = (front, back);
-        let n_inputs = self.n_inputs();
+        let (mut src, mut dst) = (front, back);
         if let Some(input) = input {
             for (d, &s) in src.iter_mut().zip(input) {
                 *d = s;
             }
         }
-        let mut width = n_inputs;
+        let mut width = self.n_inputs();
         for layer in &self.view.layers {
             let n_out = usize::from(layer.n_out);
             let x = src.get(..width).unwrap_or(&[]);
             let y = dst.get_mut(..n_out).unwrap_or(&mut []);
-            kernels::dense(layer, x, y);
+            kernels::dense(layer, x, wide, y);
             core::mem::swap(&mut src, &mut dst);
             width = n_out;
         }
         let src: &'s [i8; W] = src;
         src.get(..width).unwrap_or(&[])
+    }
+
+    /// Runs the encoder and, with `head`, the classifier head: the features stay in one
+    /// of the scratch buffers.
+    fn run<'s, const W: usize>(
+        &self,
+        input: Option<&[i8]>,
+        scratch: &'s mut Scratch<W>,
+        head: bool,
+    ) -> Inference<'s> {
+        let Scratch { front, back, wide } = scratch;
+        let features = self.run_encoder(input, front, back, &mut wide.0);
+        let mut logits = Logits::new();
+        if !head {
+            return Inference {
+                features,
+                logits,
+                class: 0,
+            };
+        }
+        // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
+        let _ = logits.resize(self.view.n_logits(), 0);
+        kernels::head(&self.view.head, features, &mut wide.0, &mut logits);
+        let class = kernels::argmax(&logits);
+        Inference {
+            features,
+            logits,
+            class,
+        }
     }
 
     fn check_quantized(&self, sample: &[i8]) -> Result<(), Error> {
@@ -190,7 +228,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.quantize(sample, &mut scratch.front)?;
-        Ok(self.run_encoder(None, scratch))
+        Ok(self.run(None, scratch, false).features)
     }
 
     /// Encodes an int8 sample into int8 bottleneck features (no float arithmetic).
@@ -201,7 +239,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Ok(self.run_encoder(Some(sample), scratch))
+        Ok(self.run(Some(sample), scratch, false).features)
     }
 
     /// Full integer inference on an int8 sample: features, logits and class, with no
@@ -211,8 +249,9 @@ impl<'a> Model<'a> {
         sample: &[i8],
         scratch: &'s mut Scratch<W>,
     ) -> Result<Inference<'s>, Error> {
-        let features = self.encode_quantized(sample, scratch)?;
-        Ok(self.finish(features))
+        self.check_scratch::<W>()?;
+        self.check_quantized(sample)?;
+        Ok(self.run(Some(sample), scratch, true))
     }
 
     /// Full integer inference on a float sample (quantized with the stored affine first).
@@ -221,21 +260,9 @@ impl<'a> Model<'a> {
         sample: &[f32],
         scratch: &'s mut Scratch<W>,
     ) -> Result<Inference<'s>, Error> {
-        let features = self.encode(sample, scratch)?;
-        Ok(self.finish(features))
-    }
-
-    fn finish<'s>(&self, features: &'s [i8]) -> Inference<'s> {
-        let mut logits = Logits::new();
-        // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
-        let _ = logits.resize(self.view.n_logits(), 0);
-        kernels::head(&self.view.head, features, &mut logits);
-        let class = kernels::argmax(&logits);
-        Inference {
-            features,
-            logits,
-            class,
-        }
+        self.check_scratch::<W>()?;
+        self.quantize(sample, &mut scratch.front)?;
+        Ok(self.run(None, scratch, true))
     }
 
     /// Classifies a float sample: class index, label and probability.
@@ -303,8 +330,7 @@ impl<'a> Model<'a> {
             for (d, &s) in scratch.front.iter_mut().zip(g.input.0) {
                 *d = s as i8;
             }
-            let features = self.run_encoder(None, scratch);
-            let inference = self.finish(features);
+            let inference = self.run(None, scratch, true);
             let same = g.features.0.len() == inference.features.len()
                 && g.features
                     .0

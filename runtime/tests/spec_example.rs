@@ -23,10 +23,10 @@ fn layer_zero_matches_spec() {
     let bytes = example_bytes();
     let model = Model::from_bytes(&bytes).expect("loads");
     let mut y = [0i8; 2];
-    kernels::dense(&model.view().layers[0], &[1, 16], &mut y);
+    kernels::dense(&model.view().layers[0], &[1, 16], &mut [0; 2], &mut y);
     assert_eq!(y, [-6, 3]);
     let mut f = [0i8; 1];
-    kernels::dense(&model.view().layers[1], &y, &mut f);
+    kernels::dense(&model.view().layers[1], &y, &mut [0; 2], &mut f);
     assert_eq!(f, [6]);
 }
 

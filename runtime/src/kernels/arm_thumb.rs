@@ -1,0 +1,102 @@
+//! Dot products for every Cortex-M in Thumb-1 assembly (the Cortex-M0 has no DSP or
+//! multiply-accumulate instruction).
+//!
+//! Two weight rows share each load of the input, and one index counting up from `-n` to
+//! zero addresses all three arrays and ends the loop, so two multiply-accumulates take
+//! nine instructions. The two accumulators live in r8 and r9, since the M0's arithmetic
+//! only reaches the eight low registers and Rust reserves r6 and r7.
+#![allow(unsafe_code)]
+
+use core::arch::asm;
+
+use super::portable;
+
+/// Dot products of the rows of `block` with `x`: pairs of rows, then a last row.
+pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
+    let n = n_in.max(1);
+    if x.len() < n || block.len() < acc.len() * n || n > i32::MAX as usize {
+        return portable::dots(block, n_in, x, acc);
+    }
+    let mut rows = block.chunks_exact(n);
+    for pair in acc.chunks_mut(2) {
+        match pair {
+            [a0, a1] => {
+                let (Some(r0), Some(r1)) = (rows.next(), rows.next()) else {
+                    return;
+                };
+                (*a0, *a1) = two_rows(r0, r1, x, n);
+            }
+            [a0] => {
+                let Some(r0) = rows.next() else {
+                    return;
+                };
+                *a0 = one_row(r0, x, n);
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Two dot products of length `n >= 1` (each slice holds at least `n` values).
+fn two_rows(row0: &[u8], row1: &[u8], x: &[i8], n: usize) -> (i32, i32) {
+    let (a0, a1): (i32, i32);
+    // SAFETY: the index runs over -n..0, so the loads touch exactly the first `n` bytes
+    // of each slice (pointers are one past that end); r8 and r9 are declared clobbered.
+    unsafe {
+        asm!(
+            "movs r1, #0",
+            "mov r8, r1",
+            "mov r9, r1",
+            "2:",
+            "ldrsb r0, [r3, r2]",
+            "ldrsb r1, [r4, r2]",
+            "muls r1, r0, r1",
+            "add r8, r1",
+            "ldrsb r1, [r5, r2]",
+            "muls r1, r0, r1",
+            "add r9, r1",
+            "adds r2, #1",
+            "bne 2b",
+            "mov r0, r8",
+            "mov r1, r9",
+            out("r0") a0,
+            out("r1") a1,
+            inout("r2") -(n as i32) => _,
+            in("r3") x.as_ptr().wrapping_add(n),
+            in("r4") row0.as_ptr().wrapping_add(n),
+            in("r5") row1.as_ptr().wrapping_add(n),
+            out("r8") _,
+            out("r9") _,
+            options(readonly, nostack),
+        );
+    }
+    (a0, a1)
+}
+
+/// One dot product of length `n >= 1`.
+fn one_row(row: &[u8], x: &[i8], n: usize) -> i32 {
+    let a: i32;
+    // SAFETY: as in `two_rows`, for one row.
+    unsafe {
+        asm!(
+            "movs r1, #0",
+            "mov r8, r1",
+            "2:",
+            "ldrsb r0, [r3, r2]",
+            "ldrsb r1, [r4, r2]",
+            "muls r1, r0, r1",
+            "add r8, r1",
+            "adds r2, #1",
+            "bne 2b",
+            "mov r0, r8",
+            out("r0") a,
+            out("r1") _,
+            inout("r2") -(n as i32) => _,
+            in("r3") x.as_ptr().wrapping_add(n),
+            in("r4") row.as_ptr().wrapping_add(n),
+            out("r8") _,
+            options(readonly, nostack),
+        );
+    }
+    a
+}

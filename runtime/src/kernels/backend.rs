@@ -1,0 +1,87 @@
+//! Choosing the dot-product backend.
+
+#[cfg(all(target_arch = "arm", feature = "dsp"))]
+use super::arm_dsp;
+#[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+use super::arm_thumb;
+use super::portable;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+use super::x86_avx2;
+
+/// Most weight rows one backend call computes: enough for the widest kernel (four rows
+/// sharing each load of the input on AVX2), small enough to keep the accumulators in
+/// registers and on the stack.
+pub const BLOCK: usize = 4;
+
+/// An implementation of the dot products. All give identical integers (the sums are
+/// exact: the loader bounds every accumulator to i32); they differ only in speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Plain Rust for every target: the reference the others are tested against.
+    Portable,
+    /// x86-64 with AVX2, detected at run time (needs the `std` feature).
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    X86Avx2,
+    /// Cortex-M4/M7 `SMLAD` assembly, two rows at a time (`dsp` feature).
+    #[cfg(all(target_arch = "arm", feature = "dsp"))]
+    ArmDsp,
+    /// Thumb-1 assembly for every Cortex-M, two rows sharing each input load.
+    #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+    ArmThumb,
+}
+
+impl Backend {
+    /// The fastest backend this build can use on this machine.
+    pub fn select() -> Backend {
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        if x86_avx2::supported() {
+            return Backend::X86Avx2;
+        }
+        #[cfg(all(target_arch = "arm", feature = "dsp"))]
+        return Backend::ArmDsp;
+        #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+        return Backend::ArmThumb;
+        #[allow(unreachable_code)]
+        Backend::Portable
+    }
+
+    /// Every backend this build can use on this machine, portable first.
+    pub fn available() -> impl Iterator<Item = Backend> {
+        let select = Backend::select();
+        core::iter::once(Backend::Portable).chain((select != Backend::Portable).then_some(select))
+    }
+
+    /// Lays out the int8 input `src` in `wide` (at least `src.len()` halfwords) the way
+    /// [`Backend::dots`] wants it; once per layer.
+    #[inline(always)]
+    pub fn prepare(self, src: &[i8], wide: &mut [i16]) {
+        match self {
+            Backend::Portable => {}
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            Backend::X86Avx2 => x86_avx2::prepare(src, wide),
+            #[cfg(all(target_arch = "arm", feature = "dsp"))]
+            Backend::ArmDsp => arm_dsp::prepare(src, wide),
+            #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+            Backend::ArmThumb => {}
+        }
+        let _ = (src, wide);
+    }
+
+    /// Dot products of the `acc.len()` (at most [`BLOCK`]) weight rows in `block`
+    /// (`n_in` int8 weights each, row after row) with the input, into `acc`. `src` and
+    /// `wide` are the input as given to, and as laid out by, [`Backend::prepare`].
+    #[inline(always)]
+    pub fn dots(self, block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
+        match self {
+            Backend::Portable => portable::dots(block, n_in, src, acc),
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            Backend::X86Avx2 => x86_avx2::dots(block, n_in, src, wide, acc),
+            #[cfg(all(target_arch = "arm", feature = "dsp"))]
+            Backend::ArmDsp => arm_dsp::dots(block, n_in, src, wide, acc),
+            #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+            Backend::ArmThumb => arm_thumb::dots(block, n_in, src, acc),
+        }
+        let _ = wide;
+    }
+}

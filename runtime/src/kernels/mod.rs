@@ -1,0 +1,264 @@
+//! The integer kernels: input quantization, dense layers, head. SPEC.md §4 defines them.
+//!
+//! Every loop walks zipped iterators instead of indexing, so no bounds check can panic;
+//! the loader's checks guarantee the slices have the lengths the zips assume, and that
+//! no accumulator can overflow i32.
+//!
+//! The dot products, where nearly all the time goes, come from one of several backends
+//! chosen at build time (and, on x86-64 with `std`, at run time). Every backend computes
+//! the same exact integers; `portable` is the reference the others are tested against.
+
+#[cfg(all(target_arch = "arm", feature = "dsp"))]
+mod arm_dsp;
+#[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+mod arm_thumb;
+mod backend;
+mod portable;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+mod x86_avx2;
+
+pub use backend::{BLOCK, Backend};
+
+use bottleneck_format::{
+    DENSE_CHANNEL_LEN, DenseChannel, DenseLayer, HEAD_CHANNEL_LEN, Head, HeadChannel,
+};
+
+/// Quantizes one float feature: `clamp(round_half_up(x * a + b), -128, 127)`.
+///
+/// `x * a + b` is two separately rounded f32 operations (never a fused multiply-add), so
+/// every IEEE-754 target computes the same value.
+#[inline]
+pub fn quantize_input(x: f32, a: f32, b: f32) -> i8 {
+    // Anything beyond ±200 saturates anyway; clamping first keeps the integer
+    // conversions below exact (and maps ±inf to the right end).
+    let v = (x * a + b).clamp(-200.0, 200.0);
+    // floor(v) without libm: truncation is exact for |v| <= 200, one step down fixes
+    // negative non-integers.
+    let t = v as i32;
+    let floor = if t as f32 > v { t - 1 } else { t };
+    // `v - floor` is exact for every finite f32, so this rounds half up without the
+    // double rounding of `floor(v + 0.5)`.
+    let rounded = if v - floor as f32 >= 0.5 {
+        floor + 1
+    } else {
+        floor
+    };
+    rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+}
+
+/// `round_half_up(acc * multiplier / 2^(31 + shift))` in 64-bit, one rounding step.
+///
+/// The loader guarantees `0 <= multiplier < 2^31` and `31 + shift` in `1..=62`, so the
+/// product and the rounding constant stay below 2^63.
+#[inline]
+pub fn scale(acc: i32, multiplier: i32, shift: i8) -> i64 {
+    let total = (31 + i32::from(shift)).clamp(1, 62) as u32;
+    if total >= 32 {
+        return i64::from(scale_high(acc, multiplier, total - 32));
+    }
+    let product = i64::from(acc) * i64::from(multiplier);
+    (product + (1i64 << (total - 1))) >> total
+}
+
+/// [`scale`] saturated to i32, the form the kernels use.
+#[inline]
+fn scale_saturating(acc: i32, multiplier: i32, shift: i8) -> i32 {
+    let total = (31 + i32::from(shift)).clamp(1, 62) as u32;
+    if total >= 32 {
+        return scale_high(acc, multiplier, total - 32);
+    }
+    let product = i64::from(acc) * i64::from(multiplier);
+    let v = (product + (1i64 << (total - 1))) >> total;
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+/// [`scale`] for total shifts of `32 + t` (every multiplier below 1, the usual case).
+///
+/// The rounding constant and the shift only touch the high word of the product, so no
+/// 64-bit addition or shift is needed: those are a dozen instructions or a library call
+/// on 32-bit cores. The result fits i32 since `|product| <= 2^62`.
+#[inline]
+fn scale_high(acc: i32, multiplier: i32, t: u32) -> i32 {
+    let (hi, lo) = mul_wide(acc, multiplier);
+    if t == 0 {
+        // Round half up on the low word's top bit.
+        hi + (lo >> 31) as i32
+    } else {
+        (hi + (1 << (t - 1))) >> t
+    }
+}
+
+/// The exact 64-bit product `a * b` as (high word, low word), for `b >= 0`.
+#[inline]
+fn mul_wide(a: i32, b: i32) -> (i32, u32) {
+    #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+    return mul_wide_halves(a, b);
+    #[allow(unreachable_code)]
+    {
+        let p = i64::from(a) * i64::from(b);
+        ((p >> 32) as i32, p as u32)
+    }
+}
+
+/// [`mul_wide`] from four 16 x 16-bit products, for cores whose only multiply gives the
+/// low 32 bits (Cortex-M0): far cheaper than the 64 x 64-bit library multiply the
+/// compiler would call. Public so the host tests can check it against `i64`.
+#[inline]
+pub fn mul_wide_halves(a: i32, b: i32) -> (i32, u32) {
+    let magnitude = a.unsigned_abs();
+    let b = b.unsigned_abs();
+    let (a0, a1) = (magnitude & 0xffff, magnitude >> 16);
+    let (b0, b1) = (b & 0xffff, b >> 16);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // Each term below 2^16 + 2^16 + 2^16: no overflow.
+    let mid = (p00 >> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+    let lo = (p00 & 0xffff) | (mid << 16);
+    let hi = p11
+        .wrapping_add(p01 >> 16)
+        .wrapping_add(p10 >> 16)
+        .wrapping_add(mid >> 16);
+    if a < 0 {
+        // Two's complement negation of the 64-bit value.
+        let lo = (!lo).wrapping_add(1);
+        let hi = (!hi).wrapping_add(u32::from(lo == 0));
+        (hi as i32, lo)
+    } else {
+        (hi as i32, lo)
+    }
+}
+
+/// `acc + bias`, requantized through the LeakyReLU-folded multipliers to int8.
+#[inline]
+fn dense_output(acc: i32, ch: &DenseChannel, zero_point: i32) -> i8 {
+    let acc = acc + ch.bias;
+    // Two scalar selects rather than one of two structs: the sign of the accumulator is
+    // data, and a mispredicted branch per channel cost more than the whole requantization.
+    let negative = acc < 0;
+    let multiplier = if negative {
+        ch.negative.multiplier
+    } else {
+        ch.positive.multiplier
+    };
+    let shift = if negative {
+        ch.negative.shift
+    } else {
+        ch.positive.shift
+    };
+    let v = scale_saturating(acc, multiplier, shift).saturating_add(zero_point);
+    v.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+}
+
+/// Runs `per_row(row index, dot product)` for every output row of a weight matrix
+/// (`n_out` rows of `n_in` int8 weights), `BLOCK` rows at a time through the fastest
+/// backend this build has. `src` is the int8 input; `wide` is working space of at least
+/// `src.len()` halfwords.
+#[inline(always)]
+fn for_each_dot(
+    backend: Backend,
+    weights: &[u8],
+    n_in: usize,
+    src: &[i8],
+    wide: &mut [i16],
+    mut per_row: impl FnMut(usize, i32),
+) {
+    let n_in = n_in.max(1);
+    backend.prepare(src, wide);
+    let mut acc = [0i32; BLOCK];
+    // Rows left, counted down: no division per block.
+    let mut left = weights.len() / n_in;
+    let mut row = 0;
+    for block in weights.chunks(BLOCK * n_in) {
+        let rows = left.min(BLOCK);
+        left -= rows;
+        let Some(acc) = acc.get_mut(..rows) else {
+            return;
+        };
+        backend.dots(block, n_in, src, wide, acc);
+        for &a in acc.iter() {
+            per_row(row, a);
+            row += 1;
+        }
+    }
+}
+
+/// One dense layer with fused LeakyReLU: `src` (n_in) -> `dst` (n_out). `wide` is
+/// working space of at least `src.len()` halfwords (the widened input some backends use).
+pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if x86_avx2::dense(layer, src, wide, dst) {
+        return;
+    }
+    dense_with(Backend::select(), layer, src, wide, dst);
+}
+
+/// [`dense`] through `backend`; inlined into each backend's entry point so the whole
+/// layer is compiled for that backend's instruction set.
+#[inline(always)]
+fn dense_with(
+    backend: Backend,
+    layer: &DenseLayer<'_>,
+    src: &[i8],
+    wide: &mut [i16],
+    dst: &mut [i8],
+) {
+    let zero_point = i32::from(layer.output_zero_point);
+    let mut channels = layer.channels.0.chunks_exact(DENSE_CHANNEL_LEN);
+    let mut outputs = dst.iter_mut();
+    for_each_dot(
+        backend,
+        layer.weights.0,
+        usize::from(layer.n_in),
+        src,
+        wide,
+        |_, acc| {
+            let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
+                return;
+            };
+            let Ok(record) = record.try_into() else {
+                return;
+            };
+            *out = dense_output(acc, &DenseChannel::from_bytes(record), zero_point);
+        },
+    );
+}
+
+/// The classifier head: int8 features -> int32 logits on the common logit scale. `wide`
+/// is working space of at least `features.len()` halfwords.
+pub fn head(head: &Head<'_>, features: &[i8], wide: &mut [i16], logits: &mut [i32]) {
+    let mut channels = head.channels.0.chunks_exact(HEAD_CHANNEL_LEN);
+    let mut outputs = logits.iter_mut();
+    for_each_dot(
+        Backend::select(),
+        head.weights.0,
+        usize::from(head.n_in),
+        features,
+        wide,
+        |_, acc| {
+            let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
+                return;
+            };
+            let Ok(record) = record.try_into() else {
+                return;
+            };
+            let ch = HeadChannel::from_bytes(record);
+            *out = scale_saturating(acc + ch.bias, ch.requant.multiplier, ch.requant.shift);
+        },
+    );
+}
+
+/// The class a set of logits selects: `logit > 0` for a single binary logit, otherwise the
+/// first index of the largest logit.
+pub fn argmax(logits: &[i32]) -> usize {
+    if let [single] = logits {
+        return usize::from(*single > 0);
+    }
+    let mut best = 0;
+    let mut best_value = i32::MIN;
+    for (k, &l) in logits.iter().enumerate() {
+        if k == 0 || l > best_value {
+            best = k;
+            best_value = l;
+        }
+    }
+    best
+}

@@ -1,0 +1,120 @@
+//! Every dot-product backend this build has gives the portable backend's integers, for
+//! any row count, width (including widths that are not a multiple of the kernels' 4 and
+//! 8 columns) and any int8 values — extremes included.
+//!
+//! On a host with AVX2 and the `std` feature this tests the AVX2 kernel; the Cortex-M
+//! assembly is tested the same way, end to end, by the QEMU parity test.
+
+use bottleneck_runtime::kernels::{BLOCK, Backend};
+use proptest::prelude::*;
+
+fn dots(backend: Backend, block: &[u8], n: usize, x: &[i8]) -> Vec<i32> {
+    let mut wide = vec![0i16; n + 1];
+    // Start the widened input on an odd halfword when `n` is odd, so a backend that
+    // needs alignment must notice and cope.
+    let wide = if n % 2 == 1 {
+        &mut wide[1..]
+    } else {
+        &mut wide[..n]
+    };
+    backend.prepare(x, wide);
+    let mut acc = vec![0i32; block.len() / n];
+    backend.dots(block, n, x, wide, &mut acc);
+    acc
+}
+
+fn case() -> impl Strategy<Value = (usize, Vec<u8>, Vec<i8>)> {
+    (1usize..=260, 1usize..=BLOCK).prop_flat_map(|(n, rows)| {
+        (
+            Just(n),
+            proptest::collection::vec(any::<u8>(), rows * n),
+            proptest::collection::vec(any::<i8>(), n),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn every_backend_matches_portable((n, block, x) in case()) {
+        let expected = dots(Backend::Portable, &block, n, &x);
+        for backend in Backend::available() {
+            prop_assert_eq!(&dots(backend, &block, n, &x), &expected, "{:?}", backend);
+        }
+    }
+}
+
+#[test]
+fn extremes_match_portable() {
+    // -128 * -128 at every position: the largest products the kernels ever see.
+    for n in [1, 3, 4, 7, 8, 15, 16, 17, 100, 200, 256] {
+        let block = vec![0x80u8; BLOCK * n];
+        let x = vec![-128i8; n];
+        let expected = vec![16384 * n as i32; BLOCK];
+        for backend in Backend::available() {
+            assert_eq!(
+                dots(backend, &block, n, &x),
+                expected,
+                "{backend:?}, n = {n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn host_uses_its_fastest_backend() {
+    let available: Vec<Backend> = Backend::available().collect();
+    eprintln!("backends tested: {available:?}");
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        assert_eq!(
+            Backend::select(),
+            available[1],
+            "AVX2 present but not selected"
+        );
+    }
+}
+
+/// The requantization's exact definition, in 128-bit arithmetic.
+fn scale_reference(acc: i32, multiplier: i32, shift: i8) -> i64 {
+    let total = (31 + i32::from(shift)).clamp(1, 62);
+    let sum = i128::from(acc) * i128::from(multiplier) + (1i128 << (total - 1));
+    (sum >> total) as i64
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn scale_is_exact(acc in any::<i32>(), multiplier in 0..=i32::MAX, shift in -30i8..=31) {
+        prop_assert_eq!(
+            bottleneck_runtime::kernels::scale(acc, multiplier, shift),
+            scale_reference(acc, multiplier, shift)
+        );
+    }
+
+    #[test]
+    fn halves_multiply_exactly(a in any::<i32>(), b in 0..=i32::MAX) {
+        let p = i64::from(a) * i64::from(b);
+        prop_assert_eq!(
+            bottleneck_runtime::kernels::mul_wide_halves(a, b),
+            ((p >> 32) as i32, p as u32)
+        );
+    }
+}
+
+#[test]
+fn scale_edges_are_exact() {
+    for acc in [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX] {
+        for multiplier in [0, 1, 1 << 30, i32::MAX] {
+            for shift in [-30i8, -1, 0, 1, 30, 31] {
+                assert_eq!(
+                    bottleneck_runtime::kernels::scale(acc, multiplier, shift),
+                    scale_reference(acc, multiplier, shift),
+                    "{acc} {multiplier} {shift}"
+                );
+            }
+        }
+    }
+}

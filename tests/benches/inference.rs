@@ -1,0 +1,144 @@
+//! Host inference speed: the int8 runtime against burn-ndarray float inference of the same
+//! trained encoder and logistic-regression head, batch 1 and batch 330 (the test split).
+//!
+//! `cargo bench -p bottleneck-tests --bench inference` (or `scripts/bench`, which also
+//! writes BENCHMARKS.md from criterion's estimates).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bottleneck_runtime::{Model, Scratch};
+use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
+use bottleneck_trainer::training::{to_tensor, training_device};
+use burn::prelude::{Device, Tensor, TensorData};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ndarray::Array2;
+
+/// The float pipeline as one burn graph: min-max scaling, encoder, logistic regression.
+struct FloatClassifier {
+    pipeline: Pipeline,
+    scale: Tensor<2>,
+    offset: Tensor<2>,
+    head_weights: Tensor<2>,
+    head_bias: Tensor<2>,
+    device: Device,
+}
+
+impl FloatClassifier {
+    fn new(pipeline: Pipeline) -> FloatClassifier {
+        let device = training_device();
+        let row = |v: Vec<f32>| {
+            let n = v.len();
+            Tensor::from_data(TensorData::new(v, [1, n]), &device)
+        };
+        // (x - min) / range == x * (1 / range) - min / range
+        let scaler = &pipeline.scaler;
+        let scale = row(scaler.range.iter().map(|r| 1.0 / r).collect());
+        let offset = row(scaler
+            .min
+            .iter()
+            .zip(&scaler.range)
+            .map(|(m, r)| -m / r)
+            .collect());
+        let head = &pipeline.bottleneck_classifier;
+        let (n_logits, n_features) = head.weights.dim();
+        let head_weights = Tensor::from_data(
+            TensorData::new(
+                head.weights
+                    .t()
+                    .iter()
+                    .map(|&w| w as f32)
+                    .collect::<Vec<f32>>(),
+                [n_features, n_logits],
+            ),
+            &device,
+        );
+        let head_bias = row(head.bias.iter().map(|&b| b as f32).collect());
+        FloatClassifier {
+            pipeline,
+            scale,
+            offset,
+            head_weights,
+            head_bias,
+            device,
+        }
+    }
+
+    /// Classes of the raw (unscaled) rows of `x`.
+    fn classify(&self, x: &Array2<f32>) -> Vec<usize> {
+        let x = to_tensor(x, &self.device) * self.scale.clone() + self.offset.clone();
+        let features = self.pipeline.autoencoder.encoder.forward(x);
+        let logits = features.matmul(self.head_weights.clone()) + self.head_bias.clone();
+        let [rows, n] = logits.dims();
+        let values: Vec<f32> = logits.into_data().try_into_vec().unwrap_or_default();
+        (0..rows)
+            .map(|r| {
+                let row = &values[r * n..(r + 1) * n];
+                match row {
+                    [single] => usize::from(*single > 0.0),
+                    _ => (0..n).fold(0, |best, k| if row[k] > row[best] { k } else { best }),
+                }
+            })
+            .collect()
+    }
+}
+
+fn inference(c: &mut Criterion) {
+    let mut pipeline = Pipeline::run(RunConfig::default(), |_| {}).expect("training");
+    let exported = pipeline.export().expect("export");
+    let model = Model::from_bytes(&exported.bytes).expect("model loads");
+    let test = pipeline.test.features.clone();
+    let rows: Vec<Vec<f32>> = test.rows().into_iter().map(|r| r.to_vec()).collect();
+    let float = FloatClassifier::new(pipeline);
+    let first = test.slice(ndarray::s![0..1, ..]).to_owned();
+
+    // Both sides must be computing the same thing: check the classes agree before timing.
+    let mut scratch = Scratch::<256>::new();
+    let int8: Vec<usize> = rows
+        .iter()
+        .map(|r| model.infer(r, &mut scratch).expect("inference").class)
+        .collect();
+    let agree = int8
+        .iter()
+        .zip(float.classify(&test))
+        .filter(|(a, b)| **a == *b)
+        .count();
+    assert!(
+        agree * 100 >= rows.len() * 95,
+        "int8 and float disagree on {agree} of {}",
+        rows.len()
+    );
+
+    let mut group = c.benchmark_group("inference");
+    group.measurement_time(Duration::from_secs(4));
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(BenchmarkId::new("runtime-int8", "batch-1"), |b| {
+        b.iter(|| {
+            model
+                .infer(black_box(&rows[0]), &mut scratch)
+                .map(|i| i.class)
+        })
+    });
+    group.bench_function(BenchmarkId::new("burn-ndarray-f32", "batch-1"), |b| {
+        b.iter(|| float.classify(black_box(&first)))
+    });
+    group.throughput(Throughput::Elements(rows.len() as u64));
+    group.bench_function(BenchmarkId::new("runtime-int8", "batch-330"), |b| {
+        b.iter(|| {
+            rows.iter()
+                .map(|r| {
+                    model
+                        .infer(black_box(r), &mut scratch)
+                        .map_or(0, |i| i.class)
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function(BenchmarkId::new("burn-ndarray-f32", "batch-330"), |b| {
+        b.iter(|| float.classify(black_box(&test)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, inference);
+criterion_main!(benches);
