@@ -22,4 +22,4 @@ mod model;
 
 pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
 pub use error::Error;
-pub use model::{Classification, Inference, Logits, Model, Scratch};
+pub use model::{Classification, Inference, Logits, Model, Scratch, scratch_bytes};

@@ -19,6 +19,13 @@ pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
     wide: Wide<W>,
 }
 
+/// Bytes a [`Scratch`] for layers up to `width` wide occupies (`size_of::<Scratch<W>>()`
+/// for `W = width`, rounded to the alignment).
+pub const fn scratch_bytes(width: usize) -> usize {
+    let activations = (2 * width).div_ceil(4) * 4;
+    activations + (2 * width).div_ceil(4) * 4
+}
+
 /// The widened input; word-aligned because the Cortex-M4 kernel loads it with `LDM`.
 #[derive(Debug, Clone)]
 #[repr(C, align(4))]

@@ -118,3 +118,11 @@ fn scale_edges_are_exact() {
         }
     }
 }
+
+#[test]
+fn scratch_bytes_is_the_real_size() {
+    use bottleneck_runtime::{Scratch, scratch_bytes};
+    assert_eq!(scratch_bytes(200), std::mem::size_of::<Scratch<200>>());
+    assert_eq!(scratch_bytes(256), std::mem::size_of::<Scratch<256>>());
+    assert_eq!(scratch_bytes(3), std::mem::size_of::<Scratch<3>>());
+}

@@ -293,8 +293,14 @@ pub struct Measurements {
     pub calibration_instructions: u64,
     /// SysTick ticks the calibration loop took.
     pub calibration_ticks: u64,
-    /// Peak stack, by stack painting.
+    /// Peak stack of the whole demo program, by stack painting.
     pub peak_stack: u64,
+    /// Stack one `infer_quantized` call uses below its caller (the runtime's own stack).
+    pub runtime_stack: u64,
+    /// `size_of::<Scratch<200>>()` on the device.
+    pub scratch_bytes: u64,
+    /// `size_of::<Model>()` on the device.
+    pub handle_bytes: u64,
 }
 
 impl Measurements {
@@ -307,6 +313,11 @@ impl Measurements {
     pub fn instructions(&self) -> f64 {
         self.inference_ticks as f64 * self.instructions_per_tick()
     }
+
+    /// RAM the runtime needs for one model: scratch buffers, model handle and stack.
+    pub fn runtime_ram(&self) -> u64 {
+        self.runtime_stack + self.scratch_bytes + self.handle_bytes
+    }
 }
 
 fn numbers(line: &str) -> Vec<u64> {
@@ -316,10 +327,15 @@ fn numbers(line: &str) -> Vec<u64> {
         .collect()
 }
 
-/// Parses the `timing:` and `stack:` lines.
+/// Parses the `timing:`, `memory:` and `stack:` lines.
 pub fn measurements(lines: &[String]) -> Option<Measurements> {
     let timing = numbers(lines.iter().find(|l| l.starts_with("timing: "))?);
     let stack = numbers(lines.iter().find(|l| l.starts_with("stack: "))?);
+    // "memory: runtime stack S bytes, scratch B bytes, model handle H bytes"
+    let memory = numbers(lines.iter().find(|l| l.starts_with("memory: "))?);
+    let [runtime_stack, scratch_bytes, handle_bytes] = memory.as_slice() else {
+        return None;
+    };
     // "timing: infer_quantized A..=B ticks; calibration N instructions in T ticks"
     let [_, max, instructions, ticks] = timing.as_slice() else {
         return None;
@@ -329,5 +345,8 @@ pub fn measurements(lines: &[String]) -> Option<Measurements> {
         calibration_instructions: *instructions,
         calibration_ticks: *ticks,
         peak_stack: *stack.first()?,
+        runtime_stack: *runtime_stack,
+        scratch_bytes: *scratch_bytes,
+        handle_bytes: *handle_bytes,
     })
 }

@@ -1,6 +1,7 @@
 //! Test support shared by the cross-crate tests: a deterministic generator of valid random
 //! models and helpers that build deliberately broken files.
 
+pub mod bench;
 pub mod firmware;
 
 use bottleneck_format::{

@@ -48,8 +48,26 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
             "{}: output cut short",
             board.core
         );
-        let m = measurements(&run.lines).expect("timing and stack lines");
+        let m = measurements(&run.lines).expect("timing, memory and stack lines");
         assert!(m.inference_ticks > 0 && m.peak_stack > 0, "{m:?}");
+        // The stack measurement sees a known 1 KiB local...
+        let probe = run
+            .lines
+            .iter()
+            .find_map(|l| l.strip_prefix("stack probe: "))
+            .and_then(|l| l.split(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("stack probe line");
+        assert!(
+            (1024..1200).contains(&probe),
+            "{}: probe {probe}",
+            board.core
+        );
+        // ...and the runtime's own stack is part of, and far below, the demo's peak.
+        assert!(
+            m.runtime_stack > 0 && m.runtime_stack < m.peak_stack,
+            "{m:?}"
+        );
 
         // The panic-proof binary runs to a clean exit as well.
         let run = run_qemu(

@@ -106,7 +106,7 @@ pub fn inspect(bytes: &[u8]) -> String {
         out,
         "parameters: {}; runtime activation buffers: {} bytes",
         view.parameter_count(),
-        2 * view.max_width()
+        bottleneck_runtime::scratch_bytes(view.max_width())
     );
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
     match model.self_test(&mut scratch) {

@@ -105,8 +105,26 @@ pub fn paint_stack() {
     }
 }
 
-/// Deepest stack use since [`paint_stack`], in bytes from the top of RAM.
-pub fn peak_stack() -> usize {
+/// Stack bytes `f` uses below the caller's stack pointer: the stack is painted just
+/// below it first, then searched for the deepest overwritten word. This is the RAM the
+/// runtime needs beyond its caller's own frame and buffers.
+#[inline(never)]
+pub fn stack_used_by(f: impl FnOnce()) -> usize {
+    let base = cortex_m::register::msp::read() as usize;
+    paint_stack();
+    // Through a call that is never inlined: if `f` were inlined here, its locals would sit
+    // in this frame, above `base`, and go uncounted.
+    call(f);
+    base.saturating_sub(lowest_touched())
+}
+
+#[inline(never)]
+fn call(f: impl FnOnce()) {
+    f();
+}
+
+/// Lowest address of the painted region that no longer holds the pattern.
+fn lowest_touched() -> usize {
     let start = core::ptr::addr_of_mut!(__sheap) as usize;
     let top = core::ptr::addr_of!(_stack_start) as usize;
     let mut p = start;
@@ -114,5 +132,10 @@ pub fn peak_stack() -> usize {
     while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
         p += 4;
     }
-    top - p
+    p
+}
+
+/// Deepest stack use since [`paint_stack`], in bytes from the top of RAM.
+pub fn peak_stack() -> usize {
+    core::ptr::addr_of!(_stack_start) as usize - lowest_touched()
 }

@@ -30,9 +30,10 @@ fn main() {
     );
     println!(
         "| core (QEMU board) | flash: .text + .rodata | flash without model and samples | \
-         static RAM (.data + .bss) | peak stack | instructions per inference | per MAC |"
+         static RAM (.data + .bss) | peak stack | runtime RAM (stack + scratch + handle) | \
+         instructions per inference | per MAC |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for board in BOARDS {
         let elf_dir = build(board, &prepared).unwrap_or_else(|e| panic!("build failed:\n{e}"));
@@ -43,13 +44,17 @@ fn main() {
         let m = measurements(&run.lines).expect("measurements");
         let flash = f.text + f.rodata;
         println!(
-            "| {} ({}) | {} B | {} B | {} B | {} B | {:.0} | {:.2} |",
+            "| {} ({}) | {} B | {} B | {} B | {} B | {} B ({} + {} + {}) | {:.0} | {:.2} |",
             board.core,
             board.machine,
             flash,
             flash - embedded,
             f.data + f.bss,
             m.peak_stack,
+            m.runtime_ram(),
+            m.runtime_stack,
+            m.scratch_bytes,
+            m.handle_bytes,
             m.instructions(),
             m.instructions() / macs as f64
         );

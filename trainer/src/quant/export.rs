@@ -39,7 +39,8 @@ pub struct DeviceMetrics {
     pub file_bytes: usize,
     /// Weights and biases in the file (encoder + head).
     pub parameters: usize,
-    /// Activation buffers inference needs: two of the widest layer.
+    /// Scratch buffers inference needs: two int8 activation buffers and the widened
+    /// input, four bytes per unit of the widest layer.
     pub scratch_bytes: usize,
     /// The parsed model handle plus the logits buffer, as laid out on this host (a 32-bit
     /// device needs less: its pointers are half the size).
@@ -341,7 +342,7 @@ fn measure(
         feature_error_mean_steps: err_sum / err_n.max(1) as f64,
         file_bytes: bytes.len(),
         parameters: model.view().parameter_count(),
-        scratch_bytes: 2 * model.max_width(),
+        scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
         handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
     })
 }

@@ -6,7 +6,7 @@
 
 use bottleneck_firmware::{
     MODEL, WIDTH, calibration_loop, elapsed, exit, fnv1a, now, paint_stack, peak_stack, sample,
-    start_systick,
+    stack_used_by, start_systick,
 };
 use bottleneck_runtime::{Error, Model, Scratch};
 use cortex_m_rt::entry;
@@ -72,7 +72,30 @@ fn run() -> Result<(), Error> {
         2 * CALIBRATION_ITERATIONS,
         calibration
     );
-    hprintln!("stack: peak {} bytes", peak_stack());
+    let peak = peak_stack();
+
+    // The runtime's own RAM: its stack for one inference, the scratch buffers and the
+    // model handle (everything else above is this demo's: samples, formatting, output).
+    let mut result = Ok(0);
+    let runtime_stack = stack_used_by(|| {
+        result = model
+            .infer_quantized(&q[..n], &mut scratch)
+            .map(|out| out.class);
+    });
+    result?;
+    // Checks the method: a known 1 KiB local must measure at least 1 KiB.
+    let probe = stack_used_by(|| {
+        let mut local = [0u8; 1024];
+        core::hint::black_box(&mut local);
+    });
+    hprintln!("stack probe: {} bytes for a 1024-byte local", probe);
+    hprintln!(
+        "memory: runtime stack {} bytes, scratch {} bytes, model handle {} bytes",
+        runtime_stack,
+        core::mem::size_of::<Scratch<WIDTH>>(),
+        core::mem::size_of::<Model<'static>>()
+    );
+    hprintln!("stack: peak {} bytes", peak);
     Ok(())
 }
 

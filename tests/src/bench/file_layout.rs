@@ -1,0 +1,71 @@
+//! Where the bytes of a model file go.
+
+use bottleneck_format::{DENSE_CHANNEL_LEN, ModelView};
+
+/// A model file's bytes by purpose.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileLayout {
+    /// The whole file.
+    pub total: usize,
+    /// Weights and biases (what `parameter_count` counts).
+    pub parameters: usize,
+    /// int8 weights, one byte each.
+    pub weight_bytes: usize,
+    /// int32 biases, four bytes each.
+    pub bias_bytes: usize,
+    /// Requantization multipliers and shifts (two per dense channel: LeakyReLU).
+    pub requant_bytes: usize,
+    /// The per-feature input affine (scaler folded into input quantization).
+    pub input_affine_bytes: usize,
+    /// Golden vectors for the self-test (their contents; length prefixes are in `other`).
+    pub golden_bytes: usize,
+    /// Golden vectors stored.
+    pub golden_count: usize,
+    /// Everything else: header, CRC, dimensions, scales, labels, length prefixes.
+    pub other_bytes: usize,
+}
+
+impl FileLayout {
+    /// Splits `bytes` (a valid model file) by purpose.
+    pub fn of(bytes: &[u8]) -> Result<FileLayout, String> {
+        let view = ModelView::parse(bytes).map_err(|e| e.to_string())?;
+        let mut l = FileLayout {
+            total: bytes.len(),
+            parameters: view.parameter_count(),
+            input_affine_bytes: view.preamble.input_affine.0.len(),
+            golden_count: view.golden_count(),
+            ..FileLayout::default()
+        };
+        for layer in &view.layers {
+            let channels = layer.channels.0.len() / DENSE_CHANNEL_LEN;
+            l.weight_bytes += layer.weights.0.len();
+            l.bias_bytes += 4 * channels;
+            l.requant_bytes += layer.channels.0.len() - 4 * channels;
+        }
+        let logits = view.n_logits();
+        l.weight_bytes += view.head.weights.0.len();
+        l.bias_bytes += 4 * logits;
+        l.requant_bytes += view.head.channels.0.len() - 4 * logits;
+        for g in view.golden() {
+            l.golden_bytes += g.input.0.len() + g.features.0.len() + g.logits.0.len();
+        }
+        l.other_bytes = l.total
+            - l.weight_bytes
+            - l.bias_bytes
+            - l.requant_bytes
+            - l.input_affine_bytes
+            - l.golden_bytes;
+        Ok(l)
+    }
+
+    /// File bytes per parameter.
+    pub fn ratio(&self) -> f64 {
+        self.total as f64 / self.parameters.max(1) as f64
+    }
+
+    /// The smallest file the quantization scheme allows: weights, biases and both
+    /// requantizations, with no input affine, golden vectors, labels or header.
+    pub fn scheme_minimum(&self) -> usize {
+        self.weight_bytes + self.bias_bytes + self.requant_bytes
+    }
+}
