@@ -7,6 +7,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use bottleneck_runtime::kernels::{BLOCK, Backend};
 use bottleneck_runtime::{Model, Scratch};
 use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
 use bottleneck_trainer::training::{to_tensor, training_device};
@@ -121,6 +122,33 @@ fn inference(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new("burn-ndarray-f32", "batch-1"), |b| {
         b.iter(|| float.classify(black_box(&first)))
+    });
+    // The dot products alone, through the same backend and on the same weights, without
+    // requantization or input quantization: how the batch-1 time splits.
+    let backend = Backend::select();
+    let x = [1i8; 256];
+    let mut wide = [0i16; 256];
+    let mut acc = [0i32; BLOCK];
+    let view = model.view();
+    let matrices: Vec<(&[u8], usize)> = view
+        .layers
+        .iter()
+        .map(|l| (l.weights.0, usize::from(l.n_in)))
+        .chain([(view.head.weights.0, usize::from(view.head.n_in))])
+        .collect();
+    group.bench_function(BenchmarkId::new("runtime-int8-dots-only", "batch-1"), |b| {
+        b.iter(|| {
+            let mut total = 0i32;
+            for &(weights, n_in) in &matrices {
+                backend.prepare(black_box(&x[..n_in]), &mut wide);
+                for block in weights.chunks(BLOCK * n_in) {
+                    let acc = &mut acc[..block.len() / n_in];
+                    backend.dots(block, n_in, &x[..n_in], &wide, acc);
+                    total = total.wrapping_add(acc[0]);
+                }
+            }
+            total
+        })
     });
     group.throughput(Throughput::Elements(rows.len() as u64));
     group.bench_function(BenchmarkId::new("runtime-int8", "batch-330"), |b| {
