@@ -136,16 +136,13 @@ impl<'a> Model<'a> {
                 capacity: out.len(),
             });
         }
-        if let Some(index) = sample.iter().position(|x| !x.is_finite()) {
+        // One branch-free pass (which vectorizes) in the usual all-finite case; the
+        // position is only looked for when there is something to report.
+        if sample.iter().fold(false, |bad, x| bad | !x.is_finite()) {
+            let index = sample.iter().position(|x| !x.is_finite()).unwrap_or(0);
             return Err(Error::NonFiniteInput { index });
         }
-        let affine = self.view.preamble.input_affine.0.chunks_exact(8);
-        for ((&x, ab), q) in sample.iter().zip(affine).zip(out.iter_mut()) {
-            let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
-            let a = f32::from_le_bytes([a0, a1, a2, a3]);
-            let b = f32::from_le_bytes([b0, b1, b2, b3]);
-            *q = kernels::quantize_input(x, a, b);
-        }
+        kernels::quantize_inputs(sample, self.view.preamble.input_affine.0, out);
         Ok(())
     }
 

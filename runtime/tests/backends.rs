@@ -126,3 +126,33 @@ fn scratch_bytes_is_the_real_size() {
     assert_eq!(scratch_bytes(256), std::mem::size_of::<Scratch<256>>());
     assert_eq!(scratch_bytes(3), std::mem::size_of::<Scratch<3>>());
 }
+
+fn affine_bytes(pairs: &[(f32, f32)]) -> Vec<u8> {
+    pairs
+        .iter()
+        .flat_map(|(a, b)| a.to_le_bytes().into_iter().chain(b.to_le_bytes()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The vector input quantization (AVX2 on x86-64) equals the scalar one for any
+    /// floats at all: NaN, infinities, huge and tiny values, exact halves.
+    #[test]
+    fn fast_input_quantization_matches_portable(
+        features in proptest::collection::vec(
+            (any::<f32>(), any::<f32>(), any::<f32>()), 0..40),
+        halves in proptest::collection::vec((-300i32..300, 1u8..4), 0..24),
+    ) {
+        let mut cases: Vec<(f32, f32, f32)> = features;
+        // x * 1 + 0 on exact halves and quarter steps: the rounding boundaries.
+        cases.extend(halves.iter().map(|&(k, d)| (k as f32 / f32::from(d * 2), 1.0, 0.0)));
+        let x: Vec<f32> = cases.iter().map(|c| c.0).collect();
+        let affine = affine_bytes(&cases.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>());
+        let (mut fast, mut slow) = (vec![0i8; x.len()], vec![0i8; x.len()]);
+        bottleneck_runtime::kernels::quantize_inputs(&x, &affine, &mut fast);
+        bottleneck_runtime::kernels::quantize_inputs_portable(&x, &affine, &mut slow);
+        prop_assert_eq!(fast, slow);
+    }
+}

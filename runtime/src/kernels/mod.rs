@@ -46,6 +46,41 @@ pub fn quantize_input(x: f32, a: f32, b: f32) -> i8 {
     rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
 
+/// Quantizes a sample with its per-feature affine (`affine`: little-endian f32 pairs
+/// `a_i, b_i`, as stored in the file) into `out`, element by element as
+/// [`quantize_input`]; as many features as all three slices cover.
+pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    let done = x86_avx2::quantize_inputs(sample, affine, out);
+    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+    let done = 0;
+    let rest = sample
+        .iter()
+        .zip(affine.chunks_exact(8))
+        .zip(out.iter_mut())
+        .skip(done);
+    for ((&x, ab), q) in rest {
+        let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
+        let a = f32::from_le_bytes([a0, a1, a2, a3]);
+        let b = f32::from_le_bytes([b0, b1, b2, b3]);
+        *q = quantize_input(x, a, b);
+    }
+}
+
+/// [`quantize_inputs`] without any vector fast path: the reference for tests.
+pub fn quantize_inputs_portable(sample: &[f32], affine: &[u8], out: &mut [i8]) {
+    for ((&x, ab), q) in sample
+        .iter()
+        .zip(affine.chunks_exact(8))
+        .zip(out.iter_mut())
+    {
+        let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
+        let a = f32::from_le_bytes([a0, a1, a2, a3]);
+        let b = f32::from_le_bytes([b0, b1, b2, b3]);
+        *q = quantize_input(x, a, b);
+    }
+}
+
 /// `round_half_up(acc * multiplier / 2^(31 + shift))` in 64-bit, one rounding step.
 ///
 /// The loader guarantees `0 <= multiplier < 2^31` and `31 + shift` in `1..=62`, so the
@@ -189,6 +224,12 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
         return;
     }
     dense_with(Backend::select(), layer, src, wide, dst);
+}
+
+/// [`dense`] through the portable backend and scalar requantization only: the reference
+/// the fast paths are tested against.
+pub fn dense_portable(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
+    dense_with(Backend::Portable, layer, src, wide, dst);
 }
 
 /// [`dense`] through `backend`; inlined into each backend's entry point so the whole

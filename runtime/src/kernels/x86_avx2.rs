@@ -4,13 +4,21 @@
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
-    __m256i, _mm_add_epi32, _mm_cvtsi128_si32, _mm_extract_epi32, _mm_loadu_si128,
-    _mm_shuffle_epi32, _mm256_add_epi32, _mm256_and_si256, _mm256_castsi256_si128,
-    _mm256_cvtepi8_epi16, _mm256_extracti128_si256, _mm256_hadd_epi32, _mm256_loadu_si256,
-    _mm256_madd_epi16, _mm256_setzero_si256,
+    __m256i, _CMP_GE_OQ, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_add_epi32, _mm_add_epi64, _mm_and_si128,
+    _mm_andnot_si128, _mm_blendv_epi8, _mm_cmpgt_epi32, _mm_cvtsi128_si32, _mm_cvtsi128_si64,
+    _mm_extract_epi32, _mm_i32gather_epi32, _mm_loadu_si128, _mm_movemask_epi8, _mm_mul_epi32,
+    _mm_or_si128, _mm_packs_epi16, _mm_packs_epi32, _mm_set_epi32, _mm_set1_epi32, _mm_set1_epi64x,
+    _mm_setr_epi32, _mm_setzero_si128, _mm_shuffle_epi32, _mm_slli_epi32, _mm_sllv_epi64,
+    _mm_srai_epi32, _mm_srav_epi32, _mm_srli_epi64, _mm_sub_epi32, _mm256_add_epi32, _mm256_add_ps,
+    _mm256_and_si256, _mm256_andnot_si256, _mm256_castpd_ps, _mm256_castps_pd, _mm256_castps_si256,
+    _mm256_castsi256_si128, _mm256_cmp_ps, _mm256_cvtepi8_epi16, _mm256_cvtepi32_ps,
+    _mm256_cvttps_epi32, _mm256_extracti128_si256, _mm256_hadd_epi32, _mm256_loadu_ps,
+    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps,
+    _mm256_permute4x64_pd, _mm256_set1_ps, _mm256_setzero_si256, _mm256_shuffle_ps,
+    _mm256_sub_epi32, _mm256_sub_ps,
 };
 
-use bottleneck_format::DenseLayer;
+use bottleneck_format::{DENSE_CHANNEL_LEN, DenseChannel, DenseLayer};
 
 use super::{Backend, portable};
 
@@ -34,7 +42,175 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
-    super::dense_with(Backend::X86Avx2, layer, src, wide, dst);
+    let n = usize::from(layer.n_in).max(1);
+    let (weights, channels) = (layer.weights.0, layer.channels.0);
+    if n < 16 || wide.len() < n || src.len() < n {
+        return super::dense_with(Backend::X86Avx2, layer, src, wide, dst);
+    }
+    prepare(src, wide);
+    let zero_point = i32::from(layer.output_zero_point);
+    let blocks = weights
+        .chunks_exact(4 * n)
+        .zip(channels.chunks_exact(4 * DENSE_CHANNEL_LEN))
+        .zip(dst.chunks_exact_mut(4));
+    let mut done = 0;
+    for ((block, records), out) in blocks {
+        // SAFETY: AVX2 is present; `block` is 4 rows of n >= 16 bytes, `wide` >= n.
+        let acc = unsafe { rows_avx2::<4>(block, n, wide) };
+        // SAFETY: AVX2 is present; `records` is 4 whole channel records.
+        match unsafe { requantize4(acc, records, zero_point) } {
+            Some(bytes) => out.copy_from_slice(&bytes),
+            None => {
+                for ((o, a), r) in out
+                    .iter_mut()
+                    .zip(acc)
+                    .zip(records.chunks_exact(DENSE_CHANNEL_LEN))
+                {
+                    if let Ok(r) = r.try_into() {
+                        *o = super::dense_output(a, &DenseChannel::from_bytes(r), zero_point);
+                    }
+                }
+            }
+        }
+        done += 4;
+    }
+    // The last rows, fewer than four.
+    let rows = weights.get(done * n..).unwrap_or(&[]).chunks_exact(n);
+    let records = channels
+        .get(done * DENSE_CHANNEL_LEN..)
+        .unwrap_or(&[])
+        .chunks_exact(DENSE_CHANNEL_LEN);
+    let outs = dst.get_mut(done..).unwrap_or(&mut []);
+    for ((row, record), o) in rows.zip(records).zip(outs) {
+        // SAFETY: AVX2 is present; one row of n >= 16 bytes, `wide` >= n.
+        let [a] = unsafe { rows_avx2::<1>(row, n, wide) };
+        if let Ok(r) = record.try_into() {
+            *o = super::dense_output(a, &DenseChannel::from_bytes(r), zero_point);
+        }
+    }
+}
+
+/// Requantizes four accumulators at once, exactly as [`super::dense_output`] does each:
+/// bias, LeakyReLU select, `(acc * m + 2^(31 + t)) >> (32 + t)` with one rounding step,
+/// zero point, saturation. `None` when a shift is outside the usual `1..=31` (total shifts
+/// of 32 bits or more), which the scalar path handles.
+///
+/// # Safety
+/// The CPU must support AVX2; `records` must hold at least four channel records.
+#[target_feature(enable = "avx2")]
+unsafe fn requantize4(acc: [i32; 4], records: &[u8], zero_point: i32) -> Option<[i8; 4]> {
+    if records.len() < 4 * DENSE_CHANNEL_LEN {
+        return None;
+    }
+    let base = records.as_ptr();
+    let stride = DENSE_CHANNEL_LEN as i32;
+    let index = _mm_setr_epi32(0, stride, 2 * stride, 3 * stride);
+    // SAFETY: every gathered word lies inside the four records: the last one read starts
+    // at 3 * 14 + 10 and ends at 56 = 4 * 14.
+    let (bias, positive, negative, shifts) = unsafe {
+        (
+            _mm_i32gather_epi32::<1>(base.cast(), index),
+            _mm_i32gather_epi32::<1>(base.add(4).cast(), index),
+            _mm_i32gather_epi32::<1>(base.add(8).cast(), index),
+            // Bytes 10..14: the top of the negative multiplier, then the two shifts.
+            _mm_i32gather_epi32::<1>(base.add(10).cast(), index),
+        )
+    };
+    let acc = _mm_add_epi32(_mm_setr_epi32(acc[0], acc[1], acc[2], acc[3]), bias);
+    let is_negative = _mm_cmpgt_epi32(_mm_setzero_si128(), acc);
+    let multiplier = _mm_blendv_epi8(positive, negative, is_negative);
+    let positive_shift = _mm_srai_epi32::<24>(_mm_slli_epi32::<8>(shifts));
+    let negative_shift = _mm_srai_epi32::<24>(shifts);
+    // Total shift 31 + s = 32 + t.
+    let t = _mm_sub_epi32(
+        _mm_blendv_epi8(positive_shift, negative_shift, is_negative),
+        _mm_set1_epi32(1),
+    );
+    let out_of_range = _mm_or_si128(
+        _mm_cmpgt_epi32(_mm_setzero_si128(), t),
+        _mm_cmpgt_epi32(t, _mm_set1_epi32(30)),
+    );
+    if _mm_movemask_epi8(out_of_range) != 0 {
+        return None;
+    }
+    // 64-bit products of the even lanes, then of the odd lanes.
+    let even = _mm_mul_epi32(acc, multiplier);
+    let odd = _mm_mul_epi32(_mm_srli_epi64::<32>(acc), _mm_srli_epi64::<32>(multiplier));
+    // Rounding constants 2^(31 + t), per 64-bit lane.
+    let count = _mm_add_epi32(t, _mm_set1_epi32(31));
+    let low = _mm_set_epi32(0, -1, 0, -1);
+    let one = _mm_set1_epi64x(1);
+    let even = _mm_add_epi64(even, _mm_sllv_epi64(one, _mm_and_si128(count, low)));
+    let odd = _mm_add_epi64(odd, _mm_sllv_epi64(one, _mm_srli_epi64::<32>(count)));
+    // High words of the four sums, back in lane order, then the remaining shift by t.
+    let high = _mm_or_si128(_mm_srli_epi64::<32>(even), _mm_andnot_si128(low, odd));
+    let v = _mm_add_epi32(_mm_srav_epi32(high, t), _mm_set1_epi32(zero_point));
+    let packed = _mm_packs_epi16(_mm_packs_epi32(v, v), _mm_setzero_si128());
+    Some(_mm_cvtsi128_si32(packed).to_le_bytes().map(|b| b as i8))
+}
+
+/// Quantizes the first multiple of eight features as [`super::quantize_input`] does, eight
+/// at a time; returns how many were done (0 without AVX2).
+pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) -> usize {
+    let n = sample.len().min(affine.len() / 8).min(out.len());
+    let n = n - n % 8;
+    if n == 0 || !supported() {
+        return 0;
+    }
+    // SAFETY: AVX2 is present; all three slices cover `n` features.
+    unsafe { quantize8(sample, affine, out, n) };
+    n
+}
+
+/// # Safety
+/// The CPU must support AVX2; `sample`, `affine` (8 bytes per feature) and `out` must
+/// cover `n`, a multiple of 8, features.
+#[target_feature(enable = "avx2")]
+unsafe fn quantize8(sample: &[f32], affine: &[u8], out: &mut [i8], n: usize) {
+    let mut i = 0;
+    while i < n {
+        // SAFETY: features i..i + 8 are inside all three slices.
+        let (x, lo, hi) = unsafe {
+            (
+                _mm256_loadu_ps(sample.as_ptr().add(i)),
+                _mm256_loadu_ps(affine.as_ptr().add(8 * i).cast()),
+                _mm256_loadu_ps(affine.as_ptr().add(8 * i + 32).cast()),
+            )
+        };
+        // Deinterleave a0 b0 a1 b1 ... into a0..a7 and b0..b7.
+        let a = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
+            _mm256_shuffle_ps::<0b10_00_10_00>(lo, hi),
+        )));
+        let b = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
+            _mm256_shuffle_ps::<0b11_01_11_01>(lo, hi),
+        )));
+        // Two roundings, never a fused multiply-add, then the scalar path's clamp, exact
+        // floor and round-half-up.
+        let v = _mm256_add_ps(_mm256_mul_ps(x, a), b);
+        // NaN (only from callers that skip the finiteness check) quantizes to 0, as in the
+        // scalar path.
+        let nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
+        let v = _mm256_max_ps(
+            _mm256_min_ps(v, _mm256_set1_ps(200.0)),
+            _mm256_set1_ps(-200.0),
+        );
+        let t = _mm256_cvttps_epi32(v);
+        let above = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GT_OQ>(_mm256_cvtepi32_ps(t), v));
+        let floor = _mm256_add_epi32(t, above);
+        let frac = _mm256_sub_ps(v, _mm256_cvtepi32_ps(floor));
+        let up = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GE_OQ>(frac, _mm256_set1_ps(0.5)));
+        let q = _mm256_andnot_si256(nan, _mm256_sub_epi32(floor, up));
+        // Saturating packs clamp to -128..=127 exactly as the scalar clamp does.
+        let q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q));
+        let q8 = _mm_packs_epi16(q16, q16);
+        let bytes = (_mm_cvtsi128_si64(q8) as u64).to_le_bytes();
+        if let Some(o) = out.get_mut(i..i + 8) {
+            for (o, b) in o.iter_mut().zip(bytes) {
+                *o = b as i8;
+            }
+        }
+        i += 8;
+    }
 }
 
 /// Sign-extends the input to i16, in order.
