@@ -223,6 +223,14 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     if x86_avx2::dense(layer, src, wide, dst) {
         return;
     }
+    #[cfg(all(target_arch = "arm", feature = "dsp"))]
+    if arm_dsp::dense(layer, src, wide, dst) {
+        return;
+    }
+    #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+    if arm_thumb::dense(layer, src, dst) {
+        return;
+    }
     dense_with(Backend::select(), layer, src, wide, dst);
 }
 

@@ -273,10 +273,15 @@ fn render(
              instructions), about {inner:.0} instructions for the {macs} MACs. The other \
              ~{rest:.0} instructions (~{:.0} per output row) are per-row work: requantization \
              (the Q31 multiply with one rounding step that SPEC.md fixes, the LeakyReLU \
-             select, saturation), reading the 14-byte channel record, and the bounds and loop \
-             bookkeeping of safe Rust around the assembly. Meeting 1.5 overall would need the \
-             requantization in assembly too, or several rows per record pass.",
-            rest / rows as f64
+             select, saturation), reading the 14-byte channel record, and loop bookkeeping. \
+             1.5 overall leaves under {:.0} instructions per row for all of that. The loop \
+             itself cannot get much cheaper: the weights sit at arbitrary byte offsets in the \
+             file, so each weight word needs its own `LDR` (`LDRD`/`LDM` fault on unaligned \
+             addresses), and the 12 registers inline assembly may use allow only two rows \
+             per pass. Word-aligned weight rows (a format change) plus requantization in \
+             assembly would be the way there.",
+            rest / rows as f64,
+            ((goal - lp) * macs as f64 / rows as f64).max(0.0)
         );
     }
     if train_s >= PYTORCH_SECONDS {
