@@ -10,7 +10,7 @@
 
 use core::arch::asm;
 
-use bottleneck_format::{DENSE_CHANNEL_LEN, DenseChannel, DenseLayer};
+use bottleneck_format::DenseLayer;
 
 use super::portable;
 
@@ -24,47 +24,22 @@ pub fn prepare(src: &[i8], wide: &mut [i16]) {
     }
 }
 
-/// A whole dense layer, two rows at a time straight from the weights and channel records
-/// to the outputs: on a core this small, the generic block loop's bookkeeping cost a
-/// third as much as the multiply-accumulates. False (nothing done) if the buffers are
-/// not as the loader guarantees.
+/// A whole dense layer, two rows at a time ([`super::dense_by_pairs`]). False (nothing
+/// done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) -> bool {
     let n = usize::from(layer.n_in).max(1);
-    let (weights, channels) = (layer.weights.0, layer.channels.0);
     let aligned = (wide.as_ptr() as usize).is_multiple_of(4);
     if !aligned || wide.len() < n - n % 4 || src.len() < n {
         return false;
     }
     prepare(src, wide);
     let wide: &[i16] = wide;
-    let zero_point = i32::from(layer.output_zero_point);
-    let output = |acc: i32, record: &[u8]| match record.try_into() {
-        Ok(r) => super::dense_output(acc, &DenseChannel::from_bytes(r), zero_point),
-        Err(_) => 0,
-    };
-    let pairs = weights
-        .chunks_exact(2 * n)
-        .zip(channels.chunks_exact(2 * DENSE_CHANNEL_LEN))
-        .zip(dst.chunks_exact_mut(2));
-    let mut done = 0;
-    for ((rows, records), out) in pairs {
-        let (r0, r1) = rows.split_at(n);
-        let (c0, c1) = records.split_at(DENSE_CHANNEL_LEN);
-        let (a0, a1) = two_rows(r0, r1, src, wide, n);
-        if let [o0, o1] = out {
-            *o0 = output(a0, c0);
-            *o1 = output(a1, c1);
-        }
-        done += 2;
-    }
-    // An odd last row.
-    if let (Some(row), Some(record), Some(o)) = (
-        weights.get(done * n..(done + 1) * n),
-        channels.get(done * DENSE_CHANNEL_LEN..(done + 1) * DENSE_CHANNEL_LEN),
-        dst.get_mut(done),
-    ) {
-        *o = output(one_row(row, src, wide, n), record);
-    }
+    super::dense_by_pairs(
+        layer,
+        dst,
+        |r0, r1| two_rows(r0, r1, src, wide, n),
+        |row| one_row(row, src, wide, n),
+    );
     true
 }
 

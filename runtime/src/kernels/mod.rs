@@ -234,6 +234,49 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     dense_with(Backend::select(), layer, src, wide, dst);
 }
 
+/// A dense layer walked two rows at a time straight from the weights and channel records
+/// to the outputs, `two` and `one` giving the dot products of a pair of rows and of an odd
+/// last row. The Cortex-M backends use it: on cores this small, the generic block loop's
+/// bookkeeping costs a third as much as the multiply-accumulates.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+fn dense_by_pairs(
+    layer: &DenseLayer<'_>,
+    dst: &mut [i8],
+    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    mut one: impl FnMut(&[u8]) -> i32,
+) {
+    let n = usize::from(layer.n_in).max(1);
+    let (weights, channels) = (layer.weights.0, layer.channels.0);
+    let zero_point = i32::from(layer.output_zero_point);
+    let output = |acc: i32, record: &[u8]| match record.try_into() {
+        Ok(r) => dense_output(acc, &DenseChannel::from_bytes(r), zero_point),
+        Err(_) => 0,
+    };
+    let pairs = weights
+        .chunks_exact(2 * n)
+        .zip(channels.chunks_exact(2 * DENSE_CHANNEL_LEN))
+        .zip(dst.chunks_exact_mut(2));
+    let mut done = 0;
+    for ((rows, records), out) in pairs {
+        let (r0, r1) = rows.split_at(n);
+        let (c0, c1) = records.split_at(DENSE_CHANNEL_LEN);
+        let (a0, a1) = two(r0, r1);
+        if let [o0, o1] = out {
+            *o0 = output(a0, c0);
+            *o1 = output(a1, c1);
+        }
+        done += 2;
+    }
+    if let (Some(row), Some(record), Some(o)) = (
+        weights.get(done * n..(done + 1) * n),
+        channels.get(done * DENSE_CHANNEL_LEN..(done + 1) * DENSE_CHANNEL_LEN),
+        dst.get_mut(done),
+    ) {
+        *o = output(one(row), record);
+    }
+}
+
 /// [`dense`] through the portable backend and scalar requantization only: the reference
 /// the fast paths are tested against.
 pub fn dense_portable(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
