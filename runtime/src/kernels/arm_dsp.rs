@@ -50,24 +50,13 @@ pub fn dots(block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]
     if !aligned || wide.len() < n - n % 4 || src.len() < n || block.len() < acc.len() * n {
         return portable::dots(block, n_in, src, acc);
     }
-    let mut rows = block.chunks_exact(n);
-    for pair in acc.chunks_mut(2) {
-        match pair {
-            [a0, a1] => {
-                let (Some(r0), Some(r1)) = (rows.next(), rows.next()) else {
-                    return;
-                };
-                (*a0, *a1) = two_rows(r0, r1, src, wide, n);
-            }
-            [a0] => {
-                let Some(r0) = rows.next() else {
-                    return;
-                };
-                *a0 = one_row(r0, src, wide, n);
-            }
-            _ => return,
-        }
-    }
+    super::dots_by_pairs(
+        block,
+        n,
+        acc,
+        |r0, r1| two_rows(r0, r1, src, wide, n),
+        |row| one_row(row, src, wide, n),
+    );
 }
 
 /// The columns past the last complete group of four, in plain Rust.

@@ -35,24 +35,13 @@ pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
     if x.len() < n || block.len() < acc.len() * n || n > i32::MAX as usize {
         return portable::dots(block, n_in, x, acc);
     }
-    let mut rows = block.chunks_exact(n);
-    for pair in acc.chunks_mut(2) {
-        match pair {
-            [a0, a1] => {
-                let (Some(r0), Some(r1)) = (rows.next(), rows.next()) else {
-                    return;
-                };
-                (*a0, *a1) = two_rows(r0, r1, x, n);
-            }
-            [a0] => {
-                let Some(r0) = rows.next() else {
-                    return;
-                };
-                *a0 = one_row(r0, x, n);
-            }
-            _ => return,
-        }
-    }
+    super::dots_by_pairs(
+        block,
+        n,
+        acc,
+        |r0, r1| two_rows(r0, r1, x, n),
+        |row| one_row(row, x, n),
+    );
 }
 
 /// Two dot products of length `n >= 1` (each slice holds at least `n` values).

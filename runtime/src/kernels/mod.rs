@@ -277,6 +277,32 @@ fn dense_by_pairs(
     }
 }
 
+/// Dot products of the `n`-byte rows of `block` into `acc`, two rows at a time through
+/// `two`, an odd last row through `one` (the Cortex-M backends' `dots`).
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+fn dots_by_pairs(
+    block: &[u8],
+    n: usize,
+    acc: &mut [i32],
+    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    mut one: impl FnMut(&[u8]) -> i32,
+) {
+    let mut rows = block.chunks_exact(n.max(1));
+    for pair in acc.chunks_mut(2) {
+        match (pair, rows.next()) {
+            ([a0, a1], Some(r0)) => {
+                let Some(r1) = rows.next() else {
+                    return;
+                };
+                (*a0, *a1) = two(r0, r1);
+            }
+            ([a0], Some(r0)) => *a0 = one(r0),
+            _ => return,
+        }
+    }
+}
+
 /// [`dense`] through the portable backend and scalar requantization only: the reference
 /// the fast paths are tested against.
 pub fn dense_portable(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
