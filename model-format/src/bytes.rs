@@ -70,10 +70,38 @@ impl Requant {
     pub fn is_valid(&self) -> bool {
         self.multiplier >= 0 && (MIN_SHIFT..=MAX_SHIFT).contains(&self.shift)
     }
+
+    /// This requantization scaled by `slope` (version 2 layers, SPEC.md §4.3): multiplier
+    /// `round_half_up(m * m_slope / 2^31)`, shift `s + s_slope`, so the real factor is
+    /// multiplied by `m_slope / 2^(31 + s_slope)`. Exact integer arithmetic; `None` if the
+    /// shift leaves the legal range or either input is invalid.
+    pub fn scaled_by(self, slope: Requant) -> Option<Requant> {
+        if !self.is_valid() || !slope.is_valid() {
+            return None;
+        }
+        let (m, k) = (self.multiplier as u32, slope.multiplier as u32);
+        // Both below 2^31: the product is below 2^62 and the result below 2^31.
+        let multiplier = ((mul_u32(m, k) + (1 << 30)) >> 31) as i32;
+        let shift = i8::try_from(i16::from(self.shift) + i16::from(slope.shift)).ok()?;
+        let scaled = Requant { multiplier, shift };
+        scaled.is_valid().then_some(scaled)
+    }
+}
+
+/// `a * b` exactly, from 16-bit halves: on a Cortex-M0 the compiler would otherwise call
+/// its 64 x 64-bit multiply routine.
+fn mul_u32(a: u32, b: u32) -> u64 {
+    let (a0, a1) = (a & 0xffff, a >> 16);
+    let (b0, b1) = (b & 0xffff, b >> 16);
+    // Four 32-bit products (none overflows), combined in 64 bits by shifts and adds.
+    let middle = u64::from(a0 * b1) + u64::from(a1 * b0);
+    (u64::from(a1 * b1) << 32) + (middle << 16) + u64::from(a0 * b0)
 }
 
 /// Bytes per output channel of a dense layer's `channels` field.
 pub const DENSE_CHANNEL_LEN: usize = 14;
+/// Bytes per output channel of a version-2 shared-slope dense layer (layer kind 1).
+pub const SHARED_CHANNEL_LEN: usize = 9;
 /// Bytes per logit of the head's `channels` field.
 pub const HEAD_CHANNEL_LEN: usize = 9;
 
@@ -127,6 +155,35 @@ impl DenseChannel {
             self.positive.shift as u8,
             self.negative.shift as u8,
         ]
+    }
+}
+
+impl DenseChannel {
+    /// Decodes a 9-byte shared-slope record (bias, multiplier, shift; layer kind 1), the
+    /// negative side derived from the layer's slope (`None`: linear, same as positive).
+    pub fn from_shared_bytes(b: &[u8; SHARED_CHANNEL_LEN], slope: Option<Requant>) -> DenseChannel {
+        let [b0, b1, b2, b3, m0, m1, m2, m3, s] = *b;
+        let positive = Requant {
+            multiplier: i32::from_le_bytes([m0, m1, m2, m3]),
+            shift: s as i8,
+        };
+        let negative = match slope {
+            // The loader has checked that every channel's scaled requantization exists.
+            Some(slope) => positive.scaled_by(slope).unwrap_or(positive),
+            None => positive,
+        };
+        DenseChannel {
+            bias: i32::from_le_bytes([b0, b1, b2, b3]),
+            positive,
+            negative,
+        }
+    }
+
+    /// Encodes the 9-byte shared-slope record (the negative side is not stored).
+    pub fn to_shared_bytes(&self) -> [u8; SHARED_CHANNEL_LEN] {
+        let [b0, b1, b2, b3] = self.bias.to_le_bytes();
+        let [m0, m1, m2, m3] = self.positive.multiplier.to_le_bytes();
+        [b0, b1, b2, b3, m0, m1, m2, m3, self.positive.shift as u8]
     }
 }
 

@@ -24,7 +24,7 @@ pub enum Error {
     UnsupportedVersion {
         /// Version stored in the file.
         found: u16,
-        /// Version this loader reads.
+        /// Newest version this loader reads (it reads every version from 1 up to it).
         supported: u16,
     },
     /// Reserved header flag bits are set; a v1 loader only accepts zero.
@@ -115,7 +115,7 @@ impl fmt::Display for Error {
             }
             Error::UnsupportedVersion { found, supported } => write!(
                 f,
-                "model format version {found} is not supported; this loader reads version {supported}"
+                "model format version {found} is not supported; this loader reads versions 1 to {supported}"
             ),
             Error::UnsupportedFlags { flags } => {
                 write!(f, "reserved header flags set: {flags:#06x}")

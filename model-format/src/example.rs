@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec;
 
 use crate::bytes::{DenseChannel, HeadChannel, Requant};
+use crate::records::ChannelLayout;
 use crate::writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
 
 /// The model worked through byte by byte in SPEC.md §5: 2 inputs, a 2-wide LeakyReLU
@@ -19,6 +20,7 @@ pub fn spec_example() -> ModelSpec {
         input_affine: vec![(64.0, -32.0), (32.0, -32.0)],
         layers: vec![
             DenseSpec {
+                layout: ChannelLayout::PerChannel,
                 output_scale: 0.125,
                 output_zero_point: -5,
                 weights: vec![3, -2, -1, 4],
@@ -48,6 +50,7 @@ pub fn spec_example() -> ModelSpec {
                 ],
             },
             DenseSpec {
+                layout: ChannelLayout::PerChannel,
                 output_scale: 0.5,
                 output_zero_point: 0,
                 weights: vec![2, 5],
@@ -77,4 +80,21 @@ pub fn spec_example() -> ModelSpec {
             class: 1,
         }],
     }
+}
+
+/// SPEC.md §5.3: the same model in format version 2. Layer 0 stores one LeakyReLU slope
+/// of 0.5 (`2^30 / 2^31`), which scales its channels' positive multiplier `2^30` to
+/// exactly the `2^29` the version-1 file stores; layer 1 is linear. Same outputs, same
+/// golden vector, 5 bytes fewer per channel.
+pub fn spec_example_v2() -> ModelSpec {
+    let mut spec = spec_example();
+    let slope = Requant {
+        multiplier: 1 << 30,
+        shift: 0,
+    };
+    if let [leaky, linear] = spec.layers.as_mut_slice() {
+        leaky.layout = ChannelLayout::Shared(Some(slope));
+        linear.layout = ChannelLayout::Shared(None);
+    }
+    spec
 }

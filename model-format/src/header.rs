@@ -4,8 +4,10 @@ use crate::Error;
 
 /// The four bytes every Bottleneck model file starts with.
 pub const MAGIC: [u8; 4] = *b"BNEK";
-/// The format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format version this crate reads and writes.
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest format version this crate reads (version 2 only adds layer kind 1).
+pub const OLDEST_VERSION: u16 = 1;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 16;
 
@@ -20,9 +22,9 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 /// The decoded header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
-    /// Format version (1).
+    /// Format version (1 or 2).
     pub version: u16,
-    /// Reserved flag bits; all zero in version 1.
+    /// Reserved flag bits; all zero in versions 1 and 2.
     pub flags: u16,
     /// Length of the payload that follows the header.
     pub payload_len: u32,
@@ -31,8 +33,14 @@ pub struct Header {
 }
 
 impl Header {
-    /// The header for `payload` in the current version.
+    /// The header for `payload` in the newest version.
     pub fn for_payload(payload: &[u8]) -> Result<Header, Error> {
+        Header::for_payload_version(payload, FORMAT_VERSION)
+    }
+
+    /// The header for `payload` in `version` (the writer picks the oldest version that
+    /// can hold the file, so files without kind-1 layers stay readable by v1 loaders).
+    pub fn for_payload_version(payload: &[u8], version: u16) -> Result<Header, Error> {
         let payload_len = u32::try_from(payload.len()).map_err(|_| Error::OutOfRange {
             what: "payload length",
             found: u32::MAX,
@@ -40,7 +48,7 @@ impl Header {
             max: u32::MAX,
         })?;
         Ok(Header {
-            version: FORMAT_VERSION,
+            version,
             flags: 0,
             payload_len,
             crc32: crc32(payload),
@@ -93,7 +101,7 @@ impl Header {
             return Err(Error::BadMagic { found });
         }
         let version = u16::from_le_bytes([v0, v1]);
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(Error::UnsupportedVersion {
                 found: version,
                 supported: FORMAT_VERSION,

@@ -24,14 +24,17 @@ mod writer;
 
 pub use bytes::{
     Bytes, DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, MAX_SHIFT, MIN_SHIFT,
-    Requant,
+    Requant, SHARED_CHANNEL_LEN,
 };
 pub use error::Error;
 #[cfg(feature = "alloc")]
-pub use example::spec_example;
-pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, crc32};
+pub use example::{spec_example, spec_example_v2};
+pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc32};
 pub use limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
 pub use model::{GoldenIter, ModelView};
-pub use records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+pub use records::{
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_SHARED, Preamble, SharedDenseRecord,
+};
 #[cfg(feature = "alloc")]
 pub use writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};

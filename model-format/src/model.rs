@@ -1,10 +1,13 @@
 //! Parsing and validating a whole model file into zero-copy views.
 
 use crate::Error;
-use crate::bytes::{DENSE_CHANNEL_LEN, HEAD_CHANNEL_LEN, Requant};
+use crate::bytes::{HEAD_CHANNEL_LEN, Requant};
 use crate::header::Header;
 use crate::limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
-use crate::records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+use crate::records::{
+    ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE, LAYER_KIND_DENSE_SHARED, Preamble,
+    SharedDenseRecord,
+};
 use serde::Deserialize;
 
 /// Largest magnitude an int8 × int8 product can have; bounds the accumulator.
@@ -101,17 +104,29 @@ fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Re
     check_len("layer weights", n_in * n_out, layer.weights.0.len())?;
     check_len(
         "layer channels",
-        n_out * DENSE_CHANNEL_LEN,
+        n_out * layer.record_len(),
         layer.channels.0.len(),
     )?;
     check_scale("layer output scale", index, layer.output_scale)?;
+    if let ChannelLayout::Shared(Some(slope)) = layer.layout {
+        check_requant("layer slope", index, slope)?;
+    }
     for c in 0..n_out {
         let ch = layer.channel(c).ok_or(Error::Malformed {
             what: "layer channels",
         })?;
         check_bias("layer bias", c, ch.bias, n_in)?;
         check_requant("layer positive requantization", c, ch.positive)?;
-        check_requant("layer negative requantization", c, ch.negative)?;
+        // A derived negative side must exist (its shift can leave the legal range).
+        let derived = match layer.layout {
+            ChannelLayout::Shared(Some(slope)) => ch.positive.scaled_by(slope),
+            _ => Some(ch.negative),
+        };
+        let negative = derived.ok_or(Error::ParameterOutOfRange {
+            what: "layer negative requantization",
+            index: c,
+        })?;
+        check_requant("layer negative requantization", c, negative)?;
     }
     Ok(())
 }
@@ -184,10 +199,18 @@ impl<'a> ModelView<'a> {
         let mut width = n_inputs;
         for index in 0..n_layers {
             let kind: u32 = take(rest, "layer kind")?;
-            if kind != LAYER_KIND_DENSE {
-                return Err(Error::UnknownLayerKind { layer: index, kind });
-            }
-            let layer: DenseLayer<'a> = take(rest, "dense layer")?;
+            let layer: DenseLayer<'a> = match kind {
+                LAYER_KIND_DENSE => take(rest, "dense layer")?,
+                // Kind 1 is new in version 2: a version-1 file cannot hold it.
+                LAYER_KIND_DENSE_SHARED if header.version >= 2 => {
+                    let record: SharedDenseRecord<'a> = take(rest, "shared-slope dense layer")?;
+                    record.into_layer().ok_or(Error::ParameterOutOfRange {
+                        what: "layer activation or slope",
+                        index,
+                    })?
+                }
+                _ => return Err(Error::UnknownLayerKind { layer: index, kind }),
+            };
             check_dense(&layer, index, width)?;
             width = usize::from(layer.n_out);
             layers.push(layer).map_err(|_| Error::OutOfRange {

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{Bytes, DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, le_f32};
+use crate::bytes::{
+    Bytes, DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, Requant,
+    SHARED_CHANNEL_LEN, le_f32,
+};
 
 /// First payload record: the input side of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -31,6 +34,21 @@ impl Preamble<'_> {
 
 /// Layer kind tag of a dense (fully connected) layer.
 pub const LAYER_KIND_DENSE: u32 = 0;
+/// Layer kind tag of a dense layer whose LeakyReLU slope is shared by all its channels
+/// (format version 2): 9-byte channel records, see SPEC.md §3.4.
+pub const LAYER_KIND_DENSE_SHARED: u32 = 1;
+
+/// Where a dense layer's negative-side requantization comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelLayout {
+    /// Layer kind 0: stored per channel ([`DENSE_CHANNEL_LEN`]-byte records).
+    #[default]
+    PerChannel,
+    /// Layer kind 1 ([`SHARED_CHANNEL_LEN`]-byte records): the positive requantization
+    /// scaled by one slope for the whole layer ([`Requant::scaled_by`]), or equal to it
+    /// (`None`: a linear layer).
+    Shared(Option<Requant>),
+}
 
 /// A quantized dense layer with fused (Leaky)ReLU or identity activation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,20 +64,42 @@ pub struct DenseLayer<'a> {
     /// `n_out × n_in` int8 weights, row-major (one row per output channel).
     #[serde(borrow)]
     pub weights: Bytes<'a>,
-    /// `n_out` records of [`DENSE_CHANNEL_LEN`] bytes, see [`DenseChannel`].
+    /// `n_out` records of [`DenseLayer::record_len`] bytes, see [`DenseChannel`].
     #[serde(borrow)]
     pub channels: Bytes<'a>,
+    /// How the records give the negative side; set by the loader from the layer kind
+    /// (not part of a kind-0 record).
+    #[serde(skip)]
+    pub layout: ChannelLayout,
 }
 
 impl DenseLayer<'_> {
+    /// Bytes per channel record: 14 (kind 0) or 9 (kind 1).
+    pub fn record_len(&self) -> usize {
+        match self.layout {
+            ChannelLayout::PerChannel => DENSE_CHANNEL_LEN,
+            ChannelLayout::Shared(_) => SHARED_CHANNEL_LEN,
+        }
+    }
+
+    /// Decodes one channel record of this layer's layout; `None` if `record` is not
+    /// [`DenseLayer::record_len`] bytes.
+    #[inline]
+    pub fn decode(&self, record: &[u8]) -> Option<DenseChannel> {
+        match self.layout {
+            ChannelLayout::PerChannel => Some(DenseChannel::from_bytes(record.try_into().ok()?)),
+            ChannelLayout::Shared(slope) => Some(DenseChannel::from_shared_bytes(
+                record.try_into().ok()?,
+                slope,
+            )),
+        }
+    }
+
     /// Parameters of output channel `c`, or `None` past the last channel.
     pub fn channel(&self, c: usize) -> Option<DenseChannel> {
-        let at = c.checked_mul(DENSE_CHANNEL_LEN)?;
-        let rec = self
-            .channels
-            .0
-            .get(at..at.checked_add(DENSE_CHANNEL_LEN)?)?;
-        Some(DenseChannel::from_bytes(rec.try_into().ok()?))
+        let len = self.record_len();
+        let at = c.checked_mul(len)?;
+        self.decode(self.channels.0.get(at..at.checked_add(len)?)?)
     }
 
     /// Weight of output channel `c` for input `j`, or `None` out of bounds.
@@ -69,6 +109,58 @@ impl DenseLayer<'_> {
         }
         let at = c.checked_mul(usize::from(self.n_in))?.checked_add(j)?;
         self.weights.0.get(at).map(|&w| w as i8)
+    }
+}
+
+/// The kind-1 record of a dense layer (format version 2), in file order: like
+/// [`DenseLayer`], plus the activation and its shared slope before the byte fields.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SharedDenseRecord<'a> {
+    /// Input width.
+    pub n_in: u16,
+    /// Output width.
+    pub n_out: u16,
+    /// Scale of this layer's int8 output.
+    pub output_scale: f32,
+    /// Zero point of this layer's int8 output.
+    pub output_zero_point: i8,
+    /// 0: linear (negative side = positive side); 1: LeakyReLU with the slope below.
+    pub activation: u8,
+    /// Slope multiplier (Q31); 0 for a linear layer.
+    pub slope_multiplier: i32,
+    /// Slope shift; 0 for a linear layer.
+    pub slope_shift: i8,
+    /// `n_out × n_in` int8 weights, row-major.
+    #[serde(borrow)]
+    pub weights: Bytes<'a>,
+    /// `n_out` records of [`SHARED_CHANNEL_LEN`] bytes.
+    #[serde(borrow)]
+    pub channels: Bytes<'a>,
+}
+
+/// `activation` of a linear kind-1 layer.
+pub const ACTIVATION_LINEAR: u8 = 0;
+/// `activation` of a LeakyReLU kind-1 layer.
+pub const ACTIVATION_LEAKY: u8 = 1;
+
+impl<'a> SharedDenseRecord<'a> {
+    /// The layer view, or `None` if `activation` is unknown or a linear layer's slope
+    /// fields are not zero.
+    pub fn into_layer(self) -> Option<DenseLayer<'a>> {
+        let slope = match (self.activation, self.slope_multiplier, self.slope_shift) {
+            (ACTIVATION_LINEAR, 0, 0) => None,
+            (ACTIVATION_LEAKY, multiplier, shift) => Some(Requant { multiplier, shift }),
+            _ => return None,
+        };
+        Some(DenseLayer {
+            n_in: self.n_in,
+            n_out: self.n_out,
+            output_scale: self.output_scale,
+            output_zero_point: self.output_zero_point,
+            weights: self.weights,
+            channels: self.channels,
+            layout: ChannelLayout::Shared(slope),
+        })
     }
 }
 

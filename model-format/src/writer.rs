@@ -5,10 +5,13 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::Error;
-use crate::bytes::{Bytes, DenseChannel, HeadChannel};
+use crate::bytes::{Bytes, DenseChannel, HeadChannel, Requant};
 use crate::header::Header;
 use crate::model::ModelView;
-use crate::records::{DenseLayer, Golden, Head, LAYER_KIND_DENSE, Preamble};
+use crate::records::{
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_SHARED, Preamble, SharedDenseRecord,
+};
 
 /// Everything a model file holds, in owned form, as the trainer builds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +43,24 @@ pub struct DenseSpec {
     pub weights: Vec<i8>,
     /// One record per output channel; `n_out = channels.len()`.
     pub channels: Vec<DenseChannel>,
+    /// How the file stores the negative side: per channel (layer kind 0, version 1), or
+    /// one slope for the layer (kind 1, version 2), in which case every channel's
+    /// `negative` must be its `positive` scaled by that slope (or equal to it, linear).
+    pub layout: ChannelLayout,
+}
+
+impl DenseSpec {
+    /// Whether every channel's `negative` is what `layout` derives from its `positive`.
+    fn is_consistent(&self) -> bool {
+        match self.layout {
+            ChannelLayout::PerChannel => true,
+            ChannelLayout::Shared(None) => self.channels.iter().all(|c| c.negative == c.positive),
+            ChannelLayout::Shared(Some(slope)) => self
+                .channels
+                .iter()
+                .all(|c| c.positive.scaled_by(slope) == Some(c.negative)),
+        }
+    }
 }
 
 /// The quantized classifier head, owned.
@@ -114,19 +135,58 @@ impl ModelSpec {
         for layer in &self.layers {
             let n_out = layer.channels.len();
             let weights = as_bytes(&layer.weights);
-            let channels: Vec<u8> = layer.channels.iter().flat_map(|c| c.to_bytes()).collect();
-            put(&mut out, &LAYER_KIND_DENSE)?;
-            put(
-                &mut out,
-                &DenseLayer {
-                    n_in: dim("layer input width exceeds u16", n_in)?,
-                    n_out: dim("layer output width exceeds u16", n_out)?,
-                    output_scale: layer.output_scale,
-                    output_zero_point: layer.output_zero_point,
-                    weights: Bytes(&weights),
-                    channels: Bytes(&channels),
-                },
-            )?;
+            let n_in16 = dim("layer input width exceeds u16", n_in)?;
+            let n_out16 = dim("layer output width exceeds u16", n_out)?;
+            if !layer.is_consistent() {
+                return Err(Error::Unwritable {
+                    what: "a channel's negative requantization differs from the layer slope's",
+                });
+            }
+            match layer.layout {
+                ChannelLayout::PerChannel => {
+                    let channels: Vec<u8> =
+                        layer.channels.iter().flat_map(|c| c.to_bytes()).collect();
+                    put(&mut out, &LAYER_KIND_DENSE)?;
+                    put(
+                        &mut out,
+                        &DenseLayer {
+                            n_in: n_in16,
+                            n_out: n_out16,
+                            output_scale: layer.output_scale,
+                            output_zero_point: layer.output_zero_point,
+                            weights: Bytes(&weights),
+                            channels: Bytes(&channels),
+                            layout: ChannelLayout::PerChannel,
+                        },
+                    )?;
+                }
+                ChannelLayout::Shared(slope) => {
+                    let channels: Vec<u8> = layer
+                        .channels
+                        .iter()
+                        .flat_map(|c| c.to_shared_bytes())
+                        .collect();
+                    let (activation, slope) = match slope {
+                        Some(s) => (ACTIVATION_LEAKY, s),
+                        None => (ACTIVATION_LINEAR, Requant::default()),
+                    };
+                    put(&mut out, &LAYER_KIND_DENSE_SHARED)?;
+                    put(
+                        &mut out,
+                        &SharedDenseRecord {
+                            n_in: n_in16,
+                            n_out: n_out16,
+                            output_scale: layer.output_scale,
+                            output_zero_point: layer.output_zero_point,
+                            activation,
+                            slope_multiplier: slope.multiplier,
+                            slope_shift: slope.shift,
+                            weights: Bytes(&weights),
+                            channels: Bytes(&channels),
+                        },
+                    )?;
+                }
+            }
             n_in = n_out;
         }
 
@@ -177,7 +237,14 @@ impl ModelSpec {
     /// file the loader would reject; the loader's error is returned instead.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let payload = self.payload()?;
-        let header = Header::for_payload(&payload)?;
+        // The oldest version that can hold the layers: files without kind-1 layers stay
+        // version 1, readable by every loader.
+        let shared = self
+            .layers
+            .iter()
+            .any(|l| l.layout != ChannelLayout::PerChannel);
+        let version = if shared { 2 } else { 1 };
+        let header = Header::for_payload_version(&payload, version)?;
         let mut file = Vec::with_capacity(payload.len() + crate::HEADER_LEN);
         file.extend_from_slice(&header.to_bytes());
         file.extend_from_slice(&payload);

@@ -1,6 +1,8 @@
 //! Pins the exact bytes of SPEC.md's worked example, and checks SPEC.md shows the same.
 
-use bottleneck_format::{DenseChannel, HeadChannel, ModelView, Requant, spec_example};
+use bottleneck_format::{
+    ChannelLayout, DenseChannel, HeadChannel, ModelView, Requant, spec_example, spec_example_v2,
+};
 
 /// The example file, byte for byte, as SPEC.md §5 lists it.
 const EXPECTED: &str = "
@@ -112,4 +114,68 @@ fn channel_records_round_trip() {
         },
     };
     assert_eq!(HeadChannel::from_bytes(&h.to_bytes()), h);
+}
+
+/// SPEC.md §5.3's dump (lines `v2 OFFSET: hex ...`) is the writer's version-2 file.
+#[test]
+fn spec_md_v2_dump_matches_the_writer() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
+        .expect("SPEC.md exists");
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("v2 "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    let bytes = spec_example_v2().to_bytes().expect("valid example");
+    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(bytes.len(), 141);
+    assert_eq!(
+        &bytes[4..6],
+        &[2, 0],
+        "a file with kind-1 layers is version 2"
+    );
+}
+
+/// The version-2 example derives exactly the negative side the version-1 file stores,
+/// so both files describe the same integers.
+#[test]
+fn v2_example_derives_the_v1_parameters() {
+    let v1_bytes = spec_example().to_bytes().expect("valid example");
+    let v2_bytes = spec_example_v2().to_bytes().expect("valid example");
+    let (v1, v2) = (
+        ModelView::parse(&v1_bytes).expect("v1 parses"),
+        ModelView::parse(&v2_bytes).expect("v2 parses"),
+    );
+    assert_eq!(v1.header.version, 1);
+    assert_eq!(v2.header.version, 2);
+    let slope = Requant {
+        multiplier: 1 << 30,
+        shift: 0,
+    };
+    assert_eq!(v2.layers[0].layout, ChannelLayout::Shared(Some(slope)));
+    assert_eq!(v2.layers[1].layout, ChannelLayout::Shared(None));
+    for (a, b) in v1.layers.iter().zip(&v2.layers) {
+        for c in 0..usize::from(a.n_out) {
+            assert_eq!(a.channel(c), b.channel(c), "channel {c}");
+        }
+    }
+    assert_eq!(
+        v2.layers[0].channel(0).map(|c| c.negative),
+        Some(Requant {
+            multiplier: 1 << 29,
+            shift: 2
+        })
+    );
+}
+
+/// Kind 1 is a version-2 feature: the same payload labelled version 1 is refused.
+#[test]
+fn kind_one_layers_need_version_two() {
+    let mut bytes = spec_example_v2().to_bytes().expect("valid example");
+    bytes[4] = 1;
+    assert_eq!(
+        ModelView::parse(&bytes).map(|_| ()),
+        Err(bottleneck_format::Error::UnknownLayerKind { layer: 0, kind: 1 })
+    );
 }

@@ -68,3 +68,25 @@ fn rounding_is_half_up_with_one_step() {
     assert_eq!(kernels::quantize_input(1e30, 1e10, 0.0), 127);
     assert_eq!(kernels::quantize_input(-1e30, 1e10, 0.0), -128);
 }
+
+/// SPEC.md §5.3: the version-2 file gives the same numbers as §5.2, through both layers'
+/// derived negative sides.
+#[test]
+fn version_two_example_gives_the_same_numbers() {
+    let bytes = bottleneck_format::spec_example_v2()
+        .to_bytes()
+        .expect("valid example");
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut y = [0i8; 2];
+    kernels::dense(&model.view().layers[0], &[1, 16], &mut [0; 2], &mut y);
+    assert_eq!(y, [-6, 3]);
+    let mut scratch = Scratch::<16>::new();
+    assert_eq!(model.self_test(&mut scratch), Ok(1));
+    let c = model
+        .classify(&[0.5078125, 1.5], &mut scratch)
+        .expect("classifies");
+    assert_eq!(
+        (c.class, c.label, c.logits.as_slice()),
+        (1, "yes", &[2][..])
+    );
+}

@@ -5,8 +5,8 @@ pub mod bench;
 pub mod firmware;
 
 use bottleneck_format::{
-    DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel, HeadSpec, Header, ModelSpec,
-    Requant,
+    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel, HeadSpec, Header,
+    ModelSpec, Requant,
 };
 use bottleneck_runtime::{Model, Scratch};
 
@@ -57,6 +57,7 @@ pub fn random_spec(
     let mut n_in = n_inputs;
     for &n_out in widths {
         layers.push(DenseSpec {
+            layout: ChannelLayout::PerChannel,
             output_scale: 0.05,
             output_zero_point: rng.range(-20, 20) as i8,
             weights: (0..n_in * n_out)

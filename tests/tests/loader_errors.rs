@@ -32,17 +32,20 @@ fn bad_magic() {
 #[test]
 fn unsupported_version_names_both_versions() {
     let mut b = example();
-    b[4] = 2;
+    b[4] = 3;
     let e = parse_err(&b);
     assert_eq!(
         e,
         Error::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     );
     let text = e.to_string();
-    assert!(text.contains('2') && text.contains('1'), "{text}");
+    assert!(
+        text.contains("version 3") && text.contains("versions 1 to 2"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Property tests: no byte string and no sample can make the loader or the runtime panic.
 
-use bottleneck_format::ModelView;
+use bottleneck_format::{ChannelLayout, ModelView, Requant};
 use bottleneck_runtime::{Error, Model, Scratch};
 use bottleneck_tests::{SplitMix, exercise, payload_of, random_spec, seal};
 use proptest::prelude::*;
@@ -223,11 +223,28 @@ fn fast_dense_layers_match_the_portable_path() {
         let n_inputs = [100, 17, 48][(seed % 3) as usize];
         let mut rng = SplitMix(seed ^ 0xDEAD_BEEF);
         let mut spec = random_spec(seed, n_inputs, &widths, 3, 0);
-        if seed % 2 == 1 {
+        let variant = seed % 4;
+        if variant != 0 {
             // Any legal shift, so the vector path's fallback to scalar code is exercised.
             for ch in spec.layers.iter_mut().flat_map(|l| l.channels.iter_mut()) {
                 ch.positive.shift = rng.range(-30, 31) as i8;
                 ch.negative.shift = rng.range(-30, 31) as i8;
+            }
+        }
+        if variant >= 2 {
+            // Version-2 layers: one slope per layer (variant 2) or linear (variant 3).
+            for layer in &mut spec.layers {
+                let slope = (variant == 2).then(|| Requant {
+                    multiplier: rng.range(1 << 28, (1i64 << 31) - 1) as i32,
+                    shift: 0,
+                });
+                layer.layout = ChannelLayout::Shared(slope);
+                for ch in &mut layer.channels {
+                    ch.negative = match slope {
+                        Some(s) => ch.positive.scaled_by(s).expect("same shift stays legal"),
+                        None => ch.positive,
+                    };
+                }
             }
         }
         let bytes = spec.to_bytes().expect("random spec writes");

@@ -192,13 +192,13 @@ fn inspect_eval_and_predict_use_the_model_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     for expected in [
-        "version 1",
+        "version 2",
         ": OK",
         "layer 0: dense 8 -> 16 (LeakyReLU)",
         "layer 2: dense 8 -> 4 (linear)",
         "head: 4 -> 1 logit(s) (sigmoid)",
         "labels: 0, 1",
-        "self-test: 8 golden vectors",
+        "self-test: 4 golden vectors",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

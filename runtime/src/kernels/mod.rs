@@ -20,7 +20,8 @@ mod x86_avx2;
 pub use backend::{BLOCK, Backend};
 
 use bottleneck_format::{
-    DENSE_CHANNEL_LEN, DenseChannel, DenseLayer, HEAD_CHANNEL_LEN, Head, HeadChannel,
+    ChannelLayout, DenseChannel, DenseLayer, HEAD_CHANNEL_LEN, Head, HeadChannel, Requant,
+    SHARED_CHANNEL_LEN,
 };
 
 /// Quantizes one float feature: `clamp(round_half_up(x * a + b), -128, 127)`.
@@ -162,24 +163,95 @@ pub fn mul_wide_halves(a: i32, b: i32) -> (i32, u32) {
     }
 }
 
+/// One output channel as the kernels read it: for kind-1 layers the negative side is
+/// derived only when an accumulator is negative.
+#[derive(Debug, Clone, Copy)]
+struct Channel {
+    bias: i32,
+    positive: Requant,
+    negative: Negative,
+}
+
+/// Where a channel's negative-side requantization comes from.
+#[derive(Debug, Clone, Copy)]
+enum Negative {
+    /// Stored in the record (kind 0), or equal to the positive side (linear kind 1).
+    Stored(Requant),
+    /// The positive side scaled by the layer's slope (LeakyReLU kind 1).
+    Slope(Requant),
+}
+
+/// Decodes a channel record of `layer`'s layout without deriving anything yet.
+#[inline(always)]
+fn channel(layer: &DenseLayer<'_>, record: &[u8]) -> Option<Channel> {
+    match layer.layout {
+        ChannelLayout::PerChannel => {
+            let ch = DenseChannel::from_bytes(record.try_into().ok()?);
+            Some(Channel {
+                bias: ch.bias,
+                positive: ch.positive,
+                negative: Negative::Stored(ch.negative),
+            })
+        }
+        ChannelLayout::Shared(slope) => {
+            let [b0, b1, b2, b3, m0, m1, m2, m3, s]: [u8; SHARED_CHANNEL_LEN] =
+                record.try_into().ok()?;
+            let positive = Requant {
+                multiplier: i32::from_le_bytes([m0, m1, m2, m3]),
+                shift: s as i8,
+            };
+            Some(Channel {
+                bias: i32::from_le_bytes([b0, b1, b2, b3]),
+                positive,
+                negative: match slope {
+                    Some(slope) => Negative::Slope(slope),
+                    None => Negative::Stored(positive),
+                },
+            })
+        }
+    }
+}
+
+/// [`Requant::scaled_by`] for requantizations the loader has checked (the scaled shift is
+/// known to be legal): `round_half_up(m * k / 2^31)` from one widening multiply.
+#[inline]
+pub fn scaled_requant(positive: Requant, slope: Requant) -> Requant {
+    let (hi, lo) = mul_wide(positive.multiplier, slope.multiplier);
+    let (lo, carry) = lo.overflowing_add(1 << 30);
+    // m, k < 2^31: the product is below 2^62, so `hi + carry` is below 2^30.
+    let hi = hi + i32::from(carry);
+    Requant {
+        multiplier: (hi << 1) | (lo >> 31) as i32,
+        shift: positive.shift.wrapping_add(slope.shift),
+    }
+}
+
 /// `acc + bias`, requantized through the LeakyReLU-folded multipliers to int8.
 #[inline]
-fn dense_output(acc: i32, ch: &DenseChannel, zero_point: i32) -> i8 {
+fn dense_output(acc: i32, ch: &Channel, zero_point: i32) -> i8 {
     let acc = acc + ch.bias;
-    // Two scalar selects rather than one of two structs: the sign of the accumulator is
-    // data, and a mispredicted branch per channel cost more than the whole requantization.
-    let negative = acc < 0;
-    let multiplier = if negative {
-        ch.negative.multiplier
-    } else {
-        ch.positive.multiplier
+    let r = match ch.negative {
+        // Two scalar selects rather than a branch: the sign of the accumulator is data,
+        // and on a host a mispredicted branch per channel cost more than the requantization.
+        Negative::Stored(negative) => {
+            let is_negative = acc < 0;
+            Requant {
+                multiplier: if is_negative {
+                    negative.multiplier
+                } else {
+                    ch.positive.multiplier
+                },
+                shift: if is_negative {
+                    negative.shift
+                } else {
+                    ch.positive.shift
+                },
+            }
+        }
+        Negative::Slope(slope) if acc < 0 => scaled_requant(ch.positive, slope),
+        Negative::Slope(_) => ch.positive,
     };
-    let shift = if negative {
-        ch.negative.shift
-    } else {
-        ch.positive.shift
-    };
-    let v = scale_saturating(acc, multiplier, shift).saturating_add(zero_point);
+    let v = scale_saturating(acc, r.multiplier, r.shift).saturating_add(zero_point);
     v.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
 
@@ -249,18 +321,19 @@ fn dense_by_pairs(
     let n = usize::from(layer.n_in).max(1);
     let (weights, channels) = (layer.weights.0, layer.channels.0);
     let zero_point = i32::from(layer.output_zero_point);
-    let output = |acc: i32, record: &[u8]| match record.try_into() {
-        Ok(r) => dense_output(acc, &DenseChannel::from_bytes(r), zero_point),
-        Err(_) => 0,
+    let len = layer.record_len();
+    let output = |acc: i32, record: &[u8]| match channel(layer, record) {
+        Some(ch) => dense_output(acc, &ch, zero_point),
+        None => 0,
     };
     let pairs = weights
         .chunks_exact(2 * n)
-        .zip(channels.chunks_exact(2 * DENSE_CHANNEL_LEN))
+        .zip(channels.chunks_exact(2 * len))
         .zip(dst.chunks_exact_mut(2));
     let mut done = 0;
     for ((rows, records), out) in pairs {
         let (r0, r1) = rows.split_at(n);
-        let (c0, c1) = records.split_at(DENSE_CHANNEL_LEN);
+        let (c0, c1) = records.split_at(len);
         let (a0, a1) = two(r0, r1);
         if let [o0, o1] = out {
             *o0 = output(a0, c0);
@@ -270,7 +343,7 @@ fn dense_by_pairs(
     }
     if let (Some(row), Some(record), Some(o)) = (
         weights.get(done * n..(done + 1) * n),
-        channels.get(done * DENSE_CHANNEL_LEN..(done + 1) * DENSE_CHANNEL_LEN),
+        channels.get(done * len..(done + 1) * len),
         dst.get_mut(done),
     ) {
         *o = output(one(row), record);
@@ -320,7 +393,7 @@ fn dense_with(
     dst: &mut [i8],
 ) {
     let zero_point = i32::from(layer.output_zero_point);
-    let mut channels = layer.channels.0.chunks_exact(DENSE_CHANNEL_LEN);
+    let mut channels = layer.channels.0.chunks_exact(layer.record_len());
     let mut outputs = dst.iter_mut();
     for_each_dot(
         backend,
@@ -332,10 +405,10 @@ fn dense_with(
             let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
                 return;
             };
-            let Ok(record) = record.try_into() else {
+            let Some(ch) = channel(layer, record) else {
                 return;
             };
-            *out = dense_output(acc, &DenseChannel::from_bytes(record), zero_point);
+            *out = dense_output(acc, &ch, zero_point);
         },
     );
 }

@@ -7,18 +7,18 @@ use core::arch::x86_64::{
     __m256i, _CMP_GE_OQ, _CMP_GT_OQ, _CMP_UNORD_Q, _mm_add_epi32, _mm_add_epi64, _mm_and_si128,
     _mm_andnot_si128, _mm_blendv_epi8, _mm_cmpgt_epi32, _mm_cvtsi128_si32, _mm_cvtsi128_si64,
     _mm_extract_epi32, _mm_i32gather_epi32, _mm_loadu_si128, _mm_movemask_epi8, _mm_mul_epi32,
-    _mm_or_si128, _mm_packs_epi16, _mm_packs_epi32, _mm_set_epi32, _mm_set1_epi32, _mm_set1_epi64x,
-    _mm_setr_epi32, _mm_setzero_si128, _mm_shuffle_epi32, _mm_slli_epi32, _mm_sllv_epi64,
-    _mm_srai_epi32, _mm_srav_epi32, _mm_srli_epi64, _mm_sub_epi32, _mm256_add_epi32, _mm256_add_ps,
-    _mm256_and_si256, _mm256_andnot_si256, _mm256_castpd_ps, _mm256_castps_pd, _mm256_castps_si256,
-    _mm256_castsi256_si128, _mm256_cmp_ps, _mm256_cvtepi8_epi16, _mm256_cvtepi32_ps,
-    _mm256_cvttps_epi32, _mm256_extracti128_si256, _mm256_hadd_epi32, _mm256_loadu_ps,
-    _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps,
-    _mm256_permute4x64_pd, _mm256_set1_ps, _mm256_setzero_si256, _mm256_shuffle_ps,
-    _mm256_sub_epi32, _mm256_sub_ps,
+    _mm_mul_epu32, _mm_or_si128, _mm_packs_epi16, _mm_packs_epi32, _mm_set_epi32, _mm_set1_epi32,
+    _mm_set1_epi64x, _mm_setr_epi32, _mm_setzero_si128, _mm_shuffle_epi32, _mm_slli_epi32,
+    _mm_slli_epi64, _mm_sllv_epi64, _mm_srai_epi32, _mm_srav_epi32, _mm_srli_epi64, _mm_sub_epi32,
+    _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256, _mm256_andnot_si256, _mm256_castpd_ps,
+    _mm256_castps_pd, _mm256_castps_si256, _mm256_castsi256_si128, _mm256_cmp_ps,
+    _mm256_cvtepi8_epi16, _mm256_cvtepi32_ps, _mm256_cvttps_epi32, _mm256_extracti128_si256,
+    _mm256_hadd_epi32, _mm256_loadu_ps, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_max_ps,
+    _mm256_min_ps, _mm256_mul_ps, _mm256_permute4x64_pd, _mm256_set1_ps, _mm256_setzero_si256,
+    _mm256_shuffle_ps, _mm256_sub_epi32, _mm256_sub_ps,
 };
 
-use bottleneck_format::{DENSE_CHANNEL_LEN, DenseChannel, DenseLayer};
+use bottleneck_format::{ChannelLayout, DENSE_CHANNEL_LEN, DenseLayer, SHARED_CHANNEL_LEN};
 
 use super::{Backend, portable};
 
@@ -49,25 +49,22 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
     }
     prepare(src, wide);
     let zero_point = i32::from(layer.output_zero_point);
+    let len = layer.record_len();
     let blocks = weights
         .chunks_exact(4 * n)
-        .zip(channels.chunks_exact(4 * DENSE_CHANNEL_LEN))
+        .zip(channels.chunks_exact(4 * len))
         .zip(dst.chunks_exact_mut(4));
     let mut done = 0;
     for ((block, records), out) in blocks {
         // SAFETY: AVX2 is present; `block` is 4 rows of n >= 16 bytes, `wide` >= n.
         let acc = unsafe { rows_avx2::<4>(block, n, wide) };
         // SAFETY: AVX2 is present; `records` is 4 whole channel records.
-        match unsafe { requantize4(acc, records, zero_point) } {
+        match unsafe { requantize4(acc, records, layer.layout, zero_point) } {
             Some(bytes) => out.copy_from_slice(&bytes),
             None => {
-                for ((o, a), r) in out
-                    .iter_mut()
-                    .zip(acc)
-                    .zip(records.chunks_exact(DENSE_CHANNEL_LEN))
-                {
-                    if let Ok(r) = r.try_into() {
-                        *o = super::dense_output(a, &DenseChannel::from_bytes(r), zero_point);
+                for ((o, a), r) in out.iter_mut().zip(acc).zip(records.chunks_exact(len)) {
+                    if let Some(ch) = super::channel(layer, r) {
+                        *o = super::dense_output(a, &ch, zero_point);
                     }
                 }
             }
@@ -76,16 +73,13 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
     }
     // The last rows, fewer than four.
     let rows = weights.get(done * n..).unwrap_or(&[]).chunks_exact(n);
-    let records = channels
-        .get(done * DENSE_CHANNEL_LEN..)
-        .unwrap_or(&[])
-        .chunks_exact(DENSE_CHANNEL_LEN);
+    let records = channels.get(done * len..).unwrap_or(&[]).chunks_exact(len);
     let outs = dst.get_mut(done..).unwrap_or(&mut []);
     for ((row, record), o) in rows.zip(records).zip(outs) {
         // SAFETY: AVX2 is present; one row of n >= 16 bytes, `wide` >= n.
         let [a] = unsafe { rows_avx2::<1>(row, n, wide) };
-        if let Ok(r) = record.try_into() {
-            *o = super::dense_output(a, &DenseChannel::from_bytes(r), zero_point);
+        if let Some(ch) = super::channel(layer, record) {
+            *o = super::dense_output(a, &ch, zero_point);
         }
     }
 }
@@ -96,31 +90,84 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
 /// of 32 bits or more), which the scalar path handles.
 ///
 /// # Safety
-/// The CPU must support AVX2; `records` must hold at least four channel records.
+/// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-unsafe fn requantize4(acc: [i32; 4], records: &[u8], zero_point: i32) -> Option<[i8; 4]> {
-    if records.len() < 4 * DENSE_CHANNEL_LEN {
-        return None;
-    }
+unsafe fn requantize4(
+    acc: [i32; 4],
+    records: &[u8],
+    layout: ChannelLayout,
+    zero_point: i32,
+) -> Option<[i8; 4]> {
     let base = records.as_ptr();
-    let stride = DENSE_CHANNEL_LEN as i32;
-    let index = _mm_setr_epi32(0, stride, 2 * stride, 3 * stride);
-    // SAFETY: every gathered word lies inside the four records: the last one read starts
-    // at 3 * 14 + 10 and ends at 56 = 4 * 14.
-    let (bias, positive, negative, shifts) = unsafe {
-        (
-            _mm_i32gather_epi32::<1>(base.cast(), index),
-            _mm_i32gather_epi32::<1>(base.add(4).cast(), index),
-            _mm_i32gather_epi32::<1>(base.add(8).cast(), index),
-            // Bytes 10..14: the top of the negative multiplier, then the two shifts.
-            _mm_i32gather_epi32::<1>(base.add(10).cast(), index),
-        )
+    let (bias, positive, negative, positive_shift, negative_shift) = match layout {
+        ChannelLayout::PerChannel => {
+            if records.len() < 4 * DENSE_CHANNEL_LEN {
+                return None;
+            }
+            let stride = DENSE_CHANNEL_LEN as i32;
+            let index = _mm_setr_epi32(0, stride, 2 * stride, 3 * stride);
+            // SAFETY: every gathered word lies inside the four records: the last one read
+            // starts at 3 * 14 + 10 and ends at 56 = 4 * 14.
+            let (bias, positive, negative, shifts) = unsafe {
+                (
+                    _mm_i32gather_epi32::<1>(base.cast(), index),
+                    _mm_i32gather_epi32::<1>(base.add(4).cast(), index),
+                    _mm_i32gather_epi32::<1>(base.add(8).cast(), index),
+                    // Bytes 10..14: the top of the negative multiplier, then the shifts.
+                    _mm_i32gather_epi32::<1>(base.add(10).cast(), index),
+                )
+            };
+            let positive_shift = _mm_srai_epi32::<24>(_mm_slli_epi32::<8>(shifts));
+            (
+                bias,
+                positive,
+                negative,
+                positive_shift,
+                _mm_srai_epi32::<24>(shifts),
+            )
+        }
+        ChannelLayout::Shared(slope) => {
+            if records.len() < 4 * SHARED_CHANNEL_LEN {
+                return None;
+            }
+            let stride = SHARED_CHANNEL_LEN as i32;
+            let index = _mm_setr_epi32(0, stride, 2 * stride, 3 * stride);
+            // SAFETY: the last gathered word starts at 3 * 9 + 5 and ends at 36 = 4 * 9.
+            let (bias, positive, shifts) = unsafe {
+                (
+                    _mm_i32gather_epi32::<1>(base.cast(), index),
+                    _mm_i32gather_epi32::<1>(base.add(4).cast(), index),
+                    // Bytes 5..9: the top of the multiplier, then the shift.
+                    _mm_i32gather_epi32::<1>(base.add(5).cast(), index),
+                )
+            };
+            let shift = _mm_srai_epi32::<24>(shifts);
+            match slope {
+                None => (bias, positive, positive, shift, shift),
+                Some(slope) => {
+                    // Requant::scaled_by, four lanes: round_half_up(m * k / 2^31).
+                    let k = _mm_set1_epi32(slope.multiplier);
+                    let half = _mm_set1_epi64x(1 << 30);
+                    let even =
+                        _mm_srli_epi64::<31>(_mm_add_epi64(_mm_mul_epu32(positive, k), half));
+                    let odd = _mm_srli_epi64::<31>(_mm_add_epi64(
+                        _mm_mul_epu32(_mm_srli_epi64::<32>(positive), k),
+                        half,
+                    ));
+                    let negative = _mm_or_si128(
+                        _mm_and_si128(even, _mm_set_epi32(0, -1, 0, -1)),
+                        _mm_slli_epi64::<32>(odd),
+                    );
+                    let negative_shift =
+                        _mm_add_epi32(shift, _mm_set1_epi32(i32::from(slope.shift)));
+                    (bias, positive, negative, shift, negative_shift)
+                }
+            }
+        }
     };
     let acc = _mm_add_epi32(_mm_setr_epi32(acc[0], acc[1], acc[2], acc[3]), bias);
     let is_negative = _mm_cmpgt_epi32(_mm_setzero_si128(), acc);
     let multiplier = _mm_blendv_epi8(positive, negative, is_negative);
-    let positive_shift = _mm_srai_epi32::<24>(_mm_slli_epi32::<8>(shifts));
-    let negative_shift = _mm_srai_epi32::<24>(shifts);
     // Total shift 31 + s = 32 + t.
     let t = _mm_sub_epi32(
         _mm_blendv_epi8(positive_shift, negative_shift, is_negative),

@@ -1,6 +1,6 @@
 //! Where the bytes of a model file go.
 
-use bottleneck_format::{DENSE_CHANNEL_LEN, ModelView};
+use bottleneck_format::ModelView;
 
 /// A model file's bytes by purpose.
 #[derive(Debug, Clone, Copy, Default)]
@@ -13,7 +13,8 @@ pub struct FileLayout {
     pub weight_bytes: usize,
     /// int32 biases, four bytes each.
     pub bias_bytes: usize,
-    /// Requantization multipliers and shifts (two per dense channel: LeakyReLU).
+    /// Requantization multipliers and shifts stored per channel (one per channel in
+    /// version-2 layers, whose LeakyReLU slope is stored once per layer; two in version 1).
     pub requant_bytes: usize,
     /// The per-feature input affine (scaler folded into input quantization).
     pub input_affine_bytes: usize,
@@ -37,7 +38,7 @@ impl FileLayout {
             ..FileLayout::default()
         };
         for layer in &view.layers {
-            let channels = layer.channels.0.len() / DENSE_CHANNEL_LEN;
+            let channels = layer.channels.0.len() / layer.record_len();
             l.weight_bytes += layer.weights.0.len();
             l.bias_bytes += 4 * channels;
             l.requant_bytes += layer.channels.0.len() - 4 * channels;
@@ -63,8 +64,8 @@ impl FileLayout {
         self.total as f64 / self.parameters.max(1) as f64
     }
 
-    /// The smallest file the quantization scheme allows: weights, biases and both
-    /// requantizations, with no input affine, golden vectors, labels or header.
+    /// The smallest file the quantization scheme allows: weights, biases and the
+    /// per-channel requantization, with no input affine, golden vectors, labels or header.
     pub fn scheme_minimum(&self) -> usize {
         self.weight_bytes + self.bias_bytes + self.requant_bytes
     }

@@ -252,8 +252,8 @@ fn render(
             "- **Host, 2 us.** {rt1:.2} us per sample. The dot products alone take {dots1:.2} us \
              ({:.1} G MACs/s; criterion `runtime-int8-dots-only`, same backend and weights); the \
              other {:.2} us are scalar per-row and per-input work: {rows} requantizations (Q31 \
-             multiply, rounding shift, LeakyReLU select, saturation, reading the 14-byte \
-             channel record) and 100 float-to-int8 input quantizations. Requantizing a block \
+             multiply, rounding shift, LeakyReLU select, saturation, reading the channel \
+             record) and 100 float-to-int8 input quantizations. Requantizing a block \
              of rows with vector instructions is the next step.",
             macs as f64 / (dots1 * 1000.0),
             rt1 - dots1,
@@ -273,7 +273,8 @@ fn render(
              instructions), about {inner:.0} instructions for the {macs} MACs. The other \
              ~{rest:.0} instructions (~{:.0} per output row) are per-row work: requantization \
              (the Q31 multiply with one rounding step that SPEC.md fixes, the LeakyReLU \
-             select, saturation), reading the 14-byte channel record, and loop bookkeeping. \
+             select and, for negative accumulators, the slope-scaled multiplier, saturation), \
+             reading the channel record, and loop bookkeeping. \
              1.5 overall leaves under {:.0} instructions per row for all of that. The loop \
              itself cannot get much cheaper: the weights sit at arbitrary byte offsets in the \
              file, so each weight word needs its own `LDR` (`LDRD`/`LDM` fault on unaligned \
@@ -292,24 +293,16 @@ fn render(
     }
     if layout.ratio() > 1.1 {
         let min = layout.scheme_minimum();
-        let second = layout.requant_bytes / 2;
         let _ = writeln!(
             reasons,
-            "- **Model file, 1.1x.** The quantization scheme in DESIGN.md alone needs {min} bytes = \
-             {:.3}x the parameter count, before any header, label or the per-feature input \
-             affine ({} bytes) and the {} golden vectors ({} bytes): each of the {} parameters \
-             that is a bias takes 4 bytes, and every output channel carries two Q31 \
-             multipliers and shifts (5 bytes each; the second is LeakyReLU's negative side), \
-             {} bytes in all. Reaching 1.1x needs a format change — one LeakyReLU slope per \
-             layer instead of a second multiplier per channel saves ~{second} bytes \
-             ({:.3}x); fewer golden vectors the rest.",
+            "- **Model file, 1.1x.** Weights, biases and per-channel requantization alone take \
+             {min} bytes = {:.3}x the parameter count; the per-feature input affine ({} bytes), \
+             the {} golden vectors ({} bytes) and the rest ({} bytes) come on top.",
             min as f64 / layout.parameters as f64,
             layout.input_affine_bytes,
             layout.golden_count,
             layout.golden_bytes,
-            layout.bias_bytes / 4,
-            layout.requant_bytes,
-            (layout.total - second) as f64 / layout.parameters as f64,
+            layout.other_bytes,
         );
     }
     for d in devices {
@@ -429,7 +422,7 @@ fn render(
          ### Model file\n\n\
          | part | bytes |\n|---|---|\n\
          | int8 weights | {} |\n| int32 biases | {} |\n\
-         | requantization (2 x multiplier + shift per channel) | {} |\n\
+         | requantization (multiplier + shift per channel; LeakyReLU slope per layer) | {} |\n\
          | input affine (scaler folded into input quantization, 2 x f32 per feature) | {} |\n\
          | golden vectors ({}) | {} |\n\
          | header, CRC, dimensions, labels, length prefixes | {} |\n\
