@@ -316,7 +316,7 @@ fn render(
         }
     }
     if !reasons.is_empty() {
-        let _ = writeln!(md, "\n### Why the goals not met are not met\n\n{reasons}");
+        let _ = writeln!(md, "\n### Goals not met, and why\n\n{reasons}");
     }
 
     // ---- host inference
@@ -366,11 +366,12 @@ fn render(
          plots), timed wall-clock end to end, {} runs: {} s.\n\n\
          | | seconds, 200 epochs |\n|---|---|\n\
          | `bottleneck train` (median, whole command) | {train_s:.1} |\n\
-         | of which the autoencoder's epochs (last run's report) | {:.1} |\n\
+         | of which the autoencoder's 200 epochs, in the last run ({:.1} s in all) | {:.1} |\n\
          | reference Keras script (issue's figure, 2-core machine) | ~{KERAS_SECONDS:.0} |\n\
          | equivalent PyTorch model (issue's figure) | ~{PYTORCH_SECONDS:.0} |\n",
         times.len(),
         times.join(", "),
+        training.seconds.last().copied().unwrap_or(f64::NAN),
         report.autoencoder.training_seconds,
     );
     let _ = writeln!(
