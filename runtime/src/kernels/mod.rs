@@ -255,7 +255,7 @@ fn dense_output(acc: i32, ch: &Channel, zero_point: i32) -> i8 {
     v.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
 
-/// Runs `per_row(row index, dot product)` for every output row of a weight matrix
+/// Runs `per_row(dot product)` for every output row, in order, of a weight matrix
 /// (`n_out` rows of `n_in` int8 weights), `BLOCK` rows at a time through the fastest
 /// backend this build has. `src` is the int8 input; `wide` is working space of at least
 /// `src.len()` halfwords.
@@ -266,14 +266,13 @@ fn for_each_dot(
     n_in: usize,
     src: &[i8],
     wide: &mut [i16],
-    mut per_row: impl FnMut(usize, i32),
+    mut per_row: impl FnMut(i32),
 ) {
     let n_in = n_in.max(1);
     backend.prepare(src, wide);
     let mut acc = [0i32; BLOCK];
     // Rows left, counted down: no division per block.
     let mut left = weights.len() / n_in;
-    let mut row = 0;
     for block in weights.chunks(BLOCK * n_in) {
         let rows = left.min(BLOCK);
         left -= rows;
@@ -282,8 +281,7 @@ fn for_each_dot(
         };
         backend.dots(block, n_in, src, wide, acc);
         for &a in acc.iter() {
-            per_row(row, a);
-            row += 1;
+            per_row(a);
         }
     }
 }
@@ -401,7 +399,7 @@ fn dense_with(
         usize::from(layer.n_in),
         src,
         wide,
-        |_, acc| {
+        |acc| {
             let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
                 return;
             };
@@ -424,7 +422,7 @@ pub fn head(head: &Head<'_>, features: &[i8], wide: &mut [i16], logits: &mut [i3
         usize::from(head.n_in),
         features,
         wide,
-        |_, acc| {
+        |acc| {
             let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
                 return;
             };
