@@ -79,23 +79,24 @@ impl Requant {
         if !self.is_valid() || !slope.is_valid() {
             return None;
         }
-        let (m, k) = (self.multiplier as u32, slope.multiplier as u32);
-        // Both below 2^31: the product is below 2^62 and the result below 2^31.
-        let multiplier = ((mul_u32(m, k) + (1 << 30)) >> 31) as i32;
-        let shift = i8::try_from(i16::from(self.shift) + i16::from(slope.shift)).ok()?;
-        let scaled = Requant { multiplier, shift };
+        i8::try_from(i16::from(self.shift) + i16::from(slope.shift)).ok()?;
+        let scaled = self.scaled_by_unchecked(slope);
         scaled.is_valid().then_some(scaled)
     }
-}
 
-/// `a * b` exactly, from 16-bit halves: on a Cortex-M0 the compiler would otherwise call
-/// its 64 x 64-bit multiply routine.
-fn mul_u32(a: u32, b: u32) -> u64 {
-    let (a0, a1) = (a & 0xffff, a >> 16);
-    let (b0, b1) = (b & 0xffff, b >> 16);
-    // Four 32-bit products (none overflows), combined in 64 bits by shifts and adds.
-    let middle = u64::from(a0 * b1) + u64::from(a1 * b0);
-    (u64::from(a1 * b1) << 32) + (middle << 16) + u64::from(a0 * b0)
+    /// [`Requant::scaled_by`] without its checks, for requantizations the loader has
+    /// already checked (what a runtime evaluates per channel): both multipliers valid and
+    /// the summed shift legal.
+    #[inline]
+    pub fn scaled_by_unchecked(self, slope: Requant) -> Requant {
+        let (m, k) = (self.multiplier as u32, slope.multiplier as u32);
+        // Both below 2^31: the product is below 2^62 and the result below 2^31.
+        let multiplier = ((u64::from(m) * u64::from(k) + (1 << 30)) >> 31) as i32;
+        Requant {
+            multiplier,
+            shift: self.shift.wrapping_add(slope.shift),
+        }
+    }
 }
 
 /// Bytes per output channel of a dense layer's `channels` field.

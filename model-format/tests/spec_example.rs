@@ -179,3 +179,25 @@ fn kind_one_layers_need_version_two() {
         Err(bottleneck_format::Error::UnknownLayerKind { layer: 0, kind: 1 })
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    /// The slope derivation (SPEC.md §4.3) equals its exact definition in 128-bit
+    /// arithmetic wherever it is defined, and the unchecked form runtimes use agrees.
+    #[test]
+    fn slope_scaling_is_exact(
+        m in 0..=i32::MAX, s in -30i8..=31, k in 0..=i32::MAX, t in -30i8..=31,
+    ) {
+        let (positive, slope) = (Requant { multiplier: m, shift: s }, Requant { multiplier: k, shift: t });
+        let exact_m = ((u128::from(m as u32) * u128::from(k as u32) + (1 << 30)) >> 31) as i32;
+        let exact_s = i16::from(s) + i16::from(t);
+        match positive.scaled_by(slope) {
+            Some(r) => {
+                proptest::prop_assert_eq!(r, Requant { multiplier: exact_m, shift: exact_s as i8 });
+                proptest::prop_assert_eq!(positive.scaled_by_unchecked(slope), r);
+            }
+            None => proptest::prop_assert!(!(-30..=31).contains(&exact_s)),
+        }
+    }
+}

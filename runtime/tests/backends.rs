@@ -156,20 +156,3 @@ proptest! {
         prop_assert_eq!(fast, slow);
     }
 }
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4096))]
-
-    /// The kernels' one-multiply form of `Requant::scaled_by` agrees with it wherever the
-    /// loader would accept the layer (the scaled shift is legal).
-    #[test]
-    fn scaled_requant_matches_the_format(
-        m in 0..=i32::MAX, s in -30i8..=31, k in 0..=i32::MAX, t in -30i8..=31,
-    ) {
-        use bottleneck_format::Requant;
-        let (positive, slope) = (Requant { multiplier: m, shift: s }, Requant { multiplier: k, shift: t });
-        if let Some(expected) = positive.scaled_by(slope) {
-            prop_assert_eq!(bottleneck_runtime::kernels::scaled_requant(positive, slope), expected);
-        }
-    }
-}

@@ -21,7 +21,6 @@ pub use backend::{BLOCK, Backend};
 
 use bottleneck_format::{
     ChannelLayout, DenseChannel, DenseLayer, HEAD_CHANNEL_LEN, Head, HeadChannel, Requant,
-    SHARED_CHANNEL_LEN,
 };
 
 /// Quantizes one float feature: `clamp(round_half_up(x * a + b), -128, 127)`.
@@ -55,17 +54,12 @@ pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) {
     let done = x86_avx2::quantize_inputs(sample, affine, out);
     #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
     let done = 0;
-    let rest = sample
-        .iter()
-        .zip(affine.chunks_exact(8))
-        .zip(out.iter_mut())
-        .skip(done);
-    for ((&x, ab), q) in rest {
-        let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
-        let a = f32::from_le_bytes([a0, a1, a2, a3]);
-        let b = f32::from_le_bytes([b0, b1, b2, b3]);
-        *q = quantize_input(x, a, b);
-    }
+    // The features the vector path did not cover (all of them without one).
+    quantize_inputs_portable(
+        sample.get(done..).unwrap_or(&[]),
+        affine.get(8 * done..).unwrap_or(&[]),
+        out.get_mut(done..).unwrap_or(&mut []),
+    );
 }
 
 /// [`quantize_inputs`] without any vector fast path: the reference for tests.
@@ -194,35 +188,18 @@ fn channel(layer: &DenseLayer<'_>, record: &[u8]) -> Option<Channel> {
             })
         }
         ChannelLayout::Shared(slope) => {
-            let [b0, b1, b2, b3, m0, m1, m2, m3, s]: [u8; SHARED_CHANNEL_LEN] =
-                record.try_into().ok()?;
-            let positive = Requant {
-                multiplier: i32::from_le_bytes([m0, m1, m2, m3]),
-                shift: s as i8,
-            };
+            // Decoded as linear: the slope is applied later, only if the accumulator is
+            // negative.
+            let ch = DenseChannel::from_shared_bytes(record.try_into().ok()?, None);
             Some(Channel {
-                bias: i32::from_le_bytes([b0, b1, b2, b3]),
-                positive,
+                bias: ch.bias,
+                positive: ch.positive,
                 negative: match slope {
                     Some(slope) => Negative::Slope(slope),
-                    None => Negative::Stored(positive),
+                    None => Negative::Stored(ch.positive),
                 },
             })
         }
-    }
-}
-
-/// [`Requant::scaled_by`] for requantizations the loader has checked (the scaled shift is
-/// known to be legal): `round_half_up(m * k / 2^31)` from one widening multiply.
-#[inline]
-pub fn scaled_requant(positive: Requant, slope: Requant) -> Requant {
-    let (hi, lo) = mul_wide(positive.multiplier, slope.multiplier);
-    let (lo, carry) = lo.overflowing_add(1 << 30);
-    // m, k < 2^31: the product is below 2^62, so `hi + carry` is below 2^30.
-    let hi = hi + i32::from(carry);
-    Requant {
-        multiplier: (hi << 1) | (lo >> 31) as i32,
-        shift: positive.shift.wrapping_add(slope.shift),
     }
 }
 
@@ -248,7 +225,7 @@ fn dense_output(acc: i32, ch: &Channel, zero_point: i32) -> i8 {
                 },
             }
         }
-        Negative::Slope(slope) if acc < 0 => scaled_requant(ch.positive, slope),
+        Negative::Slope(slope) if acc < 0 => ch.positive.scaled_by_unchecked(slope),
         Negative::Slope(_) => ch.positive,
     };
     let v = scale_saturating(acc, r.multiplier, r.shift).saturating_add(zero_point);
