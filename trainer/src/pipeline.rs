@@ -17,7 +17,7 @@ use crate::data::{
 use crate::error::{Result, TrainError};
 use crate::model::{Autoencoder, AutoencoderConfig};
 use crate::plot::learning_curves_png;
-use crate::quant::{ExportedModel, export_model};
+use crate::quant::{ExportInputs, ExportedModel, export_model, fold_encoder};
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
 use crate::scaler::MinMaxScaler;
 use crate::training::{EpochStats, History, TrainingConfig, encode, train_autoencoder};
@@ -250,7 +250,14 @@ impl Pipeline {
     /// Quantizes the pipeline into a model file and adds the device measurements to the
     /// report.
     pub fn export(&mut self) -> Result<ExportedModel> {
-        let exported = export_model(self)?;
+        let layers = fold_encoder(&self.autoencoder.encoder);
+        let exported = export_model(&ExportInputs {
+            layers: &layers,
+            scaler: &self.scaler,
+            train: &self.train,
+            test: &self.test,
+            float_classifier: &self.bottleneck_classifier,
+        })?;
         self.report.device = Some(exported.metrics.clone());
         Ok(exported)
     }

@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::quant::DeviceMetrics;
-
 /// Rows of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassCount {
@@ -50,6 +48,37 @@ pub struct Accuracies {
     pub raw_features: f64,
     /// On the float encoder's bottleneck features.
     pub bottleneck_features: f64,
+}
+
+/// What the int8 model does on the test split, measured with the runtime crate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceMetrics {
+    /// Logistic regression on float-encoder features (the float pipeline).
+    pub float_encoder_accuracy: f64,
+    /// The int8 model (encoder + head) run by the runtime.
+    pub device_accuracy: f64,
+    /// Fraction of test rows where the int8 model (int8 encoder, int8 head) and the same
+    /// classifier in float (float encoder, the head's unquantized weights) agree: the
+    /// effect of quantization alone.
+    pub class_agreement: f64,
+    /// Fraction of test rows where the int8 model and the float pipeline (float encoder,
+    /// logistic regression fitted on float features) agree; includes the difference
+    /// between the two fitted classifiers.
+    pub float_pipeline_agreement: f64,
+    /// Largest |int8 feature - float feature|, in int8 steps of the bottleneck.
+    pub feature_error_max_steps: f64,
+    /// Mean |int8 feature - float feature|, in int8 steps.
+    pub feature_error_mean_steps: f64,
+    /// Size of `model.bin`.
+    pub file_bytes: usize,
+    /// Weights and biases in the file (encoder + head).
+    pub parameters: usize,
+    /// Scratch buffers inference needs: two int8 activation buffers and the widened
+    /// input, four bytes per unit of the widest layer.
+    pub scratch_bytes: usize,
+    /// The parsed model handle plus the logits buffer, as laid out on this host (a 32-bit
+    /// device needs less: its pointers are half the size).
+    pub handle_bytes_host: usize,
 }
 
 /// Everything `report.json` and `report.md` state.

@@ -5,50 +5,38 @@ use bottleneck_format::{
 };
 use bottleneck_runtime::{Logits, Model, Scratch};
 use ndarray::{Array2, Axis};
-use serde::{Deserialize, Serialize};
 
-use super::fold::{FloatDense, fold_encoder, forward_all};
+#[cfg(doc)]
+use super::fold::fold_encoder;
+use super::fold::{FloatDense, forward_all};
 use super::params::{Affine, bias_limit, quantize_multiplier, quantize_row};
 use super::reference::{ReferenceModel, dense_batch};
 use super::rounding::{Calibration, fit_row};
 use crate::classifier::{LinearClassifier, accuracy};
+use crate::data::Dataset;
 use crate::error::{Result, TrainError};
-use crate::pipeline::Pipeline;
+use crate::report::DeviceMetrics;
+use crate::scaler::MinMaxScaler;
 
-/// Golden vectors stored in the file for the on-device self-test ("a few", DESIGN.md:
-/// four cover both classes of the seed problem and keep the file within 1.1 bytes per
-/// parameter).
+/// Golden vectors stored in the file for the on-device self-test: four cover both classes
+/// of the seed problem and keep the file within 1.1 bytes per parameter.
 pub const GOLDEN_VECTORS: usize = 4;
 
-/// What the int8 model does on the test split, measured with the runtime crate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeviceMetrics {
-    /// Logistic regression on float-encoder features (the float pipeline).
-    pub float_encoder_accuracy: f64,
-    /// The int8 model (encoder + head) run by the runtime.
-    pub device_accuracy: f64,
-    /// Fraction of test rows where the int8 model (int8 encoder, int8 head) and the same
-    /// classifier in float (float encoder, the head's unquantized weights) agree: the
-    /// effect of quantization alone.
-    pub class_agreement: f64,
-    /// Fraction of test rows where the int8 model and the float pipeline (float encoder,
-    /// logistic regression fitted on float features) agree; includes the difference
-    /// between the two fitted classifiers.
-    pub float_pipeline_agreement: f64,
-    /// Largest |int8 feature - float feature|, in int8 steps of the bottleneck.
-    pub feature_error_max_steps: f64,
-    /// Mean |int8 feature - float feature|, in int8 steps.
-    pub feature_error_mean_steps: f64,
-    /// Size of `model.bin`.
-    pub file_bytes: usize,
-    /// Weights and biases in the file (encoder + head).
-    pub parameters: usize,
-    /// Scratch buffers inference needs: two int8 activation buffers and the widened
-    /// input, four bytes per unit of the widest layer.
-    pub scratch_bytes: usize,
-    /// The parsed model handle plus the logits buffer, as laid out on this host (a 32-bit
-    /// device needs less: its pointers are half the size).
-    pub handle_bytes_host: usize,
+/// What quantization reads: the trained float model and data, nothing of the pipeline
+/// that produced them.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportInputs<'a> {
+    /// The encoder with BatchNorm folded in ([`fold_encoder`]), input side first.
+    pub layers: &'a [FloatDense],
+    /// The min-max scaler fitted on the training rows (folded into the input affine).
+    pub scaler: &'a MinMaxScaler,
+    /// Training rows (unscaled): calibration ranges, rounding, and the head's fit.
+    pub train: &'a Dataset,
+    /// Test rows (unscaled): golden vectors and the measurements.
+    pub test: &'a Dataset,
+    /// The logistic regression fitted on float bottleneck features, the float pipeline
+    /// the int8 model is compared with.
+    pub float_classifier: &'a LinearClassifier,
 }
 
 /// The model file and everything derived with it.
@@ -192,23 +180,23 @@ fn rows_f32(x: &Array2<f32>) -> Vec<Vec<f32>> {
     x.rows().into_iter().map(|r| r.to_vec()).collect()
 }
 
-/// Quantizes `pipeline` into a model file, fits the head on the int8 encoder's features,
-/// and measures the result on the test split with the runtime crate.
-pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
-    let layers = fold_encoder(&pipeline.autoencoder.encoder);
-    let x_train = pipeline
+/// Quantizes the float model into a model file, fits the head on the int8 encoder's
+/// features, and measures the result on the test split with the runtime crate.
+pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
+    let layers = inputs.layers;
+    let x_train = inputs
         .scaler
-        .transform(&pipeline.train.features)
+        .transform(&inputs.train.features)
         .mapv(f64::from);
-    let activations = forward_all(&layers, &x_train);
+    let activations = forward_all(layers, &x_train);
 
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
     let input = Affine::from_range(0.0, 1.0);
-    let input_affine: Vec<(f32, f32)> = pipeline
+    let input_affine: Vec<(f32, f32)> = inputs
         .scaler
         .min
         .iter()
-        .zip(&pipeline.scaler.range)
+        .zip(&inputs.scaler.range)
         .map(|(&lo, &range)| {
             let a = 1.0 / (f64::from(range) * input.scale);
             let b = f64::from(input.zero_point) - f64::from(lo) * a;
@@ -229,11 +217,11 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
             weights: Vec::new(),
             channels: Vec::new(),
         },
-        labels: pipeline.train.labels.clone(),
+        labels: inputs.train.labels.clone(),
         golden: Vec::new(),
     };
     let quantizer = ReferenceModel::new(&spec);
-    let q_rows: Vec<i64> = rows_f32(&pipeline.train.features)
+    let q_rows: Vec<i64> = rows_f32(&inputs.train.features)
         .iter()
         .flat_map(|r| quantizer.quantize(r))
         .map(i64::from)
@@ -261,8 +249,8 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
     let f_train = q_in.mapv(|q| feature_affine.dequantize(q as i8) as f32);
     let device_classifier = LinearClassifier::fit(
         &f_train,
-        &pipeline.train.targets,
-        pipeline.train.n_classes(),
+        &inputs.train.targets,
+        inputs.train.n_classes(),
         "int8 device features",
     )?;
     let float_train_features = activations.last().cloned().unwrap_or_default();
@@ -274,7 +262,7 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
     )?;
     let reference = ReferenceModel::new(&spec);
 
-    let test_rows = rows_f32(&pipeline.test.features);
+    let test_rows = rows_f32(&inputs.test.features);
     spec.golden = test_rows
         .iter()
         .take(GOLDEN_VECTORS)
@@ -294,8 +282,7 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
     })?;
 
     let metrics = measure(
-        pipeline,
-        &layers,
+        inputs,
         &bytes,
         feature_affine,
         &test_rows,
@@ -311,8 +298,7 @@ pub fn export_model(pipeline: &Pipeline) -> Result<ExportedModel> {
 }
 
 fn measure(
-    pipeline: &Pipeline,
-    layers: &[FloatDense],
+    inputs: &ExportInputs<'_>,
     bytes: &[u8],
     feature_affine: Affine,
     test_rows: &[Vec<f32>],
@@ -334,12 +320,12 @@ fn measure(
         device_features.push(out.features.to_vec());
     }
 
-    let x_test = pipeline.scaler.transform(&pipeline.test.features);
-    let float_features = forward_all(layers, &x_test.mapv(f64::from))
+    let x_test = inputs.scaler.transform(&inputs.test.features);
+    let float_features = forward_all(inputs.layers, &x_test.mapv(f64::from))
         .pop()
         .unwrap_or_default();
     let float_features_f32 = float_features.mapv(|v| v as f32);
-    let float_classes = pipeline.bottleneck_classifier.predict(&float_features_f32);
+    let float_classes = inputs.float_classifier.predict(&float_features_f32);
     let same_head_classes = device_classifier.predict(&float_features_f32);
     let mut err_max = 0.0f64;
     let mut err_sum = 0.0f64;
@@ -352,7 +338,7 @@ fn measure(
             err_n += 1;
         }
     }
-    let targets = &pipeline.test.targets;
+    let targets = &inputs.test.targets;
     Ok(DeviceMetrics {
         float_encoder_accuracy: accuracy(&float_classes, targets),
         device_accuracy: accuracy(&device_classes, targets),

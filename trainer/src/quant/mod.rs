@@ -11,6 +11,6 @@ pub mod params;
 pub mod reference;
 pub mod rounding;
 
-pub use export::{DeviceMetrics, ExportedModel, export_model};
+pub use export::{ExportInputs, ExportedModel, export_model};
 pub use fold::{FloatDense, fold_encoder};
 pub use reference::{ReferenceModel, ReferenceOutput};

@@ -4,7 +4,7 @@
 //! with ndarray, the input rounded through f64, requantization in i128 with Euclidean
 //! division instead of shifts. Both must agree bit for bit with SPEC.md §4.
 
-use bottleneck_format::{DenseSpec, ModelSpec, Requant};
+use bottleneck_format::{ChannelLayout, DenseSpec, ModelSpec, Requant};
 use ndarray::{Array1, Array2};
 
 /// One layer in matrix form.
@@ -46,6 +46,54 @@ pub fn requantize(acc: i64, r: Requant) -> i64 {
     numerator.div_euclid(denominator) as i64
 }
 
+/// The negative-side requantization of a LeakyReLU channel whose layer stores one slope
+/// (format version 2, SPEC.md §4.3), derived here on its own rather than through the
+/// format crate: multiplier `round_half_up(m_pos * m_slope / 2^31)` in i128, shifts
+/// added.
+pub fn slope_scaled(positive: Requant, slope: Requant) -> Requant {
+    let product = i128::from(positive.multiplier) * i128::from(slope.multiplier);
+    let multiplier = (product + (1i128 << 30)).div_euclid(1i128 << 31);
+    Requant {
+        multiplier: multiplier as i32,
+        shift: positive.shift + slope.shift,
+    }
+}
+
+/// The Q31 multiplier and shift of a real factor in `(0, 1]`, such as a LeakyReLU slope:
+/// `m / 2^(31 + shift)` with `m` in `[2^30, 2^31)`, computed in f64 and rounded half up.
+/// The trainer's quantizer must store exactly this.
+pub fn q31(real: f64) -> Requant {
+    let mut shift = 0i8;
+    let mut m = real;
+    while m < 0.5 {
+        m *= 2.0;
+        shift += 1;
+    }
+    let mut multiplier = (m * 2f64.powi(31) + 0.5).floor() as i64;
+    if multiplier == 1i64 << 31 {
+        multiplier /= 2;
+        shift -= 1;
+    }
+    Requant {
+        multiplier: multiplier as i32,
+        shift,
+    }
+}
+
+/// Each channel's negative-side requantization as the file defines it: stored (layer
+/// kind 0), equal to the positive side (linear kind 1) or derived from the slope.
+fn negatives(layer: &DenseSpec) -> Vec<Requant> {
+    layer
+        .channels
+        .iter()
+        .map(|c| match layer.layout {
+            ChannelLayout::PerChannel => c.negative,
+            ChannelLayout::Shared(None) => c.positive,
+            ChannelLayout::Shared(Some(slope)) => slope_scaled(c.positive, slope),
+        })
+        .collect()
+}
+
 fn matrix(rows: usize, cols: usize, values: &[i8]) -> Array2<i64> {
     Array2::from_shape_fn((rows, cols), |(r, c)| i64::from(values[r * cols + c]))
 }
@@ -59,9 +107,10 @@ pub fn dense_batch(layer: &DenseSpec, input: &Array2<i64>) -> Array2<i64> {
     let bias: Array1<i64> = layer.channels.iter().map(|c| i64::from(c.bias)).collect();
     let mut acc = input.dot(&weights.t()) + &bias;
     let zero_point = i64::from(layer.output_zero_point);
+    let negative = negatives(layer);
     for mut row in acc.rows_mut() {
-        for (v, ch) in row.iter_mut().zip(&layer.channels) {
-            let r = if *v >= 0 { ch.positive } else { ch.negative };
+        for ((v, ch), &neg) in row.iter_mut().zip(&layer.channels).zip(&negative) {
+            let r = if *v >= 0 { ch.positive } else { neg };
             *v = (requantize(*v, r) + zero_point).clamp(-128, 127);
         }
     }
@@ -81,7 +130,7 @@ impl ReferenceModel {
                     weights: matrix(n_out, n_in, &l.weights),
                     bias: l.channels.iter().map(|c| i64::from(c.bias)).collect(),
                     positive: l.channels.iter().map(|c| c.positive).collect(),
-                    negative: l.channels.iter().map(|c| c.negative).collect(),
+                    negative: negatives(l),
                     zero_point: i64::from(l.output_zero_point),
                 };
                 n_in = n_out;
