@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 /// A byte string borrowed from the model file (postcard `bytes`).
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
-pub struct Bytes<'a>(pub &'a [u8]);
+pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Debug for Bytes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -80,15 +80,15 @@ impl Requant {
             return None;
         }
         i8::try_from(i16::from(self.shift) + i16::from(slope.shift)).ok()?;
-        let scaled = self.scaled_by_unchecked(slope);
+        let scaled = self.scaled_by_loaded(slope);
         scaled.is_valid().then_some(scaled)
     }
 
-    /// [`Requant::scaled_by`] without its checks, for requantizations the loader has
-    /// already checked (what a runtime evaluates per channel): both multipliers valid and
-    /// the summed shift legal.
-    #[inline]
-    pub fn scaled_by_unchecked(self, slope: Requant) -> Requant {
+    /// [`Requant::scaled_by`] without its checks, for the channels of a loaded file
+    /// (both multipliers valid, the summed shift legal: the loader checked it). On other
+    /// inputs the result is meaningless but the arithmetic still cannot overflow.
+    #[inline(always)]
+    pub(crate) fn scaled_by_loaded(self, slope: Requant) -> Requant {
         let (m, k) = (self.multiplier as u32, slope.multiplier as u32);
         // Both below 2^31: the product is below 2^62 and the result below 2^31.
         let multiplier = ((u64::from(m) * u64::from(k) + (1 << 30)) >> 31) as i32;
@@ -160,26 +160,6 @@ impl DenseChannel {
 }
 
 impl DenseChannel {
-    /// Decodes a 9-byte shared-slope record (bias, multiplier, shift; layer kind 1), the
-    /// negative side derived from the layer's slope (`None`: linear, same as positive).
-    pub fn from_shared_bytes(b: &[u8; SHARED_CHANNEL_LEN], slope: Option<Requant>) -> DenseChannel {
-        let [b0, b1, b2, b3, m0, m1, m2, m3, s] = *b;
-        let positive = Requant {
-            multiplier: i32::from_le_bytes([m0, m1, m2, m3]),
-            shift: s as i8,
-        };
-        let negative = match slope {
-            // The loader has checked that every channel's scaled requantization exists.
-            Some(slope) => positive.scaled_by(slope).unwrap_or(positive),
-            None => positive,
-        };
-        DenseChannel {
-            bias: i32::from_le_bytes([b0, b1, b2, b3]),
-            positive,
-            negative,
-        }
-    }
-
     /// Encodes the 9-byte shared-slope record (the negative side is not stored).
     pub fn to_shared_bytes(&self) -> [u8; SHARED_CHANNEL_LEN] {
         let [b0, b1, b2, b3] = self.bias.to_le_bytes();

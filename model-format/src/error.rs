@@ -27,7 +27,7 @@ pub enum Error {
         /// Newest version this loader reads (it reads every version from 1 up to it).
         supported: u16,
     },
-    /// Reserved header flag bits are set; a v1 loader only accepts zero.
+    /// Reserved header flag bits are set; versions 1 and 2 define no flags, so only zero loads.
     UnsupportedFlags {
         /// The flags word as stored.
         flags: u16,
@@ -93,12 +93,6 @@ pub enum Error {
         /// Index of the channel, feature, class or vector it belongs to.
         index: usize,
     },
-    /// The writer was given an item the format cannot hold; it is returned untouched.
-    #[cfg(feature = "alloc")]
-    Unwritable {
-        /// Why the model could not be written.
-        what: &'static str,
-    },
 }
 
 impl fmt::Display for Error {
@@ -149,10 +143,45 @@ impl fmt::Display for Error {
             Error::ParameterOutOfRange { what, index } => {
                 write!(f, "{what} at index {index} is out of range")
             }
-            #[cfg(feature = "alloc")]
-            Error::Unwritable { what } => write!(f, "cannot write model: {what}"),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+/// Why the writer (`alloc` feature) could not turn a model description into a file.
+///
+/// Separate from the loader's [`Error`], so the reader's error type is the same with and
+/// without the writer.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The description holds something the format cannot store.
+    Unwritable {
+        /// What cannot be stored.
+        what: &'static str,
+    },
+    /// The written bytes fail the loader's own checks (the source says which).
+    Invalid(Error),
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Unwritable { what } => write!(f, "cannot write model: {what}"),
+            WriteError::Invalid(_) => f.write_str("the written model would not load"),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl core::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            WriteError::Invalid(e) => Some(e),
+            WriteError::Unwritable { .. } => None,
+        }
+    }
+}

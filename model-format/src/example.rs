@@ -4,8 +4,7 @@ use alloc::string::String;
 use alloc::vec;
 
 use crate::bytes::{DenseChannel, HeadChannel, Requant};
-use crate::records::ChannelLayout;
-use crate::writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+use crate::writer::{ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
 
 /// The model worked through byte by byte in SPEC.md §5: 2 inputs, a 2-wide LeakyReLU
 /// layer, a 1-wide linear bottleneck and a binary head, with one golden vector.

@@ -19,22 +19,23 @@ mod header;
 mod limits;
 mod model;
 mod records;
+mod view;
 #[cfg(feature = "alloc")]
 mod writer;
 
 pub use bytes::{
-    Bytes, DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, MAX_SHIFT, MIN_SHIFT,
-    Requant, SHARED_CHANNEL_LEN,
+    DENSE_CHANNEL_LEN, DenseChannel, HEAD_CHANNEL_LEN, HeadChannel, MAX_SHIFT, MIN_SHIFT, Requant,
+    SHARED_CHANNEL_LEN,
 };
 pub use error::Error;
+#[cfg(feature = "alloc")]
+pub use error::WriteError;
 #[cfg(feature = "alloc")]
 pub use example::{spec_example, spec_example_v2};
 pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc32};
 pub use limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
 pub use model::{GoldenIter, ModelView};
-pub use records::{
-    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE,
-    LAYER_KIND_DENSE_SHARED, Preamble, SharedDenseRecord,
-};
+pub use records::{ACTIVATION_LEAKY, ACTIVATION_LINEAR, LAYER_KIND_DENSE, LAYER_KIND_DENSE_SHARED};
+pub use view::{Activation, Channel, Channels, DenseLayer, Golden, Head, Layer};
 #[cfg(feature = "alloc")]
-pub use writer::{DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+pub use writer::{ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};

@@ -5,27 +5,25 @@ use crate::bytes::{HEAD_CHANNEL_LEN, Requant};
 use crate::header::Header;
 use crate::limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
 use crate::records::{
-    ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE, LAYER_KIND_DENSE_SHARED, Preamble,
-    SharedDenseRecord,
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, DenseRecord, GoldenRecord, HeadRecord, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_SHARED, PreambleRecord, SharedDenseRecord,
 };
+use crate::view::{Activation, DenseLayer, Golden, Head, Layer};
 use serde::Deserialize;
 
 /// Largest magnitude an int8 × int8 product can have; bounds the accumulator.
 const MAX_PRODUCT: i64 = 128 * 128;
 
 /// A model file that passed every check, borrowing all weights from the file's bytes.
+///
+/// Only [`ModelView::parse`] makes one, so what it reports has been checked.
 #[derive(Debug, Clone)]
 pub struct ModelView<'a> {
-    /// The checked header.
-    pub header: Header,
-    /// Input side: feature count, input quantization and the folded scaler.
-    pub preamble: Preamble<'a>,
-    /// The encoder's dense layers, in order.
-    pub layers: heapless::Vec<DenseLayer<'a>, MAX_LAYERS>,
-    /// The classifier head.
-    pub head: Head<'a>,
-    /// Class labels, indexed by class.
-    pub labels: heapless::Vec<&'a str, MAX_CLASSES>,
+    header: Header,
+    preamble: PreambleRecord<'a>,
+    layers: heapless::Vec<Layer<'a>, MAX_LAYERS>,
+    head: Head<'a>,
+    labels: heapless::Vec<&'a str, MAX_CLASSES>,
     golden_count: usize,
     golden_bytes: &'a [u8],
 }
@@ -101,28 +99,28 @@ fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Re
     let n_in = check_range("layer input width", u32::from(layer.n_in), 1, MAX_WIDTH)?;
     let n_out = check_range("layer output width", u32::from(layer.n_out), 1, MAX_WIDTH)?;
     check_len("layer input width", n_in_expected, n_in)?;
-    check_len("layer weights", n_in * n_out, layer.weights.0.len())?;
+    check_len("layer weights", n_in * n_out, layer.weights.len())?;
     check_len(
         "layer channels",
         n_out * layer.record_len(),
-        layer.channels.0.len(),
+        layer.records.len(),
     )?;
     check_scale("layer output scale", index, layer.output_scale)?;
-    if let ChannelLayout::Shared(Some(slope)) = layer.layout {
+    if let Activation::LeakyRelu(slope) = layer.activation {
         check_requant("layer slope", index, slope)?;
     }
     for c in 0..n_out {
         let ch = layer.channel(c).ok_or(Error::Malformed {
             what: "layer channels",
         })?;
-        check_bias("layer bias", c, ch.bias, n_in)?;
-        check_requant("layer positive requantization", c, ch.positive)?;
+        check_bias("layer bias", c, ch.bias(), n_in)?;
+        check_requant("layer positive requantization", c, ch.positive())?;
         // A derived negative side must exist (its shift can leave the legal range).
-        let derived = match layer.layout {
-            ChannelLayout::Shared(Some(slope)) => ch.positive.scaled_by(slope),
-            _ => Some(ch.negative),
-        };
-        let negative = derived.ok_or(Error::ParameterOutOfRange {
+        let negative = match layer.activation {
+            Activation::LeakyRelu(slope) => ch.positive().scaled_by(slope),
+            Activation::Linear | Activation::PerChannel => Some(ch.negative()),
+        }
+        .ok_or(Error::ParameterOutOfRange {
             what: "layer negative requantization",
             index: c,
         })?;
@@ -131,7 +129,7 @@ fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Re
     Ok(())
 }
 
-fn check_head(head: &Head<'_>, n_features: usize, n_classes: usize) -> Result<(), Error> {
+fn check_head(head: &HeadRecord<'_>, n_features: usize, n_classes: usize) -> Result<(), Error> {
     let n_in = check_range("head input width", u32::from(head.n_in), 1, MAX_WIDTH)?;
     check_len("head input width", n_features, n_in)?;
     let n_logits = usize::from(head.n_logits);
@@ -147,8 +145,9 @@ fn check_head(head: &Head<'_>, n_features: usize, n_classes: usize) -> Result<()
         head.channels.0.len(),
     )?;
     check_scale("head logit scale", 0, head.logit_scale)?;
+    let view = head_view(head);
     for k in 0..n_logits {
-        let ch = head.channel(k).ok_or(Error::Malformed {
+        let ch = view.channel(k).ok_or(Error::Malformed {
             what: "head channels",
         })?;
         check_bias("head bias", k, ch.bias, n_in)?;
@@ -157,7 +156,60 @@ fn check_head(head: &Head<'_>, n_features: usize, n_classes: usize) -> Result<()
     Ok(())
 }
 
-fn check_golden(g: &Golden<'_>, index: usize, view: &ModelView<'_>) -> Result<(), Error> {
+fn head_view<'a>(h: &HeadRecord<'a>) -> Head<'a> {
+    Head {
+        n_in: h.n_in,
+        n_logits: h.n_logits,
+        logit_scale: h.logit_scale,
+        weights: h.weights.0,
+        records: h.channels.0,
+    }
+}
+
+/// The view of a kind-0 record (per-channel negative side).
+fn dense_view(r: DenseRecord<'_>) -> DenseLayer<'_> {
+    DenseLayer {
+        n_in: r.n_in,
+        n_out: r.n_out,
+        output_scale: r.output_scale,
+        output_zero_point: r.output_zero_point,
+        weights: r.weights.0,
+        records: r.channels.0,
+        activation: Activation::PerChannel,
+    }
+}
+
+/// The view of a kind-1 record, or `None` if `activation` is unknown or a linear layer's
+/// slope fields are not zero.
+fn shared_dense_view(r: SharedDenseRecord<'_>) -> Option<DenseLayer<'_>> {
+    let activation = match (r.activation, r.slope_multiplier, r.slope_shift) {
+        (ACTIVATION_LINEAR, 0, 0) => Activation::Linear,
+        (ACTIVATION_LEAKY, multiplier, shift) => {
+            Activation::LeakyRelu(Requant { multiplier, shift })
+        }
+        _ => return None,
+    };
+    Some(DenseLayer {
+        n_in: r.n_in,
+        n_out: r.n_out,
+        output_scale: r.output_scale,
+        output_zero_point: r.output_zero_point,
+        weights: r.weights.0,
+        records: r.channels.0,
+        activation,
+    })
+}
+
+fn golden_view(g: GoldenRecord<'_>) -> Golden<'_> {
+    Golden {
+        input: g.input.0,
+        features: g.features.0,
+        logits: g.logits.0,
+        class: g.class,
+    }
+}
+
+fn check_golden(g: &GoldenRecord<'_>, index: usize, view: &ModelView<'_>) -> Result<(), Error> {
     check_len("golden input", view.n_inputs(), g.input.0.len())?;
     check_len("golden features", view.n_features(), g.features.0.len())?;
     check_len("golden logits", view.n_logits() * 4, g.logits.0.len())?;
@@ -178,7 +230,7 @@ impl<'a> ModelView<'a> {
         let (header, mut rest) = Header::split(file)?;
         let rest = &mut rest;
 
-        let preamble: Preamble<'a> = take(rest, "preamble")?;
+        let preamble: PreambleRecord<'a> = take(rest, "preamble")?;
         let n_inputs = check_range("input count", u32::from(preamble.n_inputs), 1, MAX_WIDTH)?;
         check_len("input affine", n_inputs * 8, preamble.input_affine.0.len())?;
         check_scale("input scale", 0, preamble.input_scale)?;
@@ -200,11 +252,11 @@ impl<'a> ModelView<'a> {
         for index in 0..n_layers {
             let kind: u32 = take(rest, "layer kind")?;
             let layer: DenseLayer<'a> = match kind {
-                LAYER_KIND_DENSE => take(rest, "dense layer")?,
+                LAYER_KIND_DENSE => dense_view(take(rest, "dense layer")?),
                 // Kind 1 is new in version 2: a version-1 file cannot hold it.
                 LAYER_KIND_DENSE_SHARED if header.version >= 2 => {
                     let record: SharedDenseRecord<'a> = take(rest, "shared-slope dense layer")?;
-                    record.into_layer().ok_or(Error::ParameterOutOfRange {
+                    shared_dense_view(record).ok_or(Error::ParameterOutOfRange {
                         what: "layer activation or slope",
                         index,
                     })?
@@ -212,16 +264,18 @@ impl<'a> ModelView<'a> {
                 _ => return Err(Error::UnknownLayerKind { layer: index, kind }),
             };
             check_dense(&layer, index, width)?;
-            width = usize::from(layer.n_out);
-            layers.push(layer).map_err(|_| Error::OutOfRange {
-                what: "layer count",
-                found: u32::try_from(n_layers).unwrap_or(u32::MAX),
-                min: 1,
-                max: MAX_LAYERS as u32,
-            })?;
+            width = layer.n_out();
+            layers
+                .push(Layer::Dense(layer))
+                .map_err(|_| Error::OutOfRange {
+                    what: "layer count",
+                    found: u32::try_from(n_layers).unwrap_or(u32::MAX),
+                    min: 1,
+                    max: MAX_LAYERS as u32,
+                })?;
         }
 
-        let head: Head<'a> = take(rest, "head")?;
+        let head: HeadRecord<'a> = take(rest, "head")?;
 
         let n_classes = take_count(rest, "class count", 2, MAX_CLASSES)?;
         let mut labels = heapless::Vec::new();
@@ -248,13 +302,13 @@ impl<'a> ModelView<'a> {
             header,
             preamble,
             layers,
-            head,
+            head: head_view(&head),
             labels,
             golden_count,
             golden_bytes,
         };
         for index in 0..golden_count {
-            let g: Golden<'a> = take(rest, "golden vector")?;
+            let g: GoldenRecord<'a> = take(rest, "golden vector")?;
             check_golden(&g, index, &view)?;
         }
         if !rest.is_empty() {
@@ -264,27 +318,78 @@ impl<'a> ModelView<'a> {
         Ok(view)
     }
 
+    /// The checked header.
+    pub fn header(&self) -> Header {
+        self.header
+    }
+
     /// Number of input features.
     pub fn n_inputs(&self) -> usize {
         usize::from(self.preamble.n_inputs)
     }
 
-    /// Number of bottleneck features (the last layer's width).
-    pub fn n_features(&self) -> usize {
-        self.layers.last().map_or(0, |l| usize::from(l.n_out))
+    /// Scale of the quantized input (`x_scaled ≈ (q - zero_point) * scale`).
+    pub fn input_scale(&self) -> f32 {
+        self.preamble.input_scale
     }
 
-    /// Widest activation in the encoder, inputs included: the scratch size inference needs.
+    /// Zero point of the quantized input.
+    pub fn input_zero_point(&self) -> i8 {
+        self.preamble.input_zero_point
+    }
+
+    /// The affine `(a_i, b_i)` of feature `i` (`q_i = clamp(round(x_i * a_i + b_i))`),
+    /// or `None` past the last feature.
+    pub fn input_affine(&self, i: usize) -> Option<(f32, f32)> {
+        self.preamble.affine(i)
+    }
+
+    /// All input affines as stored: little-endian f32 pairs `a_i, b_i`, `8 * n_inputs`
+    /// bytes, for kernels that quantize several features at once.
+    pub fn input_affine_bytes(&self) -> &'a [u8] {
+        self.preamble.input_affine.0
+    }
+
+    /// The layer stack, input side first.
+    pub fn layers(&self) -> &[Layer<'a>] {
+        &self.layers
+    }
+
+    /// The classifier head.
+    pub fn head(&self) -> &Head<'a> {
+        &self.head
+    }
+
+    /// Class labels, indexed by class.
+    pub fn labels(&self) -> &[&'a str] {
+        &self.labels
+    }
+
+    /// Number of bottleneck features (the last layer's width).
+    pub fn n_features(&self) -> usize {
+        self.layers.last().map_or(0, Layer::n_out)
+    }
+
+    /// Widest activation in the stack, inputs included: the scratch size inference needs.
     pub fn max_width(&self) -> usize {
         self.layers
             .iter()
-            .map(|l| usize::from(l.n_out))
+            .map(Layer::n_out)
             .fold(self.n_inputs(), usize::max)
+    }
+
+    /// Multiply-accumulates of one inference (every layer and the head).
+    pub fn mac_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.n_in() * l.n_out())
+            .sum::<usize>()
+            + self.head.n_in() * self.head.n_logits()
     }
 
     /// Number of logits the head produces (1 for a binary sigmoid head).
     pub fn n_logits(&self) -> usize {
-        usize::from(self.head.n_logits)
+        self.head.n_logits()
     }
 
     /// Number of classes.
@@ -292,15 +397,14 @@ impl<'a> ModelView<'a> {
         self.labels.len()
     }
 
-    /// Weights and biases in the encoder and the head.
+    /// Weights and biases in the layer stack and the head.
     pub fn parameter_count(&self) -> usize {
-        let dense =
-            |n_in: u16, n_out: u16| usize::from(n_in) * usize::from(n_out) + usize::from(n_out);
         self.layers
             .iter()
-            .map(|l| dense(l.n_in, l.n_out))
+            .map(Layer::parameter_count)
             .sum::<usize>()
-            + dense(self.head.n_in, self.head.n_logits)
+            + self.head.n_in() * self.head.n_logits()
+            + self.head.n_logits()
     }
 
     /// Number of golden self-test vectors.
@@ -332,8 +436,8 @@ impl<'a> Iterator for GoldenIter<'a> {
             return None;
         }
         // Parsing cannot fail here: the same bytes were decoded during validation.
-        let g = take::<Golden<'a>>(&mut self.rest, "golden vector").ok()?;
+        let g = take::<GoldenRecord<'a>>(&mut self.rest, "golden vector").ok()?;
         self.left -= 1;
-        Some(g)
+        Some(golden_view(g))
     }
 }

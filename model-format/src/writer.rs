@@ -4,14 +4,26 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::Serialize;
 
-use crate::Error;
 use crate::bytes::{Bytes, DenseChannel, HeadChannel, Requant};
+use crate::error::WriteError;
 use crate::header::Header;
 use crate::model::ModelView;
 use crate::records::{
-    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ChannelLayout, DenseLayer, Golden, Head, LAYER_KIND_DENSE,
-    LAYER_KIND_DENSE_SHARED, Preamble, SharedDenseRecord,
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, DenseRecord, GoldenRecord, HeadRecord, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_SHARED, PreambleRecord, SharedDenseRecord,
 };
+
+/// How the writer stores a dense layer's negative side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelLayout {
+    /// Layer kind 0 (version 1): stored per channel (14-byte records).
+    #[default]
+    PerChannel,
+    /// Layer kind 1 (version 2, 9-byte records): the positive requantization scaled by
+    /// one slope for the whole layer ([`Requant::scaled_by`]), or equal to it (`None`: a
+    /// linear layer).
+    Shared(Option<Requant>),
+}
 
 /// Everything a model file holds, in owned form, as the trainer builds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,29 +103,29 @@ fn as_bytes(v: &[i8]) -> Vec<u8> {
     v.iter().map(|&x| x as u8).collect()
 }
 
-fn dim(what: &'static str, n: usize) -> Result<u16, Error> {
-    u16::try_from(n).map_err(|_| Error::Unwritable { what })
+fn dim(what: &'static str, n: usize) -> Result<u16, WriteError> {
+    u16::try_from(n).map_err(|_| WriteError::Unwritable { what })
 }
 
-fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), WriteError> {
     // Serializing into a Vec only fails if the allocator does, so the message is generic.
-    let bytes = postcard::to_allocvec(value).map_err(|_| Error::Unwritable {
+    let bytes = postcard::to_allocvec(value).map_err(|_| WriteError::Unwritable {
         what: "postcard serialization failed",
     })?;
     out.extend_from_slice(&bytes);
     Ok(())
 }
 
-fn put_count(out: &mut Vec<u8>, what: &'static str, n: usize) -> Result<(), Error> {
+fn put_count(out: &mut Vec<u8>, what: &'static str, n: usize) -> Result<(), WriteError> {
     put(
         out,
-        &u32::try_from(n).map_err(|_| Error::Unwritable { what })?,
+        &u32::try_from(n).map_err(|_| WriteError::Unwritable { what })?,
     )
 }
 
 impl ModelSpec {
     /// The postcard payload (everything after the header).
-    pub fn payload(&self) -> Result<Vec<u8>, Error> {
+    pub fn payload(&self) -> Result<Vec<u8>, WriteError> {
         let mut out = Vec::new();
         let affine: Vec<u8> = self
             .input_affine
@@ -122,7 +134,7 @@ impl ModelSpec {
             .collect();
         put(
             &mut out,
-            &Preamble {
+            &PreambleRecord {
                 n_inputs: dim("input count exceeds u16", self.input_affine.len())?,
                 input_scale: self.input_scale,
                 input_zero_point: self.input_zero_point,
@@ -138,7 +150,7 @@ impl ModelSpec {
             let n_in16 = dim("layer input width exceeds u16", n_in)?;
             let n_out16 = dim("layer output width exceeds u16", n_out)?;
             if !layer.is_consistent() {
-                return Err(Error::Unwritable {
+                return Err(WriteError::Unwritable {
                     what: "a channel's negative requantization differs from the layer slope's",
                 });
             }
@@ -149,14 +161,13 @@ impl ModelSpec {
                     put(&mut out, &LAYER_KIND_DENSE)?;
                     put(
                         &mut out,
-                        &DenseLayer {
+                        &DenseRecord {
                             n_in: n_in16,
                             n_out: n_out16,
                             output_scale: layer.output_scale,
                             output_zero_point: layer.output_zero_point,
                             weights: Bytes(&weights),
                             channels: Bytes(&channels),
-                            layout: ChannelLayout::PerChannel,
                         },
                     )?;
                 }
@@ -199,7 +210,7 @@ impl ModelSpec {
             .collect();
         put(
             &mut out,
-            &Head {
+            &HeadRecord {
                 n_in: dim("head input width exceeds u16", n_in)?,
                 n_logits: dim("head logit count exceeds u16", self.head.channels.len())?,
                 logit_scale: self.head.logit_scale,
@@ -220,7 +231,7 @@ impl ModelSpec {
             let logits: Vec<u8> = g.logits.iter().flat_map(|l| l.to_le_bytes()).collect();
             put(
                 &mut out,
-                &Golden {
+                &GoldenRecord {
                     input: Bytes(&input),
                     features: Bytes(&features),
                     logits: Bytes(&logits),
@@ -235,7 +246,7 @@ impl ModelSpec {
     ///
     /// The bytes are parsed back before they are returned, so the writer never produces a
     /// file the loader would reject; the loader's error is returned instead.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WriteError> {
         let payload = self.payload()?;
         // The oldest version that can hold the layers: files without kind-1 layers stay
         // version 1, readable by every loader.
@@ -244,11 +255,11 @@ impl ModelSpec {
             .iter()
             .any(|l| l.layout != ChannelLayout::PerChannel);
         let version = if shared { 2 } else { 1 };
-        let header = Header::for_payload_version(&payload, version)?;
+        let header = Header::for_payload_version(&payload, version).map_err(WriteError::Invalid)?;
         let mut file = Vec::with_capacity(payload.len() + crate::HEADER_LEN);
         file.extend_from_slice(&header.to_bytes());
         file.extend_from_slice(&payload);
-        ModelView::parse(&file)?;
+        ModelView::parse(&file).map_err(WriteError::Invalid)?;
         Ok(file)
     }
 }

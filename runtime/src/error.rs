@@ -27,6 +27,11 @@ pub enum Error {
         /// Width of the scratch buffers.
         capacity: usize,
     },
+    /// The model holds a layer kind this runtime has no kernel for.
+    UnsupportedLayer {
+        /// Index of the layer in the stack.
+        index: usize,
+    },
     /// A golden vector stored in the file did not reproduce on this device.
     SelfTestFailed {
         /// Index of the golden vector.
@@ -45,7 +50,8 @@ impl From<bottleneck_format::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Format(e) => write!(f, "invalid model file: {e}"),
+            // The loader's reason is the source, not repeated here.
+            Error::Format(_) => f.write_str("invalid model file"),
             Error::SampleLength { expected, found } => {
                 write!(f, "sample has {found} values, the model expects {expected}")
             }
@@ -56,6 +62,9 @@ impl fmt::Display for Error {
                 f,
                 "scratch buffers hold {capacity} activations, the model needs {needed}"
             ),
+            Error::UnsupportedLayer { index } => {
+                write!(f, "layer {index} has a kind this runtime cannot run")
+            }
             Error::SelfTestFailed { vector, part } => {
                 write!(
                     f,

@@ -17,8 +17,18 @@
 extern crate std;
 
 mod error;
-pub mod kernels;
+mod kernels;
 mod model;
+
+/// The kernels, for this crate's own tests and benchmarks only: not part of the API and
+/// without stability promise. They take only loader-checked views and plain slices.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::kernels::{
+        BLOCK, Backend, argmax, dense, dense_portable, head, mul_wide_halves, quantize_input,
+        quantize_inputs, quantize_inputs_portable, scale,
+    };
+}
 
 pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
 pub use error::Error;

@@ -1,6 +1,6 @@
 //! A loaded model and the inference entry points.
 
-use bottleneck_format::{MAX_CLASSES, ModelView};
+use bottleneck_format::{Layer, MAX_CLASSES, ModelView};
 
 use crate::Error;
 use crate::kernels;
@@ -117,7 +117,7 @@ impl<'a> Model<'a> {
 
     /// Label of class `class`, if it exists.
     pub fn label(&self, class: usize) -> Option<&'a str> {
-        self.view.labels.get(class).copied()
+        self.view.labels().get(class).copied()
     }
 
     /// Quantizes a float sample into `out` (the first `n_inputs` values), applying the
@@ -142,7 +142,7 @@ impl<'a> Model<'a> {
             let index = sample.iter().position(|x| !x.is_finite()).unwrap_or(0);
             return Err(Error::NonFiniteInput { index });
         }
-        kernels::quantize_inputs(sample, self.view.preamble.input_affine.0, out);
+        kernels::quantize_inputs(sample, self.view.input_affine_bytes(), out);
         Ok(())
     }
 
@@ -165,7 +165,7 @@ impl<'a> Model<'a> {
         front: &'s mut [i8; W],
         back: &'s mut [i8; W],
         wide: &mut [i16],
-    ) -> &'s [i8] {
+    ) -> Result<&'s [i8], Error> {
         let (mut src, mut dst) = (front, back);
         if let Some(input) = input {
             for (d, &s) in src.iter_mut().zip(input) {
@@ -173,16 +173,20 @@ impl<'a> Model<'a> {
             }
         }
         let mut width = self.n_inputs();
-        for layer in &self.view.layers {
-            let n_out = usize::from(layer.n_out);
+        for (index, layer) in self.view.layers().iter().enumerate() {
+            let n_out = layer.n_out();
             let x = src.get(..width).unwrap_or(&[]);
             let y = dst.get_mut(..n_out).unwrap_or(&mut []);
-            kernels::dense(layer, x, wide, y);
+            match layer {
+                Layer::Dense(dense) => kernels::dense(dense, x, wide, y),
+                // A layer kind the format learned after this runtime was written.
+                _ => return Err(Error::UnsupportedLayer { index }),
+            }
             core::mem::swap(&mut src, &mut dst);
             width = n_out;
         }
         let src: &'s [i8; W] = src;
-        src.get(..width).unwrap_or(&[])
+        Ok(src.get(..width).unwrap_or(&[]))
     }
 
     /// Runs the encoder and, with `head`, the classifier head: the features stay in one
@@ -192,26 +196,26 @@ impl<'a> Model<'a> {
         input: Option<&[i8]>,
         scratch: &'s mut Scratch<W>,
         head: bool,
-    ) -> Inference<'s> {
+    ) -> Result<Inference<'s>, Error> {
         let Scratch { front, back, wide } = scratch;
-        let features = self.run_encoder(input, front, back, &mut wide.0);
+        let features = self.run_encoder(input, front, back, &mut wide.0)?;
         let mut logits = Logits::new();
         if !head {
-            return Inference {
+            return Ok(Inference {
                 features,
                 logits,
                 class: 0,
-            };
+            });
         }
         // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
         let _ = logits.resize(self.view.n_logits(), 0);
-        kernels::head(&self.view.head, features, &mut wide.0, &mut logits);
+        kernels::head(self.view.head(), features, &mut wide.0, &mut logits);
         let class = kernels::argmax(&logits);
-        Inference {
+        Ok(Inference {
             features,
             logits,
             class,
-        }
+        })
     }
 
     fn check_quantized(&self, sample: &[i8]) -> Result<(), Error> {
@@ -232,7 +236,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.quantize(sample, &mut scratch.front)?;
-        Ok(self.run(None, scratch, false).features)
+        Ok(self.run(None, scratch, false)?.features)
     }
 
     /// Encodes an int8 sample into int8 bottleneck features (no float arithmetic).
@@ -243,7 +247,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Ok(self.run(Some(sample), scratch, false).features)
+        Ok(self.run(Some(sample), scratch, false)?.features)
     }
 
     /// Full integer inference on an int8 sample: features, logits and class, with no
@@ -255,7 +259,7 @@ impl<'a> Model<'a> {
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Ok(self.run(Some(sample), scratch, true))
+        self.run(Some(sample), scratch, true)
     }
 
     /// Full integer inference on a float sample (quantized with the stored affine first).
@@ -266,7 +270,7 @@ impl<'a> Model<'a> {
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
         self.quantize(sample, &mut scratch.front)?;
-        Ok(self.run(None, scratch, true))
+        self.run(None, scratch, true)
     }
 
     /// Classifies a float sample: class index, label and probability.
@@ -302,7 +306,7 @@ impl<'a> Model<'a> {
     /// Class probabilities from int32 logits: sigmoid for a single binary logit, softmax
     /// otherwise, computed on the dequantized logits with libm.
     pub fn probabilities(&self, logits: &[i32]) -> heapless::Vec<f32, MAX_CLASSES> {
-        let s = self.view.head.logit_scale;
+        let s = self.view.head().logit_scale();
         let mut out = heapless::Vec::new();
         if let [single] = logits {
             let p1 = 1.0 / (1.0 + libm::expf(-(*single as f32) * s));
@@ -330,34 +334,24 @@ impl<'a> Model<'a> {
         let mut passed = 0;
         for (vector, g) in self.view.golden().enumerate() {
             self.check_scratch::<W>()?;
-            // Golden inputs are stored as raw bytes; copy them in as int8 (no unsafe cast).
-            for (d, &s) in scratch.front.iter_mut().zip(g.input.0) {
-                *d = s as i8;
+            for (d, s) in scratch.front.iter_mut().zip(g.input()) {
+                *d = s;
             }
-            let inference = self.run(None, scratch, true);
-            let same = g.features.0.len() == inference.features.len()
-                && g.features
-                    .0
-                    .iter()
-                    .zip(inference.features)
-                    .all(|(&e, &f)| e as i8 == f);
+            let inference = self.run(None, scratch, true)?;
+            let same = g.features().eq(inference.features.iter().copied());
             if !same {
                 return Err(Error::SelfTestFailed {
                     vector,
                     part: "features",
                 });
             }
-            let expected = g.logits.0.chunks_exact(4).map(|c| {
-                let [a, b, c2, d] = c.try_into().unwrap_or([0; 4]);
-                i32::from_le_bytes([a, b, c2, d])
-            });
-            if !expected.eq(inference.logits.iter().copied()) {
+            if !g.logits().eq(inference.logits.iter().copied()) {
                 return Err(Error::SelfTestFailed {
                     vector,
                     part: "logits",
                 });
             }
-            if usize::from(g.class) != inference.class {
+            if g.class() != inference.class {
                 return Err(Error::SelfTestFailed {
                     vector,
                     part: "class",

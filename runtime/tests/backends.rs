@@ -5,7 +5,7 @@
 //! On a host with AVX2 and the `std` feature this tests the AVX2 kernel; the Cortex-M
 //! assembly is tested the same way, end to end, by the QEMU parity test.
 
-use bottleneck_runtime::kernels::{BLOCK, Backend};
+use bottleneck_runtime::testing::{BLOCK, Backend};
 use proptest::prelude::*;
 
 fn dots(backend: Backend, block: &[u8], n: usize, x: &[i8]) -> Vec<i32> {
@@ -89,7 +89,7 @@ proptest! {
     #[test]
     fn scale_is_exact(acc in any::<i32>(), multiplier in 0..=i32::MAX, shift in -30i8..=31) {
         prop_assert_eq!(
-            bottleneck_runtime::kernels::scale(acc, multiplier, shift),
+            bottleneck_runtime::testing::scale(acc, multiplier, shift),
             scale_reference(acc, multiplier, shift)
         );
     }
@@ -98,7 +98,7 @@ proptest! {
     fn halves_multiply_exactly(a in any::<i32>(), b in 0..=i32::MAX) {
         let p = i64::from(a) * i64::from(b);
         prop_assert_eq!(
-            bottleneck_runtime::kernels::mul_wide_halves(a, b),
+            bottleneck_runtime::testing::mul_wide_halves(a, b),
             ((p >> 32) as i32, p as u32)
         );
     }
@@ -110,7 +110,7 @@ fn scale_edges_are_exact() {
         for multiplier in [0, 1, 1 << 30, i32::MAX] {
             for shift in [-30i8, -1, 0, 1, 30, 31] {
                 assert_eq!(
-                    bottleneck_runtime::kernels::scale(acc, multiplier, shift),
+                    bottleneck_runtime::testing::scale(acc, multiplier, shift),
                     scale_reference(acc, multiplier, shift),
                     "{acc} {multiplier} {shift}"
                 );
@@ -151,8 +151,8 @@ proptest! {
         let x: Vec<f32> = cases.iter().map(|c| c.0).collect();
         let affine = affine_bytes(&cases.iter().map(|c| (c.1, c.2)).collect::<Vec<_>>());
         let (mut fast, mut slow) = (vec![0i8; x.len()], vec![0i8; x.len()]);
-        bottleneck_runtime::kernels::quantize_inputs(&x, &affine, &mut fast);
-        bottleneck_runtime::kernels::quantize_inputs_portable(&x, &affine, &mut slow);
+        bottleneck_runtime::testing::quantize_inputs(&x, &affine, &mut fast);
+        bottleneck_runtime::testing::quantize_inputs_portable(&x, &affine, &mut slow);
         prop_assert_eq!(fast, slow);
     }
 }

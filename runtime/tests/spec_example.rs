@@ -1,7 +1,12 @@
 //! The runtime reproduces every number worked out by hand in SPEC.md §5.2.
 
 use bottleneck_format::spec_example;
-use bottleneck_runtime::{Model, Scratch, kernels};
+use bottleneck_runtime::{Model, Scratch, testing};
+
+/// Dense layer `i` of a loaded model.
+fn dense<'m>(model: &'m Model<'_>, i: usize) -> &'m bottleneck_format::DenseLayer<'m> {
+    model.view().layers()[i].as_dense().expect("a dense layer")
+}
 
 fn example_bytes() -> Vec<u8> {
     spec_example().to_bytes().expect("valid example")
@@ -23,10 +28,10 @@ fn layer_zero_matches_spec() {
     let bytes = example_bytes();
     let model = Model::from_bytes(&bytes).expect("loads");
     let mut y = [0i8; 2];
-    kernels::dense(&model.view().layers[0], &[1, 16], &mut [0; 2], &mut y);
+    testing::dense(dense(&model, 0), &[1, 16], &mut [0; 2], &mut y);
     assert_eq!(y, [-6, 3]);
     let mut f = [0i8; 1];
-    kernels::dense(&model.view().layers[1], &y, &mut [0; 2], &mut f);
+    testing::dense(dense(&model, 1), &y, &mut [0; 2], &mut f);
     assert_eq!(f, [6]);
 }
 
@@ -56,17 +61,17 @@ fn whole_inference_matches_spec() {
 #[test]
 fn rounding_is_half_up_with_one_step() {
     // (p + 2^(t-1)) >> t: ties go towards +infinity, for both signs.
-    assert_eq!(kernels::scale(5, 1 << 30, 0), 3); // 2.5 -> 3
-    assert_eq!(kernels::scale(-5, 1 << 30, 0), -2); // -2.5 -> -2
-    assert_eq!(kernels::scale(-7, 1 << 30, 0), -3); // -3.5 -> -3
-    assert_eq!(kernels::scale(-19, 1 << 29, 2), -1);
-    assert_eq!(kernels::quantize_input(0.5, 1.0, 0.0), 1);
-    assert_eq!(kernels::quantize_input(-0.5, 1.0, 0.0), 0);
-    assert_eq!(kernels::quantize_input(-1.5, 1.0, 0.0), -1);
+    assert_eq!(testing::scale(5, 1 << 30, 0), 3); // 2.5 -> 3
+    assert_eq!(testing::scale(-5, 1 << 30, 0), -2); // -2.5 -> -2
+    assert_eq!(testing::scale(-7, 1 << 30, 0), -3); // -3.5 -> -3
+    assert_eq!(testing::scale(-19, 1 << 29, 2), -1);
+    assert_eq!(testing::quantize_input(0.5, 1.0, 0.0), 1);
+    assert_eq!(testing::quantize_input(-0.5, 1.0, 0.0), 0);
+    assert_eq!(testing::quantize_input(-1.5, 1.0, 0.0), -1);
     // Largest f32 below 0.5 must not round up (floor(v + 0.5) would).
-    assert_eq!(kernels::quantize_input(0.499_999_97, 1.0, 0.0), 0);
-    assert_eq!(kernels::quantize_input(1e30, 1e10, 0.0), 127);
-    assert_eq!(kernels::quantize_input(-1e30, 1e10, 0.0), -128);
+    assert_eq!(testing::quantize_input(0.499_999_97, 1.0, 0.0), 0);
+    assert_eq!(testing::quantize_input(1e30, 1e10, 0.0), 127);
+    assert_eq!(testing::quantize_input(-1e30, 1e10, 0.0), -128);
 }
 
 /// SPEC.md §5.3: the version-2 file gives the same numbers as §5.2, through both layers'
@@ -78,7 +83,7 @@ fn version_two_example_gives_the_same_numbers() {
         .expect("valid example");
     let model = Model::from_bytes(&bytes).expect("loads");
     let mut y = [0i8; 2];
-    kernels::dense(&model.view().layers[0], &[1, 16], &mut [0; 2], &mut y);
+    testing::dense(dense(&model, 0), &[1, 16], &mut [0; 2], &mut y);
     assert_eq!(y, [-6, 3]);
     let mut scratch = Scratch::<16>::new();
     assert_eq!(model.self_test(&mut scratch), Ok(1));

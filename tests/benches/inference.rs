@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use bottleneck_runtime::kernels::{BLOCK, Backend};
+use bottleneck_runtime::testing::{BLOCK, Backend};
 use bottleneck_runtime::{Model, Scratch};
 use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
 use bottleneck_trainer::training::{to_tensor, training_device};
@@ -131,10 +131,11 @@ fn inference(c: &mut Criterion) {
     let mut acc = [0i32; BLOCK];
     let view = model.view();
     let matrices: Vec<(&[u8], usize)> = view
-        .layers
+        .layers()
         .iter()
-        .map(|l| (l.weights.0, usize::from(l.n_in)))
-        .chain([(view.head.weights.0, usize::from(view.head.n_in))])
+        .filter_map(|l| l.as_dense())
+        .map(|l| (l.weights(), l.n_in()))
+        .chain([(view.head().weights(), view.head().n_in())])
         .collect();
     group.bench_function(BenchmarkId::new("runtime-int8-dots-only", "batch-1"), |b| {
         b.iter(|| {

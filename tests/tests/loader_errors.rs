@@ -1,6 +1,8 @@
 //! Every loader error variant, each reached by bytes built to trigger exactly it.
 
-use bottleneck_format::{Error, HeadChannel, ModelSpec, ModelView, Requant, spec_example};
+use bottleneck_format::{
+    Error, HeadChannel, ModelSpec, ModelView, Requant, WriteError, spec_example,
+};
 use bottleneck_tests::{payload_of, seal};
 
 fn example() -> Vec<u8> {
@@ -373,7 +375,7 @@ fn writer_refuses_dimensions_the_format_cannot_hold() {
     spec.input_affine = vec![(1.0, 0.0); 70_000];
     assert_eq!(
         spec.to_bytes(),
-        Err(Error::Unwritable {
+        Err(WriteError::Unwritable {
             what: "input count exceeds u16"
         })
     );

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use bottleneck_format::{HEADER_LEN, MAGIC, crc32};
+use bottleneck_format::{Activation, HEADER_LEN, MAGIC, crc32};
 use bottleneck_runtime::{Classification, Model, Scratch};
 use ndarray::Array2;
 
@@ -18,9 +18,20 @@ pub fn load_model<'a>(path: &Path, bytes: &'a [u8]) -> Result<Model<'a>> {
     })
 }
 
+/// What `bottleneck inspect` found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// The human-readable description: everything that could be read, even from a file
+    /// that fails to load.
+    pub text: String,
+    /// Whether the file loads and its self-test passes: what a script gating a flash
+    /// needs to know (the command exits non-zero otherwise).
+    pub valid: bool,
+}
+
 /// A human-readable description of a model file. Header fields and the CRC status are
 /// shown even when the file fails to load, so a corrupt file can be diagnosed.
-pub fn inspect(bytes: &[u8]) -> String {
+pub fn inspect(bytes: &[u8]) -> Inspection {
     let mut out = String::new();
     let _ = writeln!(out, "file size: {} bytes", bytes.len());
     if let Some(header) = bytes.get(..HEADER_LEN) {
@@ -55,7 +66,10 @@ pub fn inspect(bytes: &[u8]) -> String {
                 other => other.to_string(),
             };
             let _ = writeln!(out, "INVALID: {reason}");
-            return out;
+            return Inspection {
+                text: out,
+                valid: false,
+            };
         }
     };
     let view = model.view();
@@ -63,44 +77,55 @@ pub fn inspect(bytes: &[u8]) -> String {
         out,
         "input: {} features, scale {:.6}, zero point {}",
         view.n_inputs(),
-        view.preamble.input_scale,
-        view.preamble.input_zero_point
+        view.input_scale(),
+        view.input_zero_point()
     );
-    for (i, l) in view.layers.iter().enumerate() {
-        let channels: Vec<_> = (0..usize::from(l.n_out))
-            .filter_map(|c| l.channel(c))
-            .collect();
-        let leaky = channels.iter().any(|c| c.positive != c.negative);
+    for (i, layer) in view.layers().iter().enumerate() {
+        let Some(l) = layer.as_dense() else {
+            let _ = writeln!(out, "layer {i}: a kind this tool does not know");
+            continue;
+        };
+        let channels: Vec<_> = l.channels().collect();
+        // The activation as the file states it; version-1 layers store a negative side
+        // per channel, LeakyReLU wherever it differs from the positive one.
+        let activation = match l.activation() {
+            Activation::Linear => "linear",
+            Activation::LeakyRelu(_) => "LeakyReLU",
+            Activation::PerChannel if channels.iter().any(|c| c.positive() != c.negative()) => {
+                "LeakyReLU, per-channel"
+            }
+            Activation::PerChannel => "linear, per-channel",
+        };
         let shifts = channels
             .iter()
-            .flat_map(|c| [c.positive.shift, c.negative.shift])
+            .flat_map(|c| [c.positive().shift, c.negative().shift])
             .fold((i8::MAX, i8::MIN), |(lo, hi), s| (lo.min(s), hi.max(s)));
         let _ = writeln!(
             out,
-            "layer {i}: dense {} -> {} ({}), output scale {:.6}, zero point {}, shifts {}..={}, {} weight bytes",
-            l.n_in,
-            l.n_out,
-            if leaky { "LeakyReLU" } else { "linear" },
-            l.output_scale,
-            l.output_zero_point,
+            "layer {i}: dense {} -> {} ({activation}), output scale {:.6}, zero point {}, shifts {}..={}, {} weight bytes",
+            l.n_in(),
+            l.n_out(),
+            l.output_scale(),
+            l.output_zero_point(),
             shifts.0,
             shifts.1,
-            l.weights.0.len()
+            l.weights().len()
         );
     }
+    let head = view.head();
     let _ = writeln!(
         out,
         "head: {} -> {} logit(s) ({}), logit scale {:.6e}",
-        view.head.n_in,
-        view.head.n_logits,
-        if view.head.n_logits == 1 {
+        head.n_in(),
+        head.n_logits(),
+        if head.n_logits() == 1 {
             "sigmoid"
         } else {
             "softmax"
         },
-        view.head.logit_scale
+        head.logit_scale()
     );
-    let _ = writeln!(out, "labels: {}", view.labels.join(", "));
+    let _ = writeln!(out, "labels: {}", view.labels().join(", "));
     let _ = writeln!(out, "golden vectors: {}", view.golden_count());
     let _ = writeln!(
         out,
@@ -109,15 +134,17 @@ pub fn inspect(bytes: &[u8]) -> String {
         bottleneck_runtime::scratch_bytes(view.max_width())
     );
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    match model.self_test(&mut scratch) {
+    let valid = match model.self_test(&mut scratch) {
         Ok(n) => {
             let _ = writeln!(out, "self-test: {n} golden vectors reproduce bit for bit");
+            true
         }
         Err(e) => {
             let _ = writeln!(out, "self-test: FAILED: {e}");
+            false
         }
-    }
-    out
+    };
+    Inspection { text: out, valid }
 }
 
 /// Accuracy and confusion matrix of a model on labelled data.

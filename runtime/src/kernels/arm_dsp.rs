@@ -27,18 +27,20 @@ pub fn prepare(src: &[i8], wide: &mut [i16]) {
 /// A whole dense layer, two rows at a time ([`super::dense_by_pairs`]). False (nothing
 /// done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) -> bool {
-    let n = usize::from(layer.n_in).max(1);
+    let n = layer.n_in().max(1);
     let aligned = (wide.as_ptr() as usize).is_multiple_of(4);
     if !aligned || wide.len() < n - n % 4 || src.len() < n {
         return false;
     }
     prepare(src, wide);
     let wide: &[i16] = wide;
+    // SAFETY (both closures): rows are `n` bytes; `src` holds `n` values and `wide` the
+    // prepared `n - n % 4` halfwords, word-aligned (checked above).
     super::dense_by_pairs(
         layer,
         dst,
-        |r0, r1| two_rows(r0, r1, src, wide, n),
-        |row| one_row(row, src, wide, n),
+        |r0, r1| unsafe { two_rows(r0, r1, src, wide, n) },
+        |row| unsafe { one_row(row, src, wide, n) },
     );
     true
 }
@@ -50,12 +52,13 @@ pub fn dots(block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]
     if !aligned || wide.len() < n - n % 4 || src.len() < n || block.len() < acc.len() * n {
         return portable::dots(block, n_in, src, acc);
     }
+    // SAFETY (both closures): as in `dense`; `dots_by_pairs` hands out `n`-byte rows.
     super::dots_by_pairs(
         block,
         n,
         acc,
-        |r0, r1| two_rows(r0, r1, src, wide, n),
-        |row| one_row(row, src, wide, n),
+        |r0, r1| unsafe { two_rows(r0, r1, src, wide, n) },
+        |row| unsafe { one_row(row, src, wide, n) },
     );
 }
 
@@ -68,8 +71,13 @@ fn tail(row: &[u8], src: &[i8], n: usize) -> i32 {
     )
 }
 
-/// Two dot products of length `n` (`row0`, `row1`: `n` bytes; `wide`: the prepared input).
-fn two_rows(row0: &[u8], row1: &[u8], src: &[i8], wide: &[i16], n: usize) -> (i32, i32) {
+/// Two dot products of length `n`.
+///
+/// # Safety
+/// `row0` and `row1` hold at least `n` bytes, `src` at least `n` values, and `wide` is
+/// word-aligned and holds the prepared input ([`prepare`]): at least `n - n % 4`
+/// halfwords. The assembly reads them without bounds checks.
+unsafe fn two_rows(row0: &[u8], row1: &[u8], src: &[i8], wide: &[i16], n: usize) -> (i32, i32) {
     let (mut a0, mut a1) = (0i32, 0i32);
     let (mut p0, mut p1, mut xp) = (row0.as_ptr(), row1.as_ptr(), wide.as_ptr());
     let eights = n / 8;
@@ -152,7 +160,10 @@ fn two_rows(row0: &[u8], row1: &[u8], src: &[i8], wide: &[i16], n: usize) -> (i3
 }
 
 /// One dot product of length `n`.
-fn one_row(row: &[u8], src: &[i8], wide: &[i16], n: usize) -> i32 {
+///
+/// # Safety
+/// As for [`two_rows`], for one row.
+unsafe fn one_row(row: &[u8], src: &[i8], wide: &[i16], n: usize) -> i32 {
     let mut a = 0i32;
     let (p, xp) = (row.as_ptr(), wide.as_ptr());
     let fours = n / 4;

@@ -16,15 +16,17 @@ use super::portable;
 /// A whole dense layer, two rows at a time ([`super::dense_by_pairs`]). False (nothing
 /// done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
-    let n = usize::from(layer.n_in).max(1);
+    let n = layer.n_in().max(1);
     if x.len() < n || n > i32::MAX as usize {
         return false;
     }
+    // SAFETY (both closures): every weight row `dense_by_pairs` hands out is `n` bytes,
+    // and `x` holds at least `n` values (checked above).
     super::dense_by_pairs(
         layer,
         dst,
-        |r0, r1| two_rows(r0, r1, x, n),
-        |row| one_row(row, x, n),
+        |r0, r1| unsafe { two_rows(r0, r1, x, n) },
+        |row| unsafe { one_row(row, x, n) },
     );
     true
 }
@@ -35,20 +37,27 @@ pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
     if x.len() < n || block.len() < acc.len() * n || n > i32::MAX as usize {
         return portable::dots(block, n_in, x, acc);
     }
+    // SAFETY (both closures): `dots_by_pairs` hands out rows of exactly `n` bytes, and
+    // `x` holds at least `n` values (checked above).
     super::dots_by_pairs(
         block,
         n,
         acc,
-        |r0, r1| two_rows(r0, r1, x, n),
-        |row| one_row(row, x, n),
+        |r0, r1| unsafe { two_rows(r0, r1, x, n) },
+        |row| unsafe { one_row(row, x, n) },
     );
 }
 
-/// Two dot products of length `n >= 1` (each slice holds at least `n` values).
-fn two_rows(row0: &[u8], row1: &[u8], x: &[i8], n: usize) -> (i32, i32) {
+/// Two dot products of length `n`.
+///
+/// # Safety
+/// `1 <= n <= i32::MAX`, and `row0`, `row1` and `x` each hold at least `n` values: the
+/// assembly reads the first `n` of each without bounds checks.
+unsafe fn two_rows(row0: &[u8], row1: &[u8], x: &[i8], n: usize) -> (i32, i32) {
     let (a0, a1): (i32, i32);
     // SAFETY: the index runs over -n..0, so the loads touch exactly the first `n` bytes
-    // of each slice (pointers are one past that end); r8 and r9 are declared clobbered.
+    // of each slice (pointers are one past that end; the caller guarantees the lengths);
+    // r8 and r9 are declared clobbered.
     unsafe {
         asm!(
             "movs r1, #0",
@@ -80,8 +89,11 @@ fn two_rows(row0: &[u8], row1: &[u8], x: &[i8], n: usize) -> (i32, i32) {
     (a0, a1)
 }
 
-/// One dot product of length `n >= 1`.
-fn one_row(row: &[u8], x: &[i8], n: usize) -> i32 {
+/// One dot product of length `n`.
+///
+/// # Safety
+/// As for [`two_rows`]: `1 <= n <= i32::MAX`, `row` and `x` hold at least `n` values.
+unsafe fn one_row(row: &[u8], x: &[i8], n: usize) -> i32 {
     let a: i32;
     // SAFETY: as in `two_rows`, for one row.
     unsafe {

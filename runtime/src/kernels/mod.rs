@@ -19,9 +19,7 @@ mod x86_avx2;
 
 pub use backend::{BLOCK, Backend};
 
-use bottleneck_format::{
-    ChannelLayout, DenseChannel, DenseLayer, HEAD_CHANNEL_LEN, Head, HeadChannel, Requant,
-};
+use bottleneck_format::{Channel, DenseLayer, Head};
 
 /// Quantizes one float feature: `clamp(round_half_up(x * a + b), -128, 127)`.
 ///
@@ -157,77 +155,12 @@ pub fn mul_wide_halves(a: i32, b: i32) -> (i32, u32) {
     }
 }
 
-/// One output channel as the kernels read it: for kind-1 layers the negative side is
-/// derived only when an accumulator is negative.
-#[derive(Debug, Clone, Copy)]
-struct Channel {
-    bias: i32,
-    positive: Requant,
-    negative: Negative,
-}
-
-/// Where a channel's negative-side requantization comes from.
-#[derive(Debug, Clone, Copy)]
-enum Negative {
-    /// Stored in the record (kind 0), or equal to the positive side (linear kind 1).
-    Stored(Requant),
-    /// The positive side scaled by the layer's slope (LeakyReLU kind 1).
-    Slope(Requant),
-}
-
-/// Decodes a channel record of `layer`'s layout without deriving anything yet.
-#[inline(always)]
-fn channel(layer: &DenseLayer<'_>, record: &[u8]) -> Option<Channel> {
-    match layer.layout {
-        ChannelLayout::PerChannel => {
-            let ch = DenseChannel::from_bytes(record.try_into().ok()?);
-            Some(Channel {
-                bias: ch.bias,
-                positive: ch.positive,
-                negative: Negative::Stored(ch.negative),
-            })
-        }
-        ChannelLayout::Shared(slope) => {
-            // Decoded as linear: the slope is applied later, only if the accumulator is
-            // negative.
-            let ch = DenseChannel::from_shared_bytes(record.try_into().ok()?, None);
-            Some(Channel {
-                bias: ch.bias,
-                positive: ch.positive,
-                negative: match slope {
-                    Some(slope) => Negative::Slope(slope),
-                    None => Negative::Stored(ch.positive),
-                },
-            })
-        }
-    }
-}
-
-/// `acc + bias`, requantized through the LeakyReLU-folded multipliers to int8.
+/// `acc + bias`, requantized to int8 through the channel's activation-dependent
+/// requantization ([`Channel::requant`]).
 #[inline]
 fn dense_output(acc: i32, ch: &Channel, zero_point: i32) -> i8 {
-    let acc = acc + ch.bias;
-    let r = match ch.negative {
-        // Two scalar selects rather than a branch: the sign of the accumulator is data,
-        // and on a host a mispredicted branch per channel cost more than the requantization.
-        Negative::Stored(negative) => {
-            let is_negative = acc < 0;
-            Requant {
-                multiplier: if is_negative {
-                    negative.multiplier
-                } else {
-                    ch.positive.multiplier
-                },
-                shift: if is_negative {
-                    negative.shift
-                } else {
-                    ch.positive.shift
-                },
-            }
-        }
-        Negative::Slope(slope) if acc < 0 => ch.positive.scaled_by_unchecked(slope),
-        Negative::Slope(_) => ch.positive,
-    };
+    let acc = acc + ch.bias();
+    let r = ch.requant(acc);
     let v = scale_saturating(acc, r.multiplier, r.shift).saturating_add(zero_point);
     v.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
@@ -293,35 +226,27 @@ fn dense_by_pairs(
     mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
     mut one: impl FnMut(&[u8]) -> i32,
 ) {
-    let n = usize::from(layer.n_in).max(1);
-    let (weights, channels) = (layer.weights.0, layer.channels.0);
-    let zero_point = i32::from(layer.output_zero_point);
-    let len = layer.record_len();
-    let output = |acc: i32, record: &[u8]| match channel(layer, record) {
-        Some(ch) => dense_output(acc, &ch, zero_point),
-        None => 0,
-    };
-    let pairs = weights
-        .chunks_exact(2 * n)
-        .zip(channels.chunks_exact(2 * len))
-        .zip(dst.chunks_exact_mut(2));
+    let n = layer.n_in().max(1);
+    let weights = layer.weights();
+    let zero_point = i32::from(layer.output_zero_point());
+    let mut channels = layer.channels();
+    let pairs = weights.chunks_exact(2 * n).zip(dst.chunks_exact_mut(2));
     let mut done = 0;
-    for ((rows, records), out) in pairs {
+    for (rows, out) in pairs {
         let (r0, r1) = rows.split_at(n);
-        let (c0, c1) = records.split_at(len);
         let (a0, a1) = two(r0, r1);
-        if let [o0, o1] = out {
-            *o0 = output(a0, c0);
-            *o1 = output(a1, c1);
+        if let ([o0, o1], Some(c0), Some(c1)) = (out, channels.next(), channels.next()) {
+            *o0 = dense_output(a0, &c0, zero_point);
+            *o1 = dense_output(a1, &c1, zero_point);
         }
         done += 2;
     }
-    if let (Some(row), Some(record), Some(o)) = (
+    if let (Some(row), Some(ch), Some(o)) = (
         weights.get(done * n..(done + 1) * n),
-        channels.get(done * len..(done + 1) * len),
+        channels.next(),
         dst.get_mut(done),
     ) {
-        *o = output(one(row), record);
+        *o = dense_output(one(row), &ch, zero_point);
     }
 }
 
@@ -367,47 +292,31 @@ fn dense_with(
     wide: &mut [i16],
     dst: &mut [i8],
 ) {
-    let zero_point = i32::from(layer.output_zero_point);
-    let mut channels = layer.channels.0.chunks_exact(layer.record_len());
+    let zero_point = i32::from(layer.output_zero_point());
+    let mut channels = layer.channels();
     let mut outputs = dst.iter_mut();
-    for_each_dot(
-        backend,
-        layer.weights.0,
-        usize::from(layer.n_in),
-        src,
-        wide,
-        |acc| {
-            let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
-                return;
-            };
-            let Some(ch) = channel(layer, record) else {
-                return;
-            };
+    for_each_dot(backend, layer.weights(), layer.n_in(), src, wide, |acc| {
+        if let (Some(ch), Some(out)) = (channels.next(), outputs.next()) {
             *out = dense_output(acc, &ch, zero_point);
-        },
-    );
+        }
+    });
 }
 
 /// The classifier head: int8 features -> int32 logits on the common logit scale. `wide`
 /// is working space of at least `features.len()` halfwords.
 pub fn head(head: &Head<'_>, features: &[i8], wide: &mut [i16], logits: &mut [i32]) {
-    let mut channels = head.channels.0.chunks_exact(HEAD_CHANNEL_LEN);
+    let mut channels = head.channels();
     let mut outputs = logits.iter_mut();
     for_each_dot(
         Backend::select(),
-        head.weights.0,
-        usize::from(head.n_in),
+        head.weights(),
+        head.n_in(),
         features,
         wide,
         |acc| {
-            let (Some(record), Some(out)) = (channels.next(), outputs.next()) else {
-                return;
-            };
-            let Ok(record) = record.try_into() else {
-                return;
-            };
-            let ch = HeadChannel::from_bytes(record);
-            *out = scale_saturating(acc + ch.bias, ch.requant.multiplier, ch.requant.shift);
+            if let (Some(ch), Some(out)) = (channels.next(), outputs.next()) {
+                *out = scale_saturating(acc + ch.bias, ch.requant.multiplier, ch.requant.shift);
+            }
         },
     );
 }

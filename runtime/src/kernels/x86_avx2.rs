@@ -18,7 +18,7 @@ use core::arch::x86_64::{
     _mm256_shuffle_ps, _mm256_sub_epi32, _mm256_sub_ps,
 };
 
-use bottleneck_format::{ChannelLayout, DENSE_CHANNEL_LEN, DenseLayer, SHARED_CHANNEL_LEN};
+use bottleneck_format::{Activation, DENSE_CHANNEL_LEN, DenseLayer, SHARED_CHANNEL_LEN};
 
 use super::{Backend, portable};
 
@@ -42,13 +42,13 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
 unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
-    let n = usize::from(layer.n_in).max(1);
-    let (weights, channels) = (layer.weights.0, layer.channels.0);
+    let n = layer.n_in().max(1);
+    let (weights, channels) = (layer.weights(), layer.channel_records());
     if n < 16 || wide.len() < n || src.len() < n {
         return super::dense_with(Backend::X86Avx2, layer, src, wide, dst);
     }
     prepare(src, wide);
-    let zero_point = i32::from(layer.output_zero_point);
+    let zero_point = i32::from(layer.output_zero_point());
     let len = layer.record_len();
     let blocks = weights
         .chunks_exact(4 * n)
@@ -59,11 +59,11 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
         // SAFETY: AVX2 is present; `block` is 4 rows of n >= 16 bytes, `wide` >= n.
         let acc = unsafe { rows_avx2::<4>(block, n, wide) };
         // SAFETY: AVX2 is present; `records` is 4 whole channel records.
-        match unsafe { requantize4(acc, records, layer.layout, zero_point) } {
+        match unsafe { requantize4(acc, records, layer.activation(), zero_point) } {
             Some(bytes) => out.copy_from_slice(&bytes),
             None => {
-                for ((o, a), r) in out.iter_mut().zip(acc).zip(records.chunks_exact(len)) {
-                    if let Some(ch) = super::channel(layer, r) {
+                for (k, (o, a)) in out.iter_mut().zip(acc).enumerate() {
+                    if let Some(ch) = layer.channel(done + k) {
                         *o = super::dense_output(a, &ch, zero_point);
                     }
                 }
@@ -73,14 +73,12 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
     }
     // The last rows, fewer than four.
     let rows = weights.get(done * n..).unwrap_or(&[]).chunks_exact(n);
-    let records = channels.get(done * len..).unwrap_or(&[]).chunks_exact(len);
+    let records = layer.channels().skip(done);
     let outs = dst.get_mut(done..).unwrap_or(&mut []);
-    for ((row, record), o) in rows.zip(records).zip(outs) {
+    for ((row, ch), o) in rows.zip(records).zip(outs) {
         // SAFETY: AVX2 is present; one row of n >= 16 bytes, `wide` >= n.
         let [a] = unsafe { rows_avx2::<1>(row, n, wide) };
-        if let Some(ch) = super::channel(layer, record) {
-            *o = super::dense_output(a, &ch, zero_point);
-        }
+        *o = super::dense_output(a, &ch, zero_point);
     }
 }
 
@@ -95,12 +93,12 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
 unsafe fn requantize4(
     acc: [i32; 4],
     records: &[u8],
-    layout: ChannelLayout,
+    activation: Activation,
     zero_point: i32,
 ) -> Option<[i8; 4]> {
     let base = records.as_ptr();
-    let (bias, positive, negative, positive_shift, negative_shift) = match layout {
-        ChannelLayout::PerChannel => {
+    let (bias, positive, negative, positive_shift, negative_shift) = match activation {
+        Activation::PerChannel => {
             if records.len() < 4 * DENSE_CHANNEL_LEN {
                 return None;
             }
@@ -126,7 +124,7 @@ unsafe fn requantize4(
                 _mm_srai_epi32::<24>(shifts),
             )
         }
-        ChannelLayout::Shared(slope) => {
+        Activation::Linear | Activation::LeakyRelu(_) => {
             if records.len() < 4 * SHARED_CHANNEL_LEN {
                 return None;
             }
@@ -142,9 +140,8 @@ unsafe fn requantize4(
                 )
             };
             let shift = _mm_srai_epi32::<24>(shifts);
-            match slope {
-                None => (bias, positive, positive, shift, shift),
-                Some(slope) => {
+            match activation {
+                Activation::LeakyRelu(slope) => {
                     // Requant::scaled_by, four lanes: round_half_up(m * k / 2^31).
                     let k = _mm_set1_epi32(slope.multiplier);
                     let half = _mm_set1_epi64x(1 << 30);
@@ -162,6 +159,7 @@ unsafe fn requantize4(
                         _mm_add_epi32(shift, _mm_set1_epi32(i32::from(slope.shift)));
                     (bias, positive, negative, shift, negative_shift)
                 }
+                _ => (bias, positive, positive, shift, shift),
             }
         }
     };

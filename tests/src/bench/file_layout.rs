@@ -33,22 +33,22 @@ impl FileLayout {
         let mut l = FileLayout {
             total: bytes.len(),
             parameters: view.parameter_count(),
-            input_affine_bytes: view.preamble.input_affine.0.len(),
+            input_affine_bytes: view.input_affine_bytes().len(),
             golden_count: view.golden_count(),
             ..FileLayout::default()
         };
-        for layer in &view.layers {
-            let channels = layer.channels.0.len() / layer.record_len();
-            l.weight_bytes += layer.weights.0.len();
+        for layer in view.layers().iter().filter_map(|l| l.as_dense()) {
+            let channels = layer.n_out();
+            l.weight_bytes += layer.weights().len();
             l.bias_bytes += 4 * channels;
-            l.requant_bytes += layer.channels.0.len() - 4 * channels;
+            l.requant_bytes += layer.channel_records().len() - 4 * channels;
         }
         let logits = view.n_logits();
-        l.weight_bytes += view.head.weights.0.len();
+        l.weight_bytes += view.head().weights().len();
         l.bias_bytes += 4 * logits;
-        l.requant_bytes += view.head.channels.0.len() - 4 * logits;
+        l.requant_bytes += logits * (bottleneck_format::HEAD_CHANNEL_LEN - 4);
         for g in view.golden() {
-            l.golden_bytes += g.input.0.len() + g.features.0.len() + g.logits.0.len();
+            l.golden_bytes += g.stored_bytes();
         }
         l.other_bytes = l.total
             - l.weight_bytes

@@ -101,18 +101,8 @@ fn run() -> Result<(), String> {
     let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
     let layout = FileLayout::of(&model)?;
     let view = ModelView::parse(&model).map_err(|e| e.to_string())?;
-    let macs: usize = view
-        .layers
-        .iter()
-        .map(|l| usize::from(l.n_in) * usize::from(l.n_out))
-        .sum::<usize>()
-        + usize::from(view.head.n_in) * view.n_logits();
-    let rows: usize = view
-        .layers
-        .iter()
-        .map(|l| usize::from(l.n_out))
-        .sum::<usize>()
-        + view.n_logits();
+    let macs = view.mac_count();
+    let rows: usize = view.layers().iter().map(|l| l.n_out()).sum::<usize>() + view.n_logits();
     let mut devices = Vec::new();
     for board in BOARDS {
         let elf_dir = build(board, &prepared)?;

@@ -19,11 +19,19 @@ fn main() {
         .unwrap_or(20);
     let prepared = prepare(dir.path(), epochs);
     let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
-    // Multiply-accumulates of the seed model: 100*200 + 200*100 + 100*50 + 50*1.
-    let macs = 100 * 200 + 200 * 100 + 100 * 50 + 50;
+    // Multiply-accumulates counted from the model file itself.
+    let model = std::fs::read(&prepared.model).expect("the prepared model");
+    let view = bottleneck_format::ModelView::parse(&model).expect("a valid model");
+    let macs = view.mac_count();
+    let widths: Vec<String> = std::iter::once(view.n_inputs())
+        .chain(view.layers().iter().map(|l| l.n_out()))
+        .map(|w| w.to_string())
+        .collect();
     println!(
-        "Seed model (100 -> 200 -> 100 -> 50, 2 classes): model.bin {} bytes; {} test samples \
+        "Seed model ({}, {} classes): model.bin {} bytes; {} test samples \
          ({} bytes) embedded; {macs} MACs per inference.\n",
+        widths.join(" -> "),
+        view.n_classes(),
         prepared.model_bytes,
         bottleneck_tests::firmware::SAMPLES,
         prepared.samples_bytes
