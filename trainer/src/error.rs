@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum TrainError {
     /// A file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Read {
         /// The file.
         path: PathBuf,
@@ -131,12 +131,19 @@ pub enum TrainError {
         problem: String,
     },
     /// A model file could not be used.
-    #[error("{path}: {source}")]
+    #[error("{path}: unusable model file")]
     Model {
         /// The model file.
         path: PathBuf,
         /// The runtime's error.
         source: bottleneck_runtime::Error,
+    },
+    /// `inspect` found a file that does not load or fails its self-test (the report
+    /// says why).
+    #[error("{path}: invalid model file (see the report above)")]
+    InvalidModel {
+        /// The model file.
+        path: PathBuf,
     },
     /// An artefact could not be written.
     #[error("{path}: cannot write: {message}")]

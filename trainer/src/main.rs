@@ -110,16 +110,31 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Train(args) => train(args),
         Command::Generate(args) => generate(args),
-        Command::Inspect(args) => {
-            read_model(&args.model).map(|bytes| print!("{}", inspect(&bytes)))
-        }
+        Command::Inspect(args) => read_model(&args.model).and_then(|bytes| {
+            let inspection = inspect(&bytes);
+            print!("{}", inspection.text);
+            if inspection.valid {
+                Ok(())
+            } else {
+                Err(TrainError::InvalidModel {
+                    path: args.model.clone(),
+                })
+            }
+        }),
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Each error's Display says only its own part; the causes follow it.
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
