@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use bottleneck_format::{Error as FormatError, HEADER_LEN};
 use bottleneck_runtime::{Error, Model, Scratch};
-use bottleneck_tests::{SplitMix, seal};
+use bottleneck_test_support::{SplitMix, seal};
 use bottleneck_trainer::data::ClassificationRecipe;
 use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig};
 use bottleneck_trainer::quant::ExportedModel;

@@ -263,6 +263,18 @@ fn inspect_eval_and_predict_use_the_model_file() {
         text.contains("MISMATCH") && text.contains("INVALID"),
         "{text}"
     );
+    // A script gating a flash on `inspect` must see the failure in the exit status.
+    assert!(!out.status.success(), "inspect exited 0 on a corrupt file");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid model file"));
+    // A truncated file too, with the header still described.
+    let cut = dir.path().join("cut.bin");
+    std::fs::write(&cut, &bytes[..40]).expect("write");
+    let out = bottleneck(&["inspect", path(&cut)]);
+    assert!(
+        !out.status.success(),
+        "inspect exited 0 on a truncated file"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("header: magic"));
     let out = bottleneck(&[
         "eval",
         path(&bad),

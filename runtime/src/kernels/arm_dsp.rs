@@ -24,7 +24,7 @@ pub fn prepare(src: &[i8], wide: &mut [i16]) {
     }
 }
 
-/// A whole dense layer, two rows at a time ([`super::dense_by_pairs`]). False (nothing
+/// A whole dense layer, two rows at a time ([`super::dense::dense_by_pairs`]). False (nothing
 /// done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) -> bool {
     let n = layer.n_in().max(1);
@@ -36,7 +36,7 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     let wide: &[i16] = wide;
     // SAFETY (both closures): rows are `n` bytes; `src` holds `n` values and `wide` the
     // prepared `n - n % 4` halfwords, word-aligned (checked above).
-    super::dense_by_pairs(
+    super::dense::dense_by_pairs(
         layer,
         dst,
         |r0, r1| unsafe { two_rows(r0, r1, src, wide, n) },
@@ -53,7 +53,7 @@ pub fn dots(block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]
         return portable::dots(block, n_in, src, acc);
     }
     // SAFETY (both closures): as in `dense`; `dots_by_pairs` hands out `n`-byte rows.
-    super::dots_by_pairs(
+    super::dense::dots_by_pairs(
         block,
         n,
         acc,

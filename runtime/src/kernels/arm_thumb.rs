@@ -13,7 +13,7 @@ use bottleneck_format::DenseLayer;
 
 use super::portable;
 
-/// A whole dense layer, two rows at a time ([`super::dense_by_pairs`]). False (nothing
+/// A whole dense layer, two rows at a time ([`super::dense::dense_by_pairs`]). False (nothing
 /// done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     let n = layer.n_in().max(1);
@@ -22,7 +22,7 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     }
     // SAFETY (both closures): every weight row `dense_by_pairs` hands out is `n` bytes,
     // and `x` holds at least `n` values (checked above).
-    super::dense_by_pairs(
+    super::dense::dense_by_pairs(
         layer,
         dst,
         |r0, r1| unsafe { two_rows(r0, r1, x, n) },
@@ -39,7 +39,7 @@ pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
     }
     // SAFETY (both closures): `dots_by_pairs` hands out rows of exactly `n` bytes, and
     // `x` holds at least `n` values (checked above).
-    super::dots_by_pairs(
+    super::dense::dots_by_pairs(
         block,
         n,
         acc,

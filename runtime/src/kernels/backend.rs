@@ -1,8 +1,8 @@
 //! Choosing the dot-product backend.
 
-#[cfg(all(target_arch = "arm", feature = "dsp"))]
+#[cfg(dsp)]
 use super::arm_dsp;
-#[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+#[cfg(all(target_arch = "arm", not(dsp)))]
 use super::arm_thumb;
 use super::portable;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
@@ -24,10 +24,10 @@ pub enum Backend {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     X86Avx2,
     /// Cortex-M4/M7 `SMLAD` assembly, two rows at a time (`dsp` feature).
-    #[cfg(all(target_arch = "arm", feature = "dsp"))]
+    #[cfg(dsp)]
     ArmDsp,
     /// Thumb-1 assembly for every Cortex-M, two rows sharing each input load.
-    #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+    #[cfg(all(target_arch = "arm", not(dsp)))]
     ArmThumb,
 }
 
@@ -38,9 +38,9 @@ impl Backend {
         if x86_avx2::supported() {
             return Backend::X86Avx2;
         }
-        #[cfg(all(target_arch = "arm", feature = "dsp"))]
+        #[cfg(dsp)]
         return Backend::ArmDsp;
-        #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+        #[cfg(all(target_arch = "arm", not(dsp)))]
         return Backend::ArmThumb;
         #[allow(unreachable_code)]
         Backend::Portable
@@ -60,9 +60,9 @@ impl Backend {
             Backend::Portable => {}
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
             Backend::X86Avx2 => x86_avx2::prepare(src, wide),
-            #[cfg(all(target_arch = "arm", feature = "dsp"))]
+            #[cfg(dsp)]
             Backend::ArmDsp => arm_dsp::prepare(src, wide),
-            #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+            #[cfg(all(target_arch = "arm", not(dsp)))]
             Backend::ArmThumb => {}
         }
         let _ = (src, wide);
@@ -77,9 +77,9 @@ impl Backend {
             Backend::Portable => portable::dots(block, n_in, src, acc),
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
             Backend::X86Avx2 => x86_avx2::dots(block, n_in, src, wide, acc),
-            #[cfg(all(target_arch = "arm", feature = "dsp"))]
+            #[cfg(dsp)]
             Backend::ArmDsp => arm_dsp::dots(block, n_in, src, wide, acc),
-            #[cfg(all(target_arch = "arm", not(feature = "dsp")))]
+            #[cfg(all(target_arch = "arm", not(dsp)))]
             Backend::ArmThumb => arm_thumb::dots(block, n_in, src, acc),
         }
         let _ = wide;

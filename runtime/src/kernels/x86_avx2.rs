@@ -45,7 +45,7 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
     let n = layer.n_in().max(1);
     let (weights, channels) = (layer.weights(), layer.channel_records());
     if n < 16 || wide.len() < n || src.len() < n {
-        return super::dense_with(Backend::X86Avx2, layer, src, wide, dst);
+        return super::dense::dense_with(Backend::X86Avx2, layer, src, wide, dst);
     }
     prepare(src, wide);
     let zero_point = i32::from(layer.output_zero_point());
@@ -64,7 +64,7 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
             None => {
                 for (k, (o, a)) in out.iter_mut().zip(acc).enumerate() {
                     if let Some(ch) = layer.channel(done + k) {
-                        *o = super::dense_output(a, &ch, zero_point);
+                        *o = super::requantize::dense_output(a, &ch, zero_point);
                     }
                 }
             }
@@ -78,11 +78,11 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
     for ((row, ch), o) in rows.zip(records).zip(outs) {
         // SAFETY: AVX2 is present; one row of n >= 16 bytes, `wide` >= n.
         let [a] = unsafe { rows_avx2::<1>(row, n, wide) };
-        *o = super::dense_output(a, &ch, zero_point);
+        *o = super::requantize::dense_output(a, &ch, zero_point);
     }
 }
 
-/// Requantizes four accumulators at once, exactly as [`super::dense_output`] does each:
+/// Requantizes four accumulators at once, exactly as [`super::requantize::dense_output`] does each:
 /// bias, LeakyReLU select, `(acc * m + 2^(31 + t)) >> (32 + t)` with one rounding step,
 /// zero point, saturation. `None` when a shift is outside the usual `1..=31` (total shifts
 /// of 32 bits or more), which the scalar path handles.
@@ -194,7 +194,7 @@ unsafe fn requantize4(
     Some(_mm_cvtsi128_si32(packed).to_le_bytes().map(|b| b as i8))
 }
 
-/// Quantizes the first multiple of eight features as [`super::quantize_input`] does, eight
+/// Quantizes the first multiple of eight features as [`super::quantize::quantize_input`] does, eight
 /// at a time; returns how many were done (0 without AVX2).
 pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) -> usize {
     let n = sample.len().min(affine.len() / 8).min(out.len());

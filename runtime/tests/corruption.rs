@@ -2,7 +2,7 @@
 //! rejected by the loader, with the error the position implies.
 
 use bottleneck_format::{Error, ModelView, spec_example};
-use bottleneck_tests::{exercise, random_spec};
+use bottleneck_test_support::{exercise, random_spec};
 
 fn check_all_flips_rejected(file: &[u8]) {
     let mut copy = file.to_vec();

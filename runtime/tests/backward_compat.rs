@@ -10,9 +10,9 @@ use std::path::Path;
 
 use bottleneck_format::Error as FormatError;
 use bottleneck_runtime::{Error, Model, Scratch};
-use bottleneck_tests::{SplitMix, payload_of};
+use bottleneck_test_support::{SplitMix, payload_of};
 
-const MODEL: &[u8] = include_bytes!("../data/v1-small-3class.bin");
+const MODEL: &[u8] = include_bytes!("data/v1-small-3class.bin");
 
 fn outputs() -> String {
     let model = Model::from_bytes(MODEL).expect("the committed v1 model loads");
@@ -48,7 +48,7 @@ fn outputs() -> String {
 
 #[test]
 fn the_committed_v1_file_still_loads_and_gives_its_recorded_outputs() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/v1-small-3class.expected");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1-small-3class.expected");
     let got = outputs();
     if std::env::var_os("BOTTLENECK_BLESS").is_some() {
         std::fs::write(&path, &got).expect("write expected outputs");

@@ -3,7 +3,7 @@
 use bottleneck_format::{
     Error, HeadChannel, ModelSpec, ModelView, Requant, WriteError, spec_example,
 };
-use bottleneck_tests::{payload_of, seal};
+use bottleneck_test_support::{payload_of, seal};
 
 fn example() -> Vec<u8> {
     spec_example().to_bytes().expect("valid example")

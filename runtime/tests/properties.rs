@@ -2,7 +2,7 @@
 
 use bottleneck_format::{ChannelLayout, Error as FormatError, ModelView, Requant};
 use bottleneck_runtime::{Error, Model, Scratch};
-use bottleneck_tests::{SplitMix, exercise, payload_of, random_spec, seal};
+use bottleneck_test_support::{SplitMix, exercise, payload_of, random_spec, seal};
 use proptest::prelude::*;
 
 /// A valid 3-class model used as the starting point for mutations.

@@ -1,0 +1,150 @@
+//! Fully connected layers (SPEC.md §4.3): dot products from the build's backend, then
+//! per-channel requantization through the layer's activation.
+
+use bottleneck_format::DenseLayer;
+
+#[cfg(dsp)]
+use super::arm_dsp;
+#[cfg(all(target_arch = "arm", not(dsp)))]
+use super::arm_thumb;
+use super::backend::{BLOCK, Backend};
+use super::requantize::dense_output;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+use super::x86_avx2;
+
+/// Runs `per_row(dot product)` for every output row, in order, of a weight matrix
+/// (`n_out` rows of `n_in` int8 weights), `BLOCK` rows at a time through the fastest
+/// backend this build has. `src` is the int8 input; `wide` is working space of at least
+/// `src.len()` halfwords.
+#[inline(always)]
+pub(super) fn for_each_dot(
+    backend: Backend,
+    weights: &[u8],
+    n_in: usize,
+    src: &[i8],
+    wide: &mut [i16],
+    mut per_row: impl FnMut(i32),
+) {
+    let n_in = n_in.max(1);
+    backend.prepare(src, wide);
+    let mut acc = [0i32; BLOCK];
+    // Rows left, counted down: no division per block.
+    let mut left = weights.len() / n_in;
+    for block in weights.chunks(BLOCK * n_in) {
+        let rows = left.min(BLOCK);
+        left -= rows;
+        let Some(acc) = acc.get_mut(..rows) else {
+            return;
+        };
+        backend.dots(block, n_in, src, wide, acc);
+        for &a in acc.iter() {
+            per_row(a);
+        }
+    }
+}
+
+/// One dense layer with fused LeakyReLU: `src` (n_in) -> `dst` (n_out). `wide` is
+/// working space of at least `src.len()` halfwords (the widened input some backends use).
+pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if x86_avx2::dense(layer, src, wide, dst) {
+        return;
+    }
+    #[cfg(dsp)]
+    if arm_dsp::dense(layer, src, wide, dst) {
+        return;
+    }
+    #[cfg(all(target_arch = "arm", not(dsp)))]
+    if arm_thumb::dense(layer, src, dst) {
+        return;
+    }
+    dense_with(Backend::select(), layer, src, wide, dst);
+}
+
+/// A dense layer walked two rows at a time straight from the weights and channel records
+/// to the outputs, `two` and `one` giving the dot products of a pair of rows and of an odd
+/// last row. The Cortex-M backends use it: on cores this small, the generic block loop's
+/// bookkeeping costs a third as much as the multiply-accumulates.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+pub(super) fn dense_by_pairs(
+    layer: &DenseLayer<'_>,
+    dst: &mut [i8],
+    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    mut one: impl FnMut(&[u8]) -> i32,
+) {
+    let n = layer.n_in().max(1);
+    let weights = layer.weights();
+    let zero_point = i32::from(layer.output_zero_point());
+    let mut channels = layer.channels();
+    let pairs = weights.chunks_exact(2 * n).zip(dst.chunks_exact_mut(2));
+    let mut done = 0;
+    for (rows, out) in pairs {
+        let (r0, r1) = rows.split_at(n);
+        let (a0, a1) = two(r0, r1);
+        if let ([o0, o1], Some(c0), Some(c1)) = (out, channels.next(), channels.next()) {
+            *o0 = dense_output(a0, &c0, zero_point);
+            *o1 = dense_output(a1, &c1, zero_point);
+        }
+        done += 2;
+    }
+    if let (Some(row), Some(ch), Some(o)) = (
+        weights.get(done * n..(done + 1) * n),
+        channels.next(),
+        dst.get_mut(done),
+    ) {
+        *o = dense_output(one(row), &ch, zero_point);
+    }
+}
+
+/// Dot products of the `n`-byte rows of `block` into `acc`, two rows at a time through
+/// `two`, an odd last row through `one` (the Cortex-M backends' `dots`).
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+pub(super) fn dots_by_pairs(
+    block: &[u8],
+    n: usize,
+    acc: &mut [i32],
+    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    mut one: impl FnMut(&[u8]) -> i32,
+) {
+    let mut rows = block.chunks_exact(n.max(1));
+    for pair in acc.chunks_mut(2) {
+        match (pair, rows.next()) {
+            ([a0, a1], Some(r0)) => {
+                let Some(r1) = rows.next() else {
+                    return;
+                };
+                (*a0, *a1) = two(r0, r1);
+            }
+            ([a0], Some(r0)) => *a0 = one(r0),
+            _ => return,
+        }
+    }
+}
+
+/// [`dense`] through the portable backend and scalar requantization only: the reference
+/// the fast paths are tested against.
+pub fn dense_portable(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
+    dense_with(Backend::Portable, layer, src, wide, dst);
+}
+
+/// [`dense`] through `backend`; inlined into each backend's entry point so the whole
+/// layer is compiled for that backend's instruction set.
+#[inline(always)]
+pub(super) fn dense_with(
+    backend: Backend,
+    layer: &DenseLayer<'_>,
+    src: &[i8],
+    wide: &mut [i16],
+    dst: &mut [i8],
+) {
+    let zero_point = i32::from(layer.output_zero_point());
+    let mut channels = layer.channels();
+    let mut outputs = dst.iter_mut();
+    for_each_dot(backend, layer.weights(), layer.n_in(), src, wide, |acc| {
+        if let (Some(ch), Some(out)) = (channels.next(), outputs.next()) {
+            *out = dense_output(acc, &ch, zero_point);
+        }
+    });
+}

@@ -1,0 +1,96 @@
+//! Requantization (SPEC.md §4.1, §4.3): a Q31 multiplier and a shift applied to an
+//! int32 accumulator with one rounding step, then the zero point and saturation.
+
+use bottleneck_format::Channel;
+
+/// `round_half_up(acc * multiplier / 2^(31 + shift))` in 64-bit, one rounding step.
+///
+/// The loader guarantees `0 <= multiplier < 2^31` and `31 + shift` in `1..=62`, so the
+/// product and the rounding constant stay below 2^63.
+#[inline]
+pub fn scale(acc: i32, multiplier: i32, shift: i8) -> i64 {
+    let total = (31 + i32::from(shift)).clamp(1, 62) as u32;
+    if total >= 32 {
+        return i64::from(scale_high(acc, multiplier, total - 32));
+    }
+    let product = i64::from(acc) * i64::from(multiplier);
+    (product + (1i64 << (total - 1))) >> total
+}
+
+/// [`scale`] saturated to i32, the form the kernels use.
+#[inline]
+pub(super) fn scale_saturating(acc: i32, multiplier: i32, shift: i8) -> i32 {
+    let total = (31 + i32::from(shift)).clamp(1, 62) as u32;
+    if total >= 32 {
+        return scale_high(acc, multiplier, total - 32);
+    }
+    let product = i64::from(acc) * i64::from(multiplier);
+    let v = (product + (1i64 << (total - 1))) >> total;
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+/// [`scale`] for total shifts of `32 + t` (every multiplier below 1, the usual case).
+///
+/// The rounding constant and the shift only touch the high word of the product, so no
+/// 64-bit addition or shift is needed: those are a dozen instructions or a library call
+/// on 32-bit cores. The result fits i32 since `|product| <= 2^62`.
+#[inline]
+fn scale_high(acc: i32, multiplier: i32, t: u32) -> i32 {
+    let (hi, lo) = mul_wide(acc, multiplier);
+    if t == 0 {
+        // Round half up on the low word's top bit.
+        hi + (lo >> 31) as i32
+    } else {
+        (hi + (1 << (t - 1))) >> t
+    }
+}
+
+/// The exact 64-bit product `a * b` as (high word, low word), for `b >= 0`.
+#[inline]
+fn mul_wide(a: i32, b: i32) -> (i32, u32) {
+    // Armv6-M and Armv8-M Baseline have no 32 x 32 -> 64-bit multiply.
+    #[cfg(any(armv6m, armv8m_base))]
+    return mul_wide_halves(a, b);
+    #[allow(unreachable_code)]
+    {
+        let p = i64::from(a) * i64::from(b);
+        ((p >> 32) as i32, p as u32)
+    }
+}
+
+/// [`mul_wide`] from four 16 x 16-bit products, for cores whose only multiply gives the
+/// low 32 bits (Cortex-M0): far cheaper than the 64 x 64-bit library multiply the
+/// compiler would call. Public so the host tests can check it against `i64`.
+#[inline]
+pub fn mul_wide_halves(a: i32, b: i32) -> (i32, u32) {
+    let magnitude = a.unsigned_abs();
+    let b = b.unsigned_abs();
+    let (a0, a1) = (magnitude & 0xffff, magnitude >> 16);
+    let (b0, b1) = (b & 0xffff, b >> 16);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // Each term below 2^16 + 2^16 + 2^16: no overflow.
+    let mid = (p00 >> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+    let lo = (p00 & 0xffff) | (mid << 16);
+    let hi = p11
+        .wrapping_add(p01 >> 16)
+        .wrapping_add(p10 >> 16)
+        .wrapping_add(mid >> 16);
+    if a < 0 {
+        // Two's complement negation of the 64-bit value.
+        let lo = (!lo).wrapping_add(1);
+        let hi = (!hi).wrapping_add(u32::from(lo == 0));
+        (hi as i32, lo)
+    } else {
+        (hi as i32, lo)
+    }
+}
+
+/// `acc + bias`, requantized to int8 through the channel's activation-dependent
+/// requantization ([`Channel::requant`]).
+#[inline]
+pub(super) fn dense_output(acc: i32, ch: &Channel, zero_point: i32) -> i8 {
+    let acc = acc + ch.bias();
+    let r = ch.requant(acc);
+    let v = scale_saturating(acc, r.multiplier, r.shift).saturating_add(zero_point);
+    v.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+}

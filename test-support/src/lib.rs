@@ -1,0 +1,157 @@
+//! Test support for the format and runtime, without the trainer (so without burn): a
+//! deterministic generator of valid random models, helpers that build deliberately
+//! broken files, and the hostile-input exerciser the property tests and the fuzz targets
+//! share.
+
+use bottleneck_format::{
+    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel, HeadSpec, Header,
+    ModelSpec, Requant,
+};
+use bottleneck_runtime::{Model, Scratch};
+
+/// SplitMix64: a tiny, well-known deterministic generator, so tests need no RNG crate.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform integer in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = (hi - lo + 1) as u64;
+        lo + (self.next_u64() % span) as i64
+    }
+
+    /// Uniform int8.
+    pub fn i8(&mut self) -> i8 {
+        self.range(-128, 127) as i8
+    }
+}
+
+fn requant(rng: &mut SplitMix) -> Requant {
+    Requant {
+        multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+        shift: rng.range(4, 12) as i8,
+    }
+}
+
+/// A valid random model with the given input count, layer widths and class count, and
+/// `n_golden` golden vectors whose expected outputs come from the runtime itself.
+pub fn random_spec(
+    seed: u64,
+    n_inputs: usize,
+    widths: &[usize],
+    n_classes: usize,
+    n_golden: usize,
+) -> ModelSpec {
+    let mut rng = SplitMix(seed);
+    let mut layers = Vec::new();
+    let mut n_in = n_inputs;
+    for &n_out in widths {
+        layers.push(DenseSpec {
+            layout: ChannelLayout::PerChannel,
+            output_scale: 0.05,
+            output_zero_point: rng.range(-20, 20) as i8,
+            weights: (0..n_in * n_out)
+                .map(|_| rng.range(-127, 127) as i8)
+                .collect(),
+            channels: (0..n_out)
+                .map(|_| DenseChannel {
+                    bias: rng.range(-20_000, 20_000) as i32,
+                    positive: requant(&mut rng),
+                    negative: requant(&mut rng),
+                })
+                .collect(),
+        });
+        n_in = n_out;
+    }
+    let n_logits = if n_classes == 2 { 1 } else { n_classes };
+    let mut spec = ModelSpec {
+        input_scale: 1.0 / 255.0,
+        input_zero_point: -128,
+        input_affine: (0..n_inputs)
+            .map(|_| (rng.range(50, 400) as f32, rng.range(-128, 0) as f32))
+            .collect(),
+        layers,
+        head: HeadSpec {
+            logit_scale: 0.01,
+            weights: (0..n_in * n_logits)
+                .map(|_| rng.range(-127, 127) as i8)
+                .collect(),
+            channels: (0..n_logits)
+                .map(|_| HeadChannel {
+                    bias: rng.range(-5_000, 5_000) as i32,
+                    requant: Requant {
+                        multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+                        shift: 0,
+                    },
+                })
+                .collect(),
+        },
+        labels: (0..n_classes).map(|k| format!("class-{k}")).collect(),
+        golden: Vec::new(),
+    };
+    let inputs: Vec<Vec<i8>> = (0..n_golden)
+        .map(|_| (0..n_inputs).map(|_| rng.i8()).collect())
+        .collect();
+    let bare = spec.to_bytes().expect("random spec is valid");
+    let model = Model::from_bytes(&bare).expect("random spec loads");
+    let mut scratch = Scratch::<256>::new();
+    let golden = inputs
+        .into_iter()
+        .map(|input| {
+            let out = model
+                .infer_quantized(&input, &mut scratch)
+                .expect("inference on a valid model");
+            GoldenSpec {
+                features: out.features.to_vec(),
+                logits: out.logits.to_vec(),
+                class: out.class as u16,
+                input,
+            }
+        })
+        .collect();
+    spec.golden = golden;
+    spec
+}
+
+/// A file made of `payload` behind a correct header (right length and CRC), so the
+/// loader's payload checks are reached even when the payload is wrong.
+pub fn seal(payload: &[u8]) -> Vec<u8> {
+    let header = Header::for_payload(payload).expect("payload under 4 GiB");
+    let mut file = header.to_bytes().to_vec();
+    file.extend_from_slice(payload);
+    file
+}
+
+/// The payload of a complete file (empty if `file` is shorter than a header).
+pub fn payload_of(file: &[u8]) -> &[u8] {
+    file.get(HEADER_LEN..).unwrap_or(&[])
+}
+
+/// Loads `bytes` and, if they load, runs the self-test, a float inference on a sample
+/// read from the bytes as f32 (NaN and infinities included) and an integer inference on
+/// the bytes as int8: the whole surface a hostile file can reach. Returns whether the
+/// file loaded. The fuzz targets call this too.
+pub fn exercise(bytes: &[u8]) -> bool {
+    let Ok(model) = Model::from_bytes(bytes) else {
+        return false;
+    };
+    let mut scratch = Scratch::<256>::new();
+    let _ = model.self_test(&mut scratch);
+    let byte = |i: usize| bytes.get(i % bytes.len().max(1)).copied().unwrap_or(0);
+    let sample: Vec<f32> = (0..model.n_inputs())
+        .map(|i| f32::from_le_bytes(core::array::from_fn(|k| byte(4 * i + k))))
+        .collect();
+    let _ = model.classify(&sample, &mut scratch);
+    let q: Vec<i8> = (0..model.n_inputs()).map(|i| byte(i) as i8).collect();
+    let _ = model.infer_quantized(&q, &mut scratch);
+    true
+}
