@@ -1,19 +1,35 @@
-//! Picks the board's memory map from the target, and embeds the model file and samples
-//! named by BOTTLENECK_MODEL and BOTTLENECK_SAMPLES (the QEMU test harness sets them).
+//! Writes the board's memory map from the one board table (`xtask/src/boards.rs`), and
+//! embeds the model file and samples named by BOTTLENECK_MODEL and BOTTLENECK_SAMPLES
+//! (the QEMU test harness sets them).
+//!
+//! The board is `BOTTLENECK_BOARD` (a name from the table), or else the first board of
+//! the target: two boards with one target triple (say two Armv7E-M parts) coexist.
 
 use std::path::PathBuf;
+
+#[allow(dead_code)]
+mod boards {
+    include!("../../xtask/src/boards.rs");
+}
 
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target = std::env::var("TARGET").expect("cargo sets TARGET");
-    let memory = if target.starts_with("thumbv6m") {
-        "memory-microbit.x"
-    } else {
-        "memory-mps2-an386.x"
+    println!("cargo:rerun-if-env-changed=BOTTLENECK_BOARD");
+    println!("cargo:rerun-if-changed=../../xtask/src/boards.rs");
+    let board = match std::env::var("BOTTLENECK_BOARD") {
+        Ok(name) => boards::Board::named(&name)
+            .unwrap_or_else(|| panic!("BOTTLENECK_BOARD={name} is not in xtask/src/boards.rs")),
+        Err(_) => boards::Board::for_target(&target)
+            .unwrap_or_else(|| panic!("no board in xtask/src/boards.rs for target {target}")),
     };
-    std::fs::copy(memory, out.join("memory.x")).expect("copy memory map");
+    assert_eq!(
+        board.target, target,
+        "board {} is built for {}, not {target}",
+        board.name, board.target
+    );
+    std::fs::write(out.join("memory.x"), board.memory_x()).expect("write memory.x");
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed={memory}");
 
     for (var, name) in [
         ("BOTTLENECK_MODEL", "model.bin"),

@@ -221,6 +221,14 @@ impl<'a> DenseLayer<'a> {
         }
     }
 
+    /// Decodes one of this layer's records (a [`DenseLayer::record_len`]-byte piece of
+    /// [`DenseLayer::channel_records`]), for kernels that walk the records in their own
+    /// blocks; `None` for a record of the wrong length.
+    #[inline(always)]
+    pub fn decode_channel(&self, record: &[u8]) -> Option<Channel> {
+        Channel::decode(record, self.activation)
+    }
+
     /// Output channel `c`, or `None` past the last channel.
     pub fn channel(&self, c: usize) -> Option<Channel> {
         let len = self.record_len();

@@ -1,6 +1,4 @@
-//! Tooling shared by the cross-crate tests and the measurement binaries: building and
-//! running the firmware under QEMU, and the benchmark report's parts. The burn-free test
-//! helpers (random models, resealing) are in `bottleneck-test-support`.
-
-pub mod bench;
-pub mod firmware;
+//! Tests that cross crates, in `tests/`: `parity.rs` (the runtime against the trainer's
+//! reference inference on the host) and `qemu.rs` (the firmware on every board of the
+//! table, against the host). The format's and runtime's own tests live with them and
+//! compile no burn.

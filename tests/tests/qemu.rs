@@ -1,15 +1,14 @@
-//! The parity contract on emulated microcontrollers: the firmware, built for the
-//! Cortex-M0 (micro:bit) and the Cortex-M4F (MPS2-AN386) and run under QEMU, prints for
-//! every sample exactly the class and digests the runtime computes on the host.
+//! The parity contract on emulated microcontrollers: the firmware, built for every board
+//! of the table (xtask/src/boards.rs) and run under QEMU, prints for every sample exactly
+//! the class, int8 input, features and logits the runtime computes on the host.
 //!
 //! Needs `qemu-system-arm` and both Rust targets. Without them the test says so loudly
 //! and passes on a developer's machine; under CI (`CI` set) it fails instead.
 
 use std::time::Duration;
 
-use bottleneck_tests::firmware::{
-    BOARDS, build, float_routines, measurements, missing_tools, prepare, run_qemu,
-};
+use xtask::BOARDS;
+use xtask::firmware::{build, float_routines, measurements, missing_tools, prepare, run_qemu};
 
 #[test]
 fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
@@ -50,6 +49,14 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         );
         let m = measurements(&run.lines).expect("timing, memory and stack lines");
         assert!(m.inference_ticks > 0 && m.peak_stack > 0, "{m:?}");
+        // The table's clock is the one QEMU runs: the calibration loop agrees within 1 %.
+        let calibrated = m.instructions_per_tick();
+        let table = board.instructions_per_tick();
+        assert!(
+            (calibrated / table - 1.0).abs() < 0.01,
+            "{}: {calibrated} instructions per tick measured, the table says {table}",
+            board.core
+        );
         // The stack measurement sees a known 1 KiB local...
         let probe = run
             .lines
@@ -85,7 +92,12 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
 
     // On the FPU-less Cortex-M0 the integer path links no float routine at all, while the
     // full firmware (which quantizes float samples) does: the check can see them.
-    let m0 = build(BOARDS[0], &prepared).expect("already built");
+    let m0_board = BOARDS
+        .iter()
+        .copied()
+        .find(|b| b.target == "thumbv6m-none-eabi")
+        .expect("an Armv6-M board");
+    let m0 = build(m0_board, &prepared).expect("already built");
     let int_only = float_routines(&m0.join("int_only")).expect("ELF");
     assert!(
         int_only.is_empty(),

@@ -1,5 +1,5 @@
-//! What the firmware binaries share: the embedded model and samples, digests, SysTick
-//! timing and stack painting.
+//! What the firmware binaries share: the embedded model and samples, printing raw
+//! integers, SysTick timing and stack painting.
 #![no_std]
 
 use cortex_m::peripheral::{SYST, syst::SystClkSource};
@@ -39,11 +39,31 @@ pub fn sample(index: usize, n_inputs: usize, out: &mut [f32]) -> bool {
     true
 }
 
-/// FNV-1a over bytes: a short digest the host can recompute.
-pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u32 {
-    bytes.into_iter().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+/// Int8 values printed as two hex digits each, so the host compares the raw integers
+/// (no digest to implement twice).
+pub struct Hex<'a>(pub &'a [i8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0
+            .iter()
+            .try_for_each(|&v| write!(f, "{:02x}", v as u8))
+    }
+}
+
+/// Int32 values printed in decimal, comma-separated.
+pub struct Ints<'a>(pub &'a [i32]);
+
+impl core::fmt::Display for Ints<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Starts SysTick free-running from the core clock with the full 24-bit reload.

@@ -74,26 +74,35 @@ pub(super) fn dense_by_pairs(
     mut one: impl FnMut(&[u8]) -> i32,
 ) {
     let n = layer.n_in().max(1);
-    let weights = layer.weights();
+    let (weights, records) = (layer.weights(), layer.channel_records());
     let zero_point = i32::from(layer.output_zero_point());
-    let mut channels = layer.channels();
-    let pairs = weights.chunks_exact(2 * n).zip(dst.chunks_exact_mut(2));
+    let len = layer.record_len();
+    let output = |acc: i32, record: &[u8]| match layer.decode_channel(record) {
+        Some(ch) => dense_output(acc, &ch, zero_point),
+        None => 0,
+    };
+    // Records walked in pairs beside the weight rows: one bounds check per pair.
+    let pairs = weights
+        .chunks_exact(2 * n)
+        .zip(records.chunks_exact(2 * len))
+        .zip(dst.chunks_exact_mut(2));
     let mut done = 0;
-    for (rows, out) in pairs {
+    for ((rows, pair), out) in pairs {
         let (r0, r1) = rows.split_at(n);
+        let (c0, c1) = pair.split_at(len);
         let (a0, a1) = two(r0, r1);
-        if let ([o0, o1], Some(c0), Some(c1)) = (out, channels.next(), channels.next()) {
-            *o0 = dense_output(a0, &c0, zero_point);
-            *o1 = dense_output(a1, &c1, zero_point);
+        if let [o0, o1] = out {
+            *o0 = output(a0, c0);
+            *o1 = output(a1, c1);
         }
         done += 2;
     }
-    if let (Some(row), Some(ch), Some(o)) = (
+    if let (Some(row), Some(record), Some(o)) = (
         weights.get(done * n..(done + 1) * n),
-        channels.next(),
+        records.get(done * len..(done + 1) * len),
         dst.get_mut(done),
     ) {
-        *o = dense_output(one(row), &ch, zero_point);
+        *o = output(one(row), record);
     }
 }
 

@@ -159,7 +159,10 @@ unsafe fn requantize4(
                         _mm_add_epi32(shift, _mm_set1_epi32(i32::from(slope.shift)));
                     (bias, positive, negative, shift, negative_shift)
                 }
-                _ => (bias, positive, positive, shift, shift),
+                // Exhaustive on purpose: a new activation must say what it does here.
+                Activation::Linear | Activation::PerChannel => {
+                    (bias, positive, positive, shift, shift)
+                }
             }
         }
     };

@@ -5,7 +5,7 @@
 #![no_main]
 
 use bottleneck_firmware::{
-    MODEL, WIDTH, calibration_loop, elapsed, exit, fnv1a, now, paint_stack, peak_stack, sample,
+    Hex, Ints, MODEL, WIDTH, calibration_loop, elapsed, exit, now, paint_stack, peak_stack, sample,
     stack_used_by, start_systick,
 };
 use bottleneck_runtime::{Error, Model, Scratch};
@@ -22,7 +22,11 @@ fn main() -> ! {
     match run() {
         Ok(()) => exit(true),
         Err(e) => {
-            hprintln!("error: {}", e);
+            // The error, then its cause (the loader's reason for an invalid file).
+            match core::error::Error::source(&e) {
+                Some(cause) => hprintln!("error: {}: {}", e, cause),
+                None => hprintln!("error: {}", e),
+            }
             exit(false)
         }
     }
@@ -51,12 +55,12 @@ fn run() -> Result<(), Error> {
         ticks_min = ticks_min.min(ticks);
         ticks_max = ticks_max.max(ticks);
         hprintln!(
-            "sample {}: class {} q {:08x} f {:08x} l {:08x}",
+            "sample {}: class {} q {} f {} l {}",
             count,
             out.class,
-            fnv1a(q[..n].iter().map(|&v| v as u8)),
-            fnv1a(out.features.iter().map(|&v| v as u8)),
-            fnv1a(out.logits.iter().flat_map(|l| l.to_le_bytes()))
+            Hex(&q[..n]),
+            Hex(out.features),
+            Ints(&out.logits)
         );
         count += 1;
     }

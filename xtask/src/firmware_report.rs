@@ -1,27 +1,22 @@
-//! Footprint and speed of the firmware on both cores, measured under QEMU:
-//! `cargo run -p bottleneck-tests --bin firmware-report`.
+//! Footprint and speed of the firmware on every board, measured under QEMU, printed as
+//! a Markdown table: `cargo xtask firmware-report [EPOCHS]`.
 
 use std::time::Duration;
 
-use bottleneck_tests::firmware::{
-    BOARDS, build, footprint, measurements, missing_tools, prepare, run_qemu,
-};
+use crate::BOARDS;
+use crate::firmware::{SAMPLES, build, footprint, measurements, missing_tools, prepare, run_qemu};
 
-fn main() {
+/// Trains the seed model for `epochs` epochs, runs it on every board and prints the table.
+pub fn run(epochs: usize) -> Result<(), String> {
     if let Some(reason) = missing_tools() {
-        eprintln!("cannot measure: {reason}");
-        std::process::exit(2);
+        return Err(format!("cannot measure: {reason}"));
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let epochs = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20);
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let prepared = prepare(dir.path(), epochs);
     let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
     // Multiply-accumulates counted from the model file itself.
-    let model = std::fs::read(&prepared.model).expect("the prepared model");
-    let view = bottleneck_format::ModelView::parse(&model).expect("a valid model");
+    let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
+    let view = bottleneck_format::ModelView::parse(&model).map_err(|e| e.to_string())?;
     let macs = view.mac_count();
     let widths: Vec<String> = std::iter::once(view.n_inputs())
         .chain(view.layers().iter().map(|l| l.n_out()))
@@ -33,7 +28,7 @@ fn main() {
         widths.join(" -> "),
         view.n_classes(),
         prepared.model_bytes,
-        bottleneck_tests::firmware::SAMPLES,
+        SAMPLES,
         prepared.samples_bytes
     );
     println!(
@@ -44,12 +39,14 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for board in BOARDS {
-        let elf_dir = build(board, &prepared).unwrap_or_else(|e| panic!("build failed:\n{e}"));
+        let elf_dir = build(board, &prepared).map_err(|e| format!("build failed:\n{e}"))?;
         let elf = elf_dir.join("parity");
-        let f = footprint(&elf).expect("ELF");
-        let run = run_qemu(board, &elf, Duration::from_secs(120)).expect("QEMU");
-        assert!(run.success, "{}", run.lines.join("\n"));
-        let m = measurements(&run.lines).expect("measurements");
+        let f = footprint(&elf)?;
+        let run = run_qemu(board, &elf, Duration::from_secs(120))?;
+        if !run.success {
+            return Err(run.lines.join("\n"));
+        }
+        let m = measurements(&run.lines).ok_or("the firmware printed no measurements")?;
         let flash = f.text + f.rodata;
         println!(
             "| {} ({}) | {} B | {} B | {} B | {} B | {} B ({} + {} + {}) | {:.0} | {:.2} |",
@@ -81,4 +78,5 @@ fn main() {
     for n in notes {
         println!("- {n}");
     }
+    Ok(())
 }

@@ -1,7 +1,8 @@
-//! The pieces of the benchmark report (`scripts/bench` writes BENCHMARKS.md with them):
+//! The pieces of the benchmark report (`cargo xtask bench` writes BENCHMARKS.md with them):
 //! the machine, criterion's estimates, timed training runs, the model file's layout.
 
 pub mod criterion;
 pub mod file_layout;
+pub mod kernel_loops;
 pub mod machine;
 pub mod training;

@@ -9,34 +9,7 @@ use bottleneck_runtime::{Model, Scratch};
 use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
 use object::{Object, ObjectSection, ObjectSymbol};
 
-/// An emulated board.
-#[derive(Debug, Clone, Copy)]
-pub struct Board {
-    /// QEMU machine name.
-    pub machine: &'static str,
-    /// The core, for reports.
-    pub core: &'static str,
-    /// Rust target triple.
-    pub target: &'static str,
-    /// QEMU CPU model.
-    pub cpu: &'static str,
-}
-
-/// The two boards: BBC micro:bit (Cortex-M0) and MPS2-AN386 (Cortex-M4F).
-pub const BOARDS: [Board; 2] = [
-    Board {
-        machine: "microbit",
-        core: "Cortex-M0",
-        target: "thumbv6m-none-eabi",
-        cpu: "cortex-m0",
-    },
-    Board {
-        machine: "mps2-an386",
-        core: "Cortex-M4F",
-        target: "thumbv7em-none-eabihf",
-        cpu: "cortex-m4",
-    },
-];
+use crate::{BOARDS, Board};
 
 /// Samples embedded in the firmware.
 pub const SAMPLES: usize = 20;
@@ -48,13 +21,15 @@ pub fn firmware_dir() -> PathBuf {
 
 /// Why the QEMU tests cannot run here, if they cannot.
 pub fn missing_tools() -> Option<String> {
-    let qemu = Command::new("qemu-system-arm")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !matches!(qemu, Ok(s) if s.success()) {
-        return Some("qemu-system-arm is not installed (apt-get install qemu-system-arm)".into());
+    for board in BOARDS {
+        let qemu = Command::new(board.qemu)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !matches!(qemu, Ok(s) if s.success()) {
+            return Some(format!("{} is not installed (Debian package)", board.qemu));
+        }
     }
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -87,11 +62,15 @@ pub struct Prepared {
     pub expected: Vec<String>,
 }
 
-/// FNV-1a, as the firmware computes it.
-pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u32 {
-    bytes.into_iter().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+/// Int8 values as the firmware prints them: two hex digits each.
+pub fn hex(values: &[i8]) -> String {
+    values.iter().map(|&v| format!("{:02x}", v as u8)).collect()
+}
+
+/// Int32 values as the firmware prints them: decimal, comma-separated.
+pub fn ints(values: &[i32]) -> String {
+    let text: Vec<String> = values.iter().map(i32::to_string).collect();
+    text.join(",")
 }
 
 /// Trains the seed-sized model (100 -> 200 -> 100 -> 50, 2 classes) on the built-in
@@ -137,11 +116,11 @@ pub fn prepare(dir: &Path, epochs: usize) -> Prepared {
         model.quantize(row, &mut q).expect("finite");
         let out = model.infer_quantized(&q, &mut scratch).expect("inference");
         expected.push(format!(
-            "sample {i}: class {} q {:08x} f {:08x} l {:08x}",
+            "sample {i}: class {} q {} f {} l {}",
             out.class,
-            fnv1a(q.iter().map(|&v| v as u8)),
-            fnv1a(out.features.iter().map(|&v| v as u8)),
-            fnv1a(out.logits.iter().flat_map(|l| l.to_le_bytes()))
+            hex(&q),
+            hex(out.features),
+            ints(&out.logits)
         ));
     }
     expected.push(format!("total: {} samples", rows.len()));
@@ -171,6 +150,7 @@ pub fn build(board: Board, prepared: &Prepared) -> Result<PathBuf, String> {
         .current_dir(firmware_dir())
         .args(["build", "--release", "--bins", "--target", board.target])
         .env("CARGO_TARGET_DIR", &target_dir)
+        .env("BOTTLENECK_BOARD", board.name)
         .env("BOTTLENECK_MODEL", &prepared.model)
         .env("BOTTLENECK_SAMPLES", &prepared.samples)
         .output()
@@ -192,21 +172,12 @@ pub struct Run {
 
 /// Runs `elf` on `board` under QEMU with `-icount shift=0`, for at most `timeout`.
 pub fn run_qemu(board: Board, elf: &Path, timeout: Duration) -> Result<Run, String> {
-    let mut child = Command::new("qemu-system-arm")
-        .args(["-machine", board.machine, "-cpu", board.cpu])
-        .args(["-nographic", "-monitor", "none", "-serial", "none"])
-        .args([
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-icount",
-            "shift=0",
-        ])
-        .arg("-kernel")
-        .arg(elf)
+    let mut child = Command::new(board.qemu)
+        .args(board.qemu_args(&elf.to_string_lossy()))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
+        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
     let start = Instant::now();
     loop {
         match child.try_wait() {

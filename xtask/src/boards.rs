@@ -1,0 +1,110 @@
+// The one board table: the firmware's build script (memory map), the QEMU runner and
+// parity test (machine, CPU), and the benchmark (clock) all read it. It is plain Rust
+// with no imports, so `examples/firmware/build.rs` can `include!` it from its own
+// workspace. Adding a board is one row here.
+
+/// An emulated board the firmware runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Board {
+    /// Short name, as in `BOTTLENECK_BOARD` and `benchmarks.json`.
+    pub name: &'static str,
+    /// The core, for reports.
+    pub core: &'static str,
+    /// Rust target triple.
+    pub target: &'static str,
+    /// QEMU system emulator.
+    pub qemu: &'static str,
+    /// QEMU machine (`-machine`).
+    pub machine: &'static str,
+    /// QEMU CPU model (`-cpu`).
+    pub cpu: &'static str,
+    /// Flash: origin and length in bytes.
+    pub flash: (u32, u32),
+    /// RAM: origin and length in bytes.
+    pub ram: (u32, u32),
+    /// The core clock SysTick counts, in Hz. Under `-icount shift=0` QEMU runs one
+    /// instruction per nanosecond of virtual time, so one tick is `1e9 / clock_hz`
+    /// instructions (the firmware also measures this, and the parity test compares).
+    pub clock_hz: u32,
+}
+
+impl Board {
+    /// Instructions per SysTick tick under `-icount shift=0`.
+    pub fn instructions_per_tick(&self) -> f64 {
+        1e9 / f64::from(self.clock_hz)
+    }
+
+    /// The GNU ld `MEMORY` block cortex-m-rt's `link.x` includes as `memory.x`.
+    pub fn memory_x(&self) -> String {
+        format!(
+            "/* {} ({}), from the board table (xtask/src/boards.rs). */\n\
+             MEMORY\n{{\n  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n}}\n",
+            self.name, self.core, self.flash.0, self.flash.1, self.ram.0, self.ram.1
+        )
+    }
+
+    /// The QEMU command line for `elf`, without the program name: no display, the
+    /// firmware's output on semihosting, one instruction per virtual nanosecond.
+    pub fn qemu_args(&self, elf: &str) -> Vec<String> {
+        [
+            "-machine",
+            self.machine,
+            "-cpu",
+            self.cpu,
+            "-nographic",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+            "-kernel",
+            elf,
+        ]
+        .map(str::to_string)
+        .to_vec()
+    }
+
+    /// The board named `name`.
+    pub fn named(name: &str) -> Option<Board> {
+        BOARDS.iter().copied().find(|b| b.name == name)
+    }
+
+    /// The first board built for `target` (the default when no board is named).
+    pub fn for_target(target: &str) -> Option<Board> {
+        BOARDS.iter().copied().find(|b| b.target == target)
+    }
+}
+
+const KIB: u32 = 1024;
+const MIB: u32 = 1024 * 1024;
+
+/// Every board, in report order.
+pub const BOARDS: [Board; 2] = [
+    // BBC micro:bit v1 (nRF51822): its real 256 KiB flash and 16 KiB RAM; 16 MHz.
+    Board {
+        name: "m0",
+        core: "Cortex-M0",
+        target: "thumbv6m-none-eabi",
+        qemu: "qemu-system-arm",
+        machine: "microbit",
+        cpu: "cortex-m0",
+        flash: (0x0000_0000, 256 * KIB),
+        ram: (0x2000_0000, 16 * KIB),
+        clock_hz: 16_000_000,
+    },
+    // ARM MPS2 AN386 as QEMU emulates it: 4 MiB SSRAM1 for code, 4 MiB SSRAM2/3; 25 MHz.
+    Board {
+        name: "m4f",
+        core: "Cortex-M4F",
+        target: "thumbv7em-none-eabihf",
+        qemu: "qemu-system-arm",
+        machine: "mps2-an386",
+        cpu: "cortex-m4",
+        flash: (0x0000_0000, 4 * MIB),
+        ram: (0x2000_0000, 4 * MIB),
+        clock_hz: 25_000_000,
+    },
+];

@@ -1,0 +1,97 @@
+//! `cargo xtask <command>` (the alias is in `.cargo/config.toml`):
+//!
+//! - `bench [--runs N] [--out FILE]`: runs every benchmark and writes BENCHMARKS.md:
+//!   the criterion host benchmark, `bottleneck train` timed, the firmware under QEMU on
+//!   every board of the table, the model file's layout. All in the shared dev profile,
+//!   so nothing is compiled again after the README's `train` and `./scripts/check`.
+//! - `firmware-report [EPOCHS]`: the firmware's footprint and speed on every board.
+//! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("qemu") => match args.get(1) {
+            Some(elf) => xtask::qemu::run(Path::new(elf)).map(|code| {
+                // QEMU's own exit status is the firmware's verdict.
+                std::process::exit(code);
+            }),
+            None => Err("usage: cargo xtask qemu ELF".to_string()),
+        },
+        #[cfg(feature = "measure")]
+        Some("bench") => measure::bench(&args[1..]),
+        #[cfg(feature = "measure")]
+        Some("firmware-report") => match args.get(1).map(|e| e.parse::<usize>()) {
+            None => xtask::firmware_report::run(20),
+            Some(Ok(epochs)) => xtask::firmware_report::run(epochs),
+            Some(Err(e)) => Err(format!("EPOCHS: {e}")),
+        },
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [EPOCHS] | qemu ELF".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The commands that build and measure (the `measure` feature).
+#[cfg(feature = "measure")]
+mod measure {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    /// The workspace's target directory (where cargo puts criterion's output and binaries).
+    fn target_dir() -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+    }
+
+    fn cargo(args: &[&str]) -> Result<(), String> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(&cargo)
+            .args(args)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .status()
+            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("cargo {} failed", args.join(" ")))
+        }
+    }
+
+    pub fn bench(flags: &[String]) -> Result<(), String> {
+        let mut args = xtask::benchmarks::Args {
+            criterion: target_dir().join("criterion"),
+            trainer: target_dir().join("debug/bottleneck"),
+            out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
+            runs: 3,
+        };
+        let mut it = flags.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next().ok_or(format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--out" => args.out = value.into(),
+                "--runs" => args.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
+                _ => return Err(format!("unknown flag {flag}")),
+            }
+        }
+        cargo(&[
+            "bench",
+            "--profile",
+            "dev",
+            "-p",
+            "xtask",
+            "--bench",
+            "inference",
+        ])?;
+        cargo(&["build", "-p", "bottleneck-trainer", "--bin", "bottleneck"])?;
+        xtask::benchmarks::run(&args)
+    }
+}
