@@ -1,7 +1,7 @@
 //! Host inference speed: the int8 runtime against burn-ndarray float inference of the same
 //! trained encoder and logistic-regression head, batch 1 and batch 330 (the test split).
 //!
-//! `cargo bench -p bottleneck-tests --bench inference` (or `scripts/bench`, which also
+//! `cargo bench --profile dev -p xtask --bench inference` (or `cargo xtask bench`, which also
 //! writes BENCHMARKS.md from criterion's estimates).
 
 use std::hint::black_box;

@@ -305,7 +305,8 @@ fn render(
     let _ = writeln!(
         md,
         "\n## Host inference\n\n\
-         `cargo bench -p bottleneck-tests --bench inference` (criterion, release profile, one \
+         `cargo bench --profile dev -p xtask --bench inference` (criterion, the shared dev profile, \
+         in which the runtime is optimised and built without overflow checks as in release; one \
          thread). Both sides classify raw (unscaled) test rows of the seed model: the runtime \
          quantizes the f32 input and runs the int8 encoder and head (`Model::infer`, AVX2 \
          kernels chosen at run time); burn-ndarray runs the float scaler, encoder and logistic \
@@ -343,7 +344,8 @@ fn render(
     let _ = writeln!(
         md,
         "\n## Training\n\n\
-         `bottleneck train --out <tmp> -q` with the release build, default problem and settings \
+         `bottleneck train --out <tmp> -q` built in the shared dev profile (dependencies and the \
+         trainer optimised, no debug assertions), default problem and settings \
          (200 epochs, batch 16, Adam; then both logistic regressions, quantization, export and \
          plots), timed wall-clock end to end, {} runs: {} s.\n\n\
          | | seconds, 200 epochs |\n|---|---|\n\
