@@ -1,12 +1,12 @@
-//! Prints the bytes of SPEC.md's worked examples, sixteen to a line: version 1 (§5.1)
-//! and, with `--v2`, the version-2 file of §5.3 (lines prefixed `v2`, as SPEC.md shows
-//! them).
+//! Prints the bytes of SPEC.md's worked examples, sixteen to a line: version 1 (§5.1),
+//! with `--v2` the version-2 file of §5.3 (lines prefixed `v2`), with `--ties` the
+//! rounding example of §5.4 (lines prefixed `ties`), as SPEC.md shows them.
 fn main() {
-    let v2 = std::env::args().any(|a| a == "--v2");
-    let (spec, prefix) = if v2 {
-        (bottleneck_format::spec_example_v2(), "v2 ")
-    } else {
-        (bottleneck_format::spec_example(), "")
+    let flag = std::env::args().nth(1).unwrap_or_default();
+    let (spec, prefix) = match flag.as_str() {
+        "--v2" => (bottleneck_format::spec_example_v2(), "v2 "),
+        "--ties" => (bottleneck_format::spec_example_ties(), "ties "),
+        _ => (bottleneck_format::spec_example(), ""),
     };
     let bytes = spec
         .to_bytes()

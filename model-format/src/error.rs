@@ -51,6 +51,12 @@ pub enum Error {
         /// The field being decoded.
         what: &'static str,
     },
+    /// A field is encoded with more bytes than its minimal encoding (an overlong varint):
+    /// the format accepts exactly one encoding of each value.
+    NonCanonical {
+        /// The field being decoded.
+        what: &'static str,
+    },
     /// The payload decoded completely but bytes were left over.
     TrailingBytes {
         /// Number of unread payload bytes.
@@ -123,6 +129,12 @@ impl fmt::Display for Error {
                 "payload CRC-32 is {computed:#010x} but the header says {stored:#010x} (corrupt file)"
             ),
             Error::Malformed { what } => write!(f, "could not decode {what}"),
+            Error::NonCanonical { what } => {
+                write!(
+                    f,
+                    "{what} is not in its shortest encoding (overlong varint)"
+                )
+            }
             Error::TrailingBytes { count } => {
                 write!(f, "{count} unexpected bytes after the last payload field")
             }

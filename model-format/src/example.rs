@@ -97,3 +97,57 @@ pub fn spec_example_v2() -> ModelSpec {
     }
     spec
 }
+
+/// SPEC.md §5.4: a version-2 file whose golden vector fails under either rounding rule
+/// changed: one input, a 2-wide LeakyReLU layer whose channel 0 takes the derived
+/// negative side with a multiplier that is an exact half before rounding (`3 * 2^30 /
+/// 2^31 = 1.5 -> 2`), channel 1 a requantization tie on the positive side
+/// (`5 * 2 / 4 = 2.5 -> 3`), and a head whose logit is a tie too (`0.5 -> 1`).
+pub fn spec_example_ties() -> ModelSpec {
+    let tiny = |multiplier| Requant {
+        multiplier,
+        shift: -29,
+    };
+    let half = Requant {
+        multiplier: 1 << 30,
+        shift: 0,
+    };
+    ModelSpec {
+        input_scale: 1.0,
+        input_zero_point: 0,
+        input_affine: vec![(1.0, 0.0)],
+        layers: vec![DenseSpec {
+            layout: ChannelLayout::Shared(Some(half)),
+            output_scale: 1.0,
+            output_zero_point: 0,
+            weights: vec![1, 1],
+            channels: vec![
+                DenseChannel {
+                    bias: -6,
+                    positive: tiny(3),
+                    negative: tiny(2),
+                },
+                DenseChannel {
+                    bias: 4,
+                    positive: tiny(2),
+                    negative: tiny(1),
+                },
+            ],
+        }],
+        head: HeadSpec {
+            logit_scale: 1.0,
+            weights: vec![1, 1],
+            channels: vec![HeadChannel {
+                bias: 0,
+                requant: half,
+            }],
+        },
+        labels: vec![String::from("low"), String::from("high")],
+        golden: vec![GoldenSpec {
+            input: vec![1],
+            features: vec![-2, 3],
+            logits: vec![1],
+            class: 1,
+        }],
+    }
+}

@@ -31,7 +31,7 @@ pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use error::WriteError;
 #[cfg(feature = "alloc")]
-pub use example::{spec_example, spec_example_v2};
+pub use example::{spec_example, spec_example_ties, spec_example_v2};
 pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc32};
 pub use limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
 pub use model::{GoldenIter, ModelView};

@@ -9,7 +9,8 @@ use crate::records::{
     LAYER_KIND_DENSE_SHARED, PreambleRecord, SharedDenseRecord,
 };
 use crate::view::{Activation, DenseLayer, Golden, Head, Layer};
-use serde::Deserialize;
+use postcard::ser_flavors::Size;
+use serde::{Deserialize, Serialize};
 
 /// Largest magnitude an int8 × int8 product can have; bounds the accumulator.
 const MAX_PRODUCT: i64 = 128 * 128;
@@ -29,9 +30,23 @@ pub struct ModelView<'a> {
 }
 
 /// Decodes one postcard value from the front of `rest`, advancing it.
-fn take<'a, T: Deserialize<'a>>(rest: &mut &'a [u8], what: &'static str) -> Result<T, Error> {
+///
+/// Only the minimal encoding of a value is accepted (SPEC.md §3): postcard itself would
+/// also take overlong varints such as `82 00` for 2, and byte-string lengths of up to 10
+/// bytes on a 64-bit host but 5 on a 32-bit one. Comparing the bytes used with the
+/// value's own encoded size makes every host accept exactly the same files.
+fn take<'a, T: Deserialize<'a> + Serialize>(
+    rest: &mut &'a [u8],
+    what: &'static str,
+) -> Result<T, Error> {
     let (value, tail) =
         postcard::take_from_bytes::<T>(rest).map_err(|_| Error::Malformed { what })?;
+    let used = rest.len() - tail.len();
+    let minimal = postcard::serialize_with_flavor::<T, Size, usize>(&value, Size::default())
+        .map_err(|_| Error::Malformed { what })?;
+    if used != minimal {
+        return Err(Error::NonCanonical { what });
+    }
     *rest = tail;
     Ok(value)
 }
@@ -276,6 +291,9 @@ impl<'a> ModelView<'a> {
         }
 
         let head: HeadRecord<'a> = take(rest, "head")?;
+        // The logit count's own range is checked here; its agreement with the class count
+        // once the labels are read (check_head).
+        check_range("head logit count", u32::from(head.n_logits), 1, MAX_CLASSES)?;
 
         let n_classes = take_count(rest, "class count", 2, MAX_CLASSES)?;
         let mut labels = heapless::Vec::new();
@@ -284,6 +302,18 @@ impl<'a> ModelView<'a> {
             if label.len() > MAX_LABEL_LEN {
                 return Err(Error::ParameterOutOfRange {
                     what: "class label length",
+                    index,
+                });
+            }
+            if label.is_empty() {
+                return Err(Error::ParameterOutOfRange {
+                    what: "class label (empty)",
+                    index,
+                });
+            }
+            if labels.contains(&label) {
+                return Err(Error::ParameterOutOfRange {
+                    what: "class label (duplicate)",
                     index,
                 });
             }

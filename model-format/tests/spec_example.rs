@@ -2,7 +2,7 @@
 
 use bottleneck_format::{
     Activation, DenseChannel, DenseLayer, HeadChannel, ModelView, Requant, spec_example,
-    spec_example_v2,
+    spec_example_ties, spec_example_v2,
 };
 
 /// The example file, byte for byte, as SPEC.md §5 lists it.
@@ -219,4 +219,20 @@ proptest::proptest! {
             None => proptest::prop_assert!(!(-30..=31).contains(&exact_s)),
         }
     }
+}
+
+/// SPEC.md §5.4's dump (lines `ties OFFSET: hex ...`) is the writer's rounding example.
+#[test]
+fn spec_md_ties_dump_matches_the_writer() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
+        .expect("SPEC.md exists");
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("ties "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    let bytes = spec_example_ties().to_bytes().expect("valid example");
+    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(bytes.len(), 110);
 }

@@ -337,6 +337,16 @@ fn parameters_out_of_range() {
             Box::new(|s| s.labels[1] = "x".repeat(65)),
             "class label length",
         ),
+        (
+            "empty label",
+            Box::new(|s| s.labels[0] = String::new()),
+            "class label (empty)",
+        ),
+        (
+            "duplicate label",
+            Box::new(|s| s.labels[1] = s.labels[0].clone()),
+            "class label (duplicate)",
+        ),
     ];
     for (name, mutate, what) in cases {
         let mut spec = spec_example();
@@ -379,4 +389,53 @@ fn writer_refuses_dimensions_the_format_cannot_hold() {
             what: "input count exceeds u16"
         })
     );
+}
+
+/// SPEC.md §3: one encoding per value. `n_inputs` 2 as the overlong `82 00`, and the
+/// affine's length 16 as a 6-byte varint (which a 64-bit postcard alone would accept and a
+/// 32-bit one refuse), are both refused on every host.
+#[test]
+fn overlong_varints_are_refused() {
+    let payload = payload_of(&example()).to_vec();
+    // Payload byte 0 is n_inputs (02); byte 6 is the affine's length (10).
+    let mut overlong = vec![0x82, 0x00];
+    overlong.extend_from_slice(&payload[1..]);
+    assert_eq!(
+        parse_err(&seal(&overlong)),
+        Error::NonCanonical { what: "preamble" }
+    );
+    assert_eq!(payload[6], 0x10);
+    let mut long_len = payload[..6].to_vec();
+    long_len.extend_from_slice(&[0x90, 0x80, 0x80, 0x80, 0x80, 0x00]);
+    long_len.extend_from_slice(&payload[7..]);
+    let e = parse_err(&seal(&long_len));
+    assert!(
+        matches!(
+            e,
+            Error::NonCanonical { what: "preamble" } | Error::Malformed { what: "preamble" }
+        ),
+        "{e:?}"
+    );
+    // The canonical file itself loads.
+    assert!(ModelView::parse(&seal(&payload)).is_ok());
+}
+
+/// SPEC.md §3: the logit count's range is checked when the head is read, before labels.
+#[test]
+fn logit_count_out_of_range_is_refused_at_the_head() {
+    for n_logits in [0usize, 17] {
+        let mut spec = spec_example();
+        spec.head.channels = vec![HeadChannel::default(); n_logits];
+        spec.head.weights = vec![1; n_logits];
+        spec.golden.clear();
+        assert_eq!(
+            parse_err(&sealed(&spec)),
+            Error::OutOfRange {
+                what: "head logit count",
+                found: n_logits as u32,
+                min: 1,
+                max: 16
+            }
+        );
+    }
 }

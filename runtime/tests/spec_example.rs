@@ -95,3 +95,49 @@ fn version_two_example_gives_the_same_numbers() {
         (1, "yes", &[2][..])
     );
 }
+
+/// SPEC.md §5.4: the rounding example's golden vector holds, and each changed rounding
+/// rule would give a different value than the one stored, so the self-test pins both
+/// the `+ 2^30` of the derived multiplier and round-half-up.
+#[test]
+fn ties_example_pins_both_rounding_rules() {
+    let bytes = bottleneck_format::spec_example_ties()
+        .to_bytes()
+        .expect("valid example");
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut scratch = Scratch::<2>::new();
+    assert_eq!(model.self_test(&mut scratch), Ok(1));
+    let out = model.infer_quantized(&[1], &mut scratch).expect("runs");
+    assert_eq!(out.features, &[-2, 3]);
+    assert_eq!(out.logits.as_slice(), &[1]);
+    assert_eq!(out.class, 1);
+
+    let golden = model.view().golden().next().expect("one golden vector");
+    let stored: Vec<i8> = golden.features().collect();
+    // Rounded with `floor`-style shifts, as the SPEC writes them: (p + bias) >> t.
+    let shift = |p: i64, bias: i64, t: u32| (p + bias) >> t;
+    // Channel 0 (acc -5) and channel 1 (acc 5), t = 2.
+    let half_up = [shift(-5 * 2, 2, 2), shift(5 * 2, 2, 2)];
+    assert_eq!(half_up, [-2, 3], "the rule the file encodes");
+    let no_half_in_derivation = (3i64 << 30) >> 31; // 1 instead of 2
+    let alternatives = [
+        (
+            "derived multiplier without + 2^30",
+            [shift(-5 * no_half_in_derivation, 2, 2), 3],
+        ),
+        (
+            "ties rounded down",
+            [shift(-5 * 2, 1, 2), shift(5 * 2, 1, 2)],
+        ),
+        (
+            "ties away from zero",
+            [-((5 * 2 + 2) >> 2), (5 * 2 + 2) >> 2],
+        ),
+        ("truncation towards zero", [-(5 * 2 / 4), 5 * 2 / 4]),
+        ("ties to even", [-2, 2]),
+    ];
+    for (rule, features) in alternatives {
+        let features: Vec<i8> = features.iter().map(|&f| f as i8).collect();
+        assert_ne!(features, stored, "{rule} would pass the self-test");
+    }
+}

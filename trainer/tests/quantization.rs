@@ -1,7 +1,7 @@
 //! The quantization step checked against independent references: burn's own forward pass
 //! for BatchNorm folding, and SPEC.md §5's worked example for the reference inference.
 
-use bottleneck_format::{ChannelLayout, Requant, spec_example, spec_example_v2};
+use bottleneck_format::{ChannelLayout, Requant, spec_example, spec_example_ties, spec_example_v2};
 use bottleneck_trainer::model::AutoencoderConfig;
 use bottleneck_trainer::quant::params::quantize_multiplier;
 use bottleneck_trainer::quant::reference::{q31, requantize, slope_scaled};
@@ -99,6 +99,21 @@ fn reference_reproduces_the_spec_example() {
     // and §5.3 give them.
     assert_eq!(spec_example().to_bytes().expect("valid").len(), 146);
     assert_eq!(spec_example_v2().to_bytes().expect("valid").len(), 141);
+}
+
+#[test]
+fn reference_reproduces_the_rounding_example() {
+    // SPEC.md §5.4: a derived multiplier that is an exact half, and three requantization
+    // ties; the reference derives and rounds on its own and must give the stored vector.
+    let spec = spec_example_ties();
+    let reference = ReferenceModel::new(&spec);
+    let input = reference.quantize(&[1.0]);
+    assert_eq!(input, [1]);
+    let out = reference.infer(&input);
+    assert_eq!(out.features, [-2, 3]);
+    assert_eq!(out.logits, [1]);
+    assert_eq!(out.class, 1);
+    assert_eq!(out.features, spec.golden[0].features);
 }
 
 #[test]
