@@ -184,14 +184,14 @@ fn out_of_range_counts_and_widths() {
     ));
 
     let mut spec = spec_example();
-    spec.input_affine = vec![(1.0, 0.0); 257];
+    spec.input_affine = vec![(1.0, 0.0); 1025];
     assert!(matches!(
         parse_err(&sealed(&spec)),
         Error::OutOfRange {
             what: "input count",
-            found: 257,
+            found: 1025,
             min: 1,
-            max: 256
+            max: 1024
         }
     ));
 

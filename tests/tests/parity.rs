@@ -9,6 +9,7 @@ use bottleneck_format::{Error as FormatError, HEADER_LEN};
 use bottleneck_runtime::{Error, Model, Scratch};
 use bottleneck_test_support::{SplitMix, seal};
 use bottleneck_trainer::data::ClassificationRecipe;
+use bottleneck_trainer::model::{Activation, BottleneckActivation};
 use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig};
 use bottleneck_trainer::quant::ExportedModel;
 
@@ -60,13 +61,38 @@ fn multiclass() -> &'static Trained {
     CELL.get_or_init(|| train(multiclass_config()))
 }
 
+/// Wider than the old 256 limit, ReLU everywhere and BatchNorm + ReLU on the bottleneck
+/// (MLPerf Tiny's layer recipe): 300 -> 64 -> 32 -> 8.
+fn relu_wide() -> &'static Trained {
+    static CELL: OnceLock<Trained> = OnceLock::new();
+    CELL.get_or_init(|| {
+        train(RunConfig {
+            data: DataSource::Builtin(ClassificationRecipe {
+                n_samples: 240,
+                n_features: 300,
+                n_informative: 8,
+                n_redundant: 40,
+                seed: 3,
+                ..ClassificationRecipe::default()
+            }),
+            bottleneck: Some(8),
+            hidden: Some(vec![64, 32]),
+            epochs: 3,
+            seed: 3,
+            activation: Activation::Relu,
+            bottleneck_activation: BottleneckActivation::Same,
+            ..RunConfig::default()
+        })
+    })
+}
+
 /// Compares runtime and reference on every test row of `t`, using `bytes` as the file.
 /// Returns the number of rows whose outputs differ.
 fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
     let model = Model::from_bytes(bytes).expect("model loads");
     let reference = &t.model.reference;
-    let mut scratch = Scratch::<256>::new();
-    let mut q = [0i8; 256];
+    let mut scratch = Scratch::<1024>::new();
+    let mut q = [0i8; 1024];
     let mut differing = 0;
     for row in t.pipeline.test.features.rows() {
         let sample = row.to_vec();
@@ -104,13 +130,29 @@ fn multiclass_runtime_equals_reference_on_every_test_sample() {
 }
 
 #[test]
+fn relu_and_normalised_bottleneck_runtime_equals_reference() {
+    let t = relu_wide();
+    let view = bottleneck_format::ModelView::parse(&t.model.bytes).expect("loads");
+    assert_eq!(view.n_inputs(), 300);
+    // Every layer, the bottleneck included, is ReLU: a LeakyReLU whose slope is 0.
+    for layer in view.layers() {
+        let dense = layer.as_dense().expect("dense");
+        assert_eq!(
+            dense.activation(),
+            bottleneck_format::Activation::LeakyRelu(bottleneck_format::Requant::default())
+        );
+    }
+    assert_eq!(mismatches(t, &t.model.bytes), 0);
+}
+
+#[test]
 fn random_int8_inputs_agree_bit_for_bit() {
     // Beyond the test split: arbitrary int8 inputs, including saturating ones.
-    for t in [builtin(), multiclass()] {
+    for t in [builtin(), multiclass(), relu_wide()] {
         let model = Model::from_bytes(&t.model.bytes).expect("loads");
         let n = model.n_inputs();
         let mut rng = SplitMix(42);
-        let mut scratch = Scratch::<256>::new();
+        let mut scratch = Scratch::<1024>::new();
         for _ in 0..500 {
             let input: Vec<i8> = (0..n).map(|_| rng.i8()).collect();
             let expected = t.model.reference.infer(&input);
@@ -126,10 +168,10 @@ fn random_int8_inputs_agree_bit_for_bit() {
 
 #[test]
 fn the_self_test_vectors_pass_on_the_host() {
-    for t in [builtin(), multiclass()] {
+    for t in [builtin(), multiclass(), relu_wide()] {
         let model = Model::from_bytes(&t.model.bytes).expect("loads");
         assert_eq!(
-            model.self_test(&mut Scratch::<256>::new()),
+            model.self_test(&mut Scratch::<1024>::new()),
             Ok(bottleneck_trainer::quant::export::GOLDEN_VECTORS)
         );
     }

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::ClassificationRecipe;
+use crate::model::{Activation, BottleneckActivation};
 use crate::pipeline::{DataSource, RunConfig};
 
 /// Train an autoencoder + classifier on tabular data and ship it to a microcontroller.
@@ -100,12 +101,37 @@ pub struct TrainArgs {
     /// Seed for the generator, the split, the initialisation and the shuffling.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Activation after each hidden layer's BatchNorm (leaky-relu: slope 0.3, as Keras).
+    #[arg(long, value_enum, default_value_t = ActivationArg::LeakyRelu)]
+    pub activation: ActivationArg,
+    /// What follows the bottleneck's Dense layer: nothing (linear, as the tutorial), or
+    /// BatchNorm and the hidden layers' activation (same, as MLPerf Tiny's model).
+    #[arg(long, value_enum, default_value_t = BottleneckArg::Linear)]
+    pub bottleneck_activation: BottleneckArg,
     /// Directory for the artefacts.
     #[arg(long, default_value = "artifacts")]
     pub out: PathBuf,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--activation` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivationArg {
+    /// LeakyReLU, slope 0.3.
+    LeakyRelu,
+    /// ReLU.
+    Relu,
+}
+
+/// `--bottleneck-activation` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BottleneckArg {
+    /// No activation after the bottleneck.
+    Linear,
+    /// BatchNorm and the hidden layers' activation.
+    Same,
 }
 
 /// Options of `bottleneck generate`.
@@ -172,6 +198,14 @@ impl TrainArgs {
             batch_size: self.batch_size,
             learning_rate: self.learning_rate,
             seed: self.seed,
+            activation: match self.activation {
+                ActivationArg::LeakyRelu => Activation::LeakyRelu,
+                ActivationArg::Relu => Activation::Relu,
+            },
+            bottleneck_activation: match self.bottleneck_activation {
+                BottleneckArg::Linear => BottleneckActivation::Linear,
+                BottleneckArg::Same => BottleneckActivation::Same,
+            },
         }
     }
 }

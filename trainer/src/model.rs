@@ -8,6 +8,31 @@ use burn::module::{Initializer, Module};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::{Config, Device, Tensor};
 use burn::tensor::activation::leaky_relu;
+use serde::{Deserialize, Serialize};
+
+/// The activation after each hidden layer's BatchNorm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// LeakyReLU with the slope of [`AutoencoderConfig::leaky_slope`] (Keras: 0.3), as
+    /// the tutorial.
+    #[default]
+    LeakyRelu,
+    /// ReLU, as MLPerf Tiny's anomaly-detection model: LeakyReLU with slope 0, so the
+    /// model file stores it as a LeakyReLU layer whose slope is 0.
+    Relu,
+}
+
+/// What follows the bottleneck's Dense layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BottleneckActivation {
+    /// Nothing: a linear bottleneck, as the tutorial.
+    #[default]
+    Linear,
+    /// BatchNorm and the hidden layers' activation, as MLPerf Tiny's model.
+    Same,
+}
 
 /// Shape and layer settings of the autoencoder; saved beside the artefacts.
 #[derive(Config, Debug, PartialEq)]
@@ -21,6 +46,12 @@ pub struct AutoencoderConfig {
     /// LeakyReLU negative slope (Keras default 0.3).
     #[config(default = 0.3)]
     pub leaky_slope: f64,
+    /// Activation of the hidden layers.
+    #[config(default = "Activation::LeakyRelu")]
+    pub activation: Activation,
+    /// What follows the bottleneck's Dense layer.
+    #[config(default = "BottleneckActivation::Linear")]
+    pub bottleneck_activation: BottleneckActivation,
     /// BatchNorm momentum in burn's convention (Keras 0.99 = burn 0.01).
     #[config(default = 0.01)]
     pub bn_momentum: f64,
@@ -49,22 +80,30 @@ fn forward_hidden(layers: &[HiddenLayer], x: Tensor<2>, slope: f64) -> Tensor<2>
     layers.iter().fold(x, |x, layer| layer.forward(x, slope))
 }
 
-/// Encoder: hidden layers, then a linear bottleneck.
+/// Encoder: hidden layers, then the bottleneck: linear, or with BatchNorm and the
+/// hidden layers' activation.
 #[derive(Module, Debug)]
 pub struct Encoder {
     /// Hidden layers, input side first.
     pub hidden: Vec<HiddenLayer>,
-    /// The linear bottleneck layer.
+    /// The bottleneck's Dense layer.
     pub bottleneck: Linear,
-    /// LeakyReLU slope.
+    /// The bottleneck's BatchNorm, if it has one (then the activation follows it too).
+    pub bottleneck_norm: Option<BatchNorm>,
+    /// Negative slope of the activation: LeakyReLU's, or 0 for ReLU.
     pub slope: f64,
 }
 
 impl Encoder {
     /// Bottleneck features of `x` (rows × inputs).
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.bottleneck
-            .forward(forward_hidden(&self.hidden, x, self.slope))
+        let z = self
+            .bottleneck
+            .forward(forward_hidden(&self.hidden, x, self.slope));
+        match &self.bottleneck_norm {
+            Some(norm) => leaky_relu(norm.forward(z), self.slope),
+            None => z,
+        }
     }
 }
 
@@ -75,7 +114,7 @@ pub struct Decoder {
     pub hidden: Vec<HiddenLayer>,
     /// The linear reconstruction layer.
     pub output: Linear,
-    /// LeakyReLU slope.
+    /// Negative slope of the activation: LeakyReLU's, or 0 for ReLU.
     pub slope: f64,
 }
 
@@ -116,13 +155,25 @@ fn dense(d_in: usize, d_out: usize, device: &Device) -> Linear {
 }
 
 impl AutoencoderConfig {
+    /// The negative slope the activation applies (0 for ReLU).
+    pub fn slope(&self) -> f64 {
+        match self.activation {
+            Activation::LeakyRelu => self.leaky_slope,
+            Activation::Relu => 0.0,
+        }
+    }
+
+    fn norm(&self, width: usize, device: &Device) -> BatchNorm {
+        BatchNormConfig::new(width)
+            .with_momentum(self.bn_momentum)
+            .with_epsilon(self.bn_epsilon)
+            .init(device)
+    }
+
     fn hidden_layer(&self, d_in: usize, d_out: usize, device: &Device) -> HiddenLayer {
         HiddenLayer {
             linear: dense(d_in, d_out, device),
-            norm: BatchNormConfig::new(d_out)
-                .with_momentum(self.bn_momentum)
-                .with_epsilon(self.bn_epsilon)
-                .init(device),
+            norm: self.norm(d_out, device),
         }
     }
 
@@ -149,17 +200,23 @@ impl AutoencoderConfig {
     pub fn init(&self, device: &Device) -> Autoencoder {
         // Layers are created in forward order, so the seeded initialisation is reproducible.
         let (encoder_hidden, last) = self.hidden_stack(self.n_inputs, self.hidden.iter(), device);
+        let bottleneck = dense(last, self.bottleneck, device);
+        let bottleneck_norm = match self.bottleneck_activation {
+            BottleneckActivation::Linear => None,
+            BottleneckActivation::Same => Some(self.norm(self.bottleneck, device)),
+        };
         let encoder = Encoder {
             hidden: encoder_hidden,
-            bottleneck: dense(last, self.bottleneck, device),
-            slope: self.leaky_slope,
+            bottleneck,
+            bottleneck_norm,
+            slope: self.slope(),
         };
         let (decoder_hidden, last) =
             self.hidden_stack(self.bottleneck, self.hidden.iter().rev(), device);
         let decoder = Decoder {
             hidden: decoder_hidden,
             output: dense(last, self.n_inputs, device),
-            slope: self.leaky_slope,
+            slope: self.slope(),
         };
         Autoencoder { encoder, decoder }
     }

@@ -90,6 +90,8 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         // per channel, LeakyReLU wherever it differs from the positive one.
         let activation = match l.activation() {
             Activation::Linear => "linear",
+            // A zero slope is ReLU (what `--activation relu` writes).
+            Activation::LeakyRelu(slope) if slope.multiplier == 0 => "ReLU",
             Activation::LeakyRelu(_) => "LeakyReLU",
             Activation::PerChannel if channels.iter().any(|c| c.positive() != c.negative()) => {
                 "LeakyReLU, per-channel"

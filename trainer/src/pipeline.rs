@@ -15,7 +15,7 @@ use crate::data::{
     ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, train_test_split,
 };
 use crate::error::{Result, TrainError};
-use crate::model::{Autoencoder, AutoencoderConfig};
+use crate::model::{Activation, Autoencoder, AutoencoderConfig, BottleneckActivation};
 use crate::plot::learning_curves_png;
 use crate::quant::{ExportInputs, ExportedModel, export_model, fold_encoder};
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
@@ -58,6 +58,12 @@ pub struct RunConfig {
     pub learning_rate: f64,
     /// Seed for the split, the initialisation and the shuffling.
     pub seed: u64,
+    /// Activation of the hidden layers.
+    #[serde(default)]
+    pub activation: Activation,
+    /// What follows the bottleneck's Dense layer.
+    #[serde(default)]
+    pub bottleneck_activation: BottleneckActivation,
 }
 
 impl Default for RunConfig {
@@ -72,6 +78,8 @@ impl Default for RunConfig {
             batch_size: 16,
             learning_rate: 1e-3,
             seed: 1,
+            activation: Activation::LeakyRelu,
+            bottleneck_activation: BottleneckActivation::Linear,
         }
     }
 }
@@ -158,19 +166,50 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
             problem: "every hidden width must be at least 1".into(),
         });
     }
+    // The model file's limits, checked before training rather than at export.
+    let limit = bottleneck_format::MAX_WIDTH;
+    for (flag, width) in std::iter::once(("data", n_inputs))
+        .chain(hidden.iter().map(|&w| ("hidden", w)))
+        .chain([("bottleneck", bottleneck)])
+    {
+        if width > limit {
+            let what = if flag == "data" {
+                format!("{width} input features")
+            } else {
+                format!("a layer {width} wide")
+            };
+            return Err(TrainError::InvalidSetting {
+                flag,
+                problem: format!("{what}: the model file allows at most {limit}"),
+            });
+        }
+    }
+    if hidden.len() + 1 > bottleneck_format::MAX_LAYERS {
+        return Err(TrainError::InvalidSetting {
+            flag: "hidden",
+            problem: format!(
+                "{} hidden layers and the bottleneck make {} encoder layers; the model file holds at most {}",
+                hidden.len(),
+                hidden.len() + 1,
+                bottleneck_format::MAX_LAYERS
+            ),
+        });
+    }
     if config.epochs == 0 {
         return Err(TrainError::InvalidSetting {
             flag: "epochs",
             problem: "must be at least 1".into(),
         });
     }
-    Ok(
-        TrainingConfig::new(AutoencoderConfig::new(n_inputs, hidden, bottleneck))
-            .with_epochs(config.epochs)
-            .with_batch_size(config.batch_size)
-            .with_learning_rate(config.learning_rate)
-            .with_seed(config.seed),
+    Ok(TrainingConfig::new(
+        AutoencoderConfig::new(n_inputs, hidden, bottleneck)
+            .with_activation(config.activation)
+            .with_bottleneck_activation(config.bottleneck_activation),
     )
+    .with_epochs(config.epochs)
+    .with_batch_size(config.batch_size)
+    .with_learning_rate(config.learning_rate)
+    .with_seed(config.seed))
 }
 
 impl Pipeline {

@@ -149,6 +149,24 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
             vec![],
             "no column named \"label\"",
         ),
+        (
+            "wide.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--hidden", "2000"],
+            "a layer 2000 wide: the model file allows at most 1024",
+        ),
+        (
+            "deep.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--hidden", "4,4,4,4,4,4,4,4"],
+            "9 encoder layers; the model file holds at most 8",
+        ),
+        (
+            "tanh.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--activation", "tanh"],
+            "possible values: leaky-relu, relu",
+        ),
     ];
     for (name, text, extra, message) in cases {
         let csv = dir.path().join(name);

@@ -2,7 +2,7 @@
 //! for BatchNorm folding, and SPEC.md §5's worked example for the reference inference.
 
 use bottleneck_format::{ChannelLayout, Requant, spec_example, spec_example_ties, spec_example_v2};
-use bottleneck_trainer::model::AutoencoderConfig;
+use bottleneck_trainer::model::{Activation, AutoencoderConfig, BottleneckActivation};
 use bottleneck_trainer::quant::params::quantize_multiplier;
 use bottleneck_trainer::quant::reference::{q31, requantize, slope_scaled};
 use bottleneck_trainer::quant::{ReferenceModel, fold_encoder};
@@ -21,8 +21,19 @@ fn rows(n: usize, features: usize, salt: u64) -> Array2<f32> {
 
 #[test]
 fn folded_encoder_matches_burns_forward_pass() {
+    // The tutorial's network, and MLPerf Tiny's recipe: ReLU and a BatchNorm + ReLU
+    // bottleneck, whose BatchNorm is folded too.
+    check_folding(AutoencoderConfig::new(6, vec![10, 5], 3));
+    check_folding(
+        AutoencoderConfig::new(6, vec![10, 5], 3)
+            .with_activation(Activation::Relu)
+            .with_bottleneck_activation(BottleneckActivation::Same),
+    );
+}
+
+fn check_folding(autoencoder: AutoencoderConfig) {
     let train = rows(96, 6, 1);
-    let config = TrainingConfig::new(AutoencoderConfig::new(6, vec![10, 5], 3))
+    let config = TrainingConfig::new(autoencoder)
         .with_epochs(8)
         .with_batch_size(8);
     let (autoencoder, _) =

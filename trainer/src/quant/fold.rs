@@ -4,6 +4,7 @@ use ndarray::{Array1, Array2, Axis};
 
 use crate::model::{Encoder, HiddenLayer};
 use crate::training::to_array;
+use burn::nn::BatchNorm;
 use burn::prelude::Tensor;
 
 /// One dense layer of the folded float encoder: `y = act(W x + b)`.
@@ -13,7 +14,7 @@ pub struct FloatDense {
     pub weights: Array2<f64>,
     /// `out`.
     pub bias: Array1<f64>,
-    /// LeakyReLU slope, or `None` for a linear layer.
+    /// LeakyReLU slope (0 for ReLU), or `None` for a linear layer.
     pub leaky_slope: Option<f64>,
 }
 
@@ -35,8 +36,12 @@ fn linear_parts(linear: &burn::nn::Linear) -> (Array2<f64>, Array1<f64>) {
 }
 
 fn fold_hidden(layer: &HiddenLayer, slope: f64) -> FloatDense {
-    let (w, b) = linear_parts(&layer.linear);
-    let norm = &layer.norm;
+    fold_norm(&layer.linear, &layer.norm, slope)
+}
+
+/// A Dense layer followed by BatchNorm (inference mode) and the activation of `slope`.
+fn fold_norm(linear: &burn::nn::Linear, norm: &BatchNorm, slope: f64) -> FloatDense {
+    let (w, b) = linear_parts(linear);
     let gamma = vector(norm.gamma.val());
     let beta = vector(norm.beta.val());
     let mean = vector(norm.running_mean.value());
@@ -59,11 +64,16 @@ pub fn fold_encoder(encoder: &Encoder) -> Vec<FloatDense> {
         .iter()
         .map(|h| fold_hidden(h, encoder.slope))
         .collect();
-    let (weights, bias) = linear_parts(&encoder.bottleneck);
-    layers.push(FloatDense {
-        weights,
-        bias,
-        leaky_slope: None,
+    layers.push(match &encoder.bottleneck_norm {
+        Some(norm) => fold_norm(&encoder.bottleneck, norm, encoder.slope),
+        None => {
+            let (weights, bias) = linear_parts(&encoder.bottleneck);
+            FloatDense {
+                weights,
+                bias,
+                leaky_slope: None,
+            }
+        }
     });
     layers
 }
