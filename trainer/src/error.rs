@@ -131,7 +131,7 @@ pub enum TrainError {
         problem: String,
     },
     /// A model file could not be used.
-    #[error("{path}: unusable model file")]
+    #[error("{path}")]
     Model {
         /// The model file.
         path: PathBuf,
