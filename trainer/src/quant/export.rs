@@ -129,6 +129,60 @@ fn quantize_dense(
     })
 }
 
+/// A stack of dense layers quantized one after the other.
+#[derive(Debug, Clone)]
+pub struct QuantizedStack {
+    /// The layers, in order.
+    pub layers: Vec<DenseSpec>,
+    /// The int8 outputs of the last layer on the calibration rows (as i64).
+    pub q_out: Array2<i64>,
+    /// Scale and zero point of the last layer's output.
+    pub out_affine: Affine,
+}
+
+/// Quantizes `layers` in order, each fitted to the int8 inputs it will really see on the
+/// calibration rows (the error of the layers before it included). `activations` are the
+/// float layers' outputs on those rows, `float_in` their float inputs, `q_in` the int8
+/// inputs on scale `in_affine`. Each output's range comes from its float activations,
+/// except the last layer's when `last_out` fixes it (a decoder's reconstruction is
+/// quantized on the input's own scale, so the squared error is an integer sum).
+/// `first_index` numbers the layers in error messages.
+pub fn quantize_stack(
+    layers: &[FloatDense],
+    activations: &[Array2<f64>],
+    float_in: &Array2<f64>,
+    mut q_in: Array2<i64>,
+    mut in_affine: Affine,
+    last_out: Option<Affine>,
+    first_index: usize,
+) -> Result<QuantizedStack> {
+    let mut specs = Vec::with_capacity(layers.len());
+    let mut float_in = float_in.clone();
+    for (k, (layer, act)) in layers.iter().zip(activations).enumerate() {
+        let out_affine = match last_out {
+            Some(fixed) if k + 1 == layers.len() => fixed,
+            _ => {
+                let (lo, hi) = column_ranges(act);
+                Affine::from_range(lo, hi)
+            }
+        };
+        let dequantized =
+            q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
+        let target = float_in.dot(&layer.weights.t()) + &layer.bias;
+        let index = first_index + k;
+        let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
+        q_in = dense_batch(&dense, &q_in);
+        specs.push(dense);
+        in_affine = out_affine;
+        float_in = act.clone();
+    }
+    Ok(QuantizedStack {
+        layers: specs,
+        q_out: q_in,
+        out_affine: in_affine,
+    })
+}
+
 /// Quantizes the head. `inputs` are the dequantized int8 features of the calibration
 /// rows, `float_features` the float encoder's features of the same rows: the int8 head is
 /// fitted to reproduce, from the int8 features, the classifier's logits on the float ones.
@@ -226,23 +280,12 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         .flat_map(|r| quantizer.quantize(r))
         .map(i64::from)
         .collect();
-    let mut q_in =
+    let q_in =
         Array2::from_shape_vec((x_train.nrows(), x_train.ncols()), q_rows).unwrap_or_default();
-    let mut in_affine = input;
-    let mut float_in = x_train.clone();
-    for (index, (layer, act)) in layers.iter().zip(&activations).enumerate() {
-        let (lo, hi) = column_ranges(act);
-        let out_affine = Affine::from_range(lo, hi);
-        let dequantized =
-            q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
-        let target = float_in.dot(&layer.weights.t()) + &layer.bias;
-        let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
-        q_in = dense_batch(&dense, &q_in);
-        spec.layers.push(dense);
-        in_affine = out_affine;
-        float_in = act.clone();
-    }
-    let feature_affine = in_affine;
+    let stack = quantize_stack(layers, &activations, &x_train, q_in, input, None, 0)?;
+    spec.layers = stack.layers;
+    let q_in = stack.q_out;
+    let feature_affine = stack.out_affine;
 
     // After the loop `q_in` holds the int8 features the device computes for the training
     // rows: the head is fitted on them, dequantized.

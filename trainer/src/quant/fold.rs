@@ -2,7 +2,7 @@
 
 use ndarray::{Array1, Array2, Axis};
 
-use crate::model::{Encoder, HiddenLayer};
+use crate::model::{Decoder, Encoder, HiddenLayer};
 use crate::training::to_array;
 use burn::nn::BatchNorm;
 use burn::prelude::Tensor;
@@ -91,4 +91,21 @@ pub fn forward_all(layers: &[FloatDense], x: &Array2<f64>) -> Vec<Array2<f64>> {
         current = y;
     }
     outputs
+}
+
+/// The decoder in inference mode as folded float layers, bottleneck side first: hidden
+/// layers with their BatchNorm folded in, then the linear reconstruction layer.
+pub fn fold_decoder(decoder: &Decoder) -> Vec<FloatDense> {
+    let mut layers: Vec<FloatDense> = decoder
+        .hidden
+        .iter()
+        .map(|h| fold_hidden(h, decoder.slope))
+        .collect();
+    let (weights, bias) = linear_parts(&decoder.output);
+    layers.push(FloatDense {
+        weights,
+        bias,
+        leaky_slope: None,
+    });
+    layers
 }

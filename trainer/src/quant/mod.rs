@@ -5,6 +5,7 @@
 //! [`reference`] is written independently of the runtime's kernels (matrix form, i128
 //! rounding by Euclidean division) so that parity between the two means something.
 
+pub mod anomaly;
 pub mod export;
 pub mod fold;
 pub mod params;
@@ -12,5 +13,5 @@ pub mod reference;
 pub mod rounding;
 
 pub use export::{ExportInputs, ExportedModel, export_model};
-pub use fold::{FloatDense, fold_encoder};
+pub use fold::{FloatDense, fold_decoder, fold_encoder};
 pub use reference::{ReferenceModel, ReferenceOutput};
