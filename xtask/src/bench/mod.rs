@@ -1,8 +1,10 @@
 //! The pieces of the benchmark report (`cargo xtask bench` writes BENCHMARKS.md with them):
 //! the machine, criterion's estimates, timed training runs, the model file's layout.
 
+pub mod anomaly;
 pub mod criterion;
 pub mod file_layout;
 pub mod kernel_loops;
 pub mod machine;
+pub mod pca;
 pub mod training;
