@@ -13,7 +13,7 @@ use bottleneck_trainer::quant::export::quantize_stack;
 use bottleneck_trainer::quant::fold::forward_all;
 use bottleneck_trainer::quant::params::Affine;
 use bottleneck_trainer::quant::reference::dense_batch;
-use bottleneck_trainer::quant::{fold_decoder, fold_encoder};
+use bottleneck_trainer::quant::{FloatDense, fold_decoder, fold_encoder};
 use bottleneck_trainer::scaler::MinMaxScaler;
 use bottleneck_trainer::training::{TrainingConfig, train_autoencoder};
 use ndarray::{Array2, Axis};
@@ -72,6 +72,58 @@ pub fn split() -> Result<Split, String> {
     })
 }
 
+/// How far the widened input range reaches beyond the training rows' [0, 1], on each
+/// side, in the scaled space.
+pub const HEADROOM: f64 = 0.5;
+
+/// The int8 scores of `test` (both scaled), with the encoder and decoder quantized on the
+/// training rows and the input's int8 range `[-headroom, 1 + headroom]`. With no
+/// headroom, test values beyond the training range saturate in the int8 input, and with
+/// them the very deviation that makes an anomaly.
+fn int8_scores(
+    encoder: &[FloatDense],
+    decoder: &[FloatDense],
+    train: &Array2<f64>,
+    test: &Array2<f64>,
+    headroom: f64,
+) -> bottleneck_trainer::Result<Vec<f64>> {
+    let input = Affine::from_range(-headroom, 1.0 + headroom);
+    let quantize = |x: &Array2<f64>| {
+        x.mapv(|v| {
+            ((v / input.scale).round() + f64::from(input.zero_point)).clamp(-128.0, 127.0) as i64
+        })
+    };
+    let activations = forward_all(encoder, train);
+    let enc = quantize_stack(
+        encoder,
+        &activations,
+        train,
+        quantize(train),
+        input,
+        None,
+        0,
+    )?;
+    let float_features = activations.last().cloned().unwrap_or_default();
+    let dec = quantize_decoder(
+        decoder,
+        &float_features,
+        enc.q_out.clone(),
+        enc.out_affine,
+        input,
+        encoder.len(),
+    )?;
+    let q_test = quantize(test);
+    let q_features = enc
+        .layers
+        .iter()
+        .fold(q_test.clone(), |x, layer| dense_batch(layer, &x));
+    Ok(dec
+        .scores(&q_test, &q_features)
+        .into_iter()
+        .map(|s| dec.score_value(s, test.ncols()))
+        .collect())
+}
+
 /// What one run measured.
 #[derive(Debug, Clone)]
 pub struct AnomalyRun {
@@ -87,6 +139,9 @@ pub struct AnomalyRun {
     pub float_auc: f64,
     /// ROC AUC of the int8 scores (the device's integers).
     pub int8_auc: f64,
+    /// ROC AUC of the int8 scores with the input's int8 range widened by [`HEADROOM`]
+    /// on each side of the training range.
+    pub int8_auc_widened: f64,
     /// ROC AUC of the PCA baseline with as many components as the bottleneck.
     pub pca_auc: f64,
     /// Spearman correlation of the int8 and float scores.
@@ -152,51 +207,17 @@ pub fn run_with(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, 
     let encoder = fold_encoder(&autoencoder.encoder);
     let decoder = fold_decoder(&autoencoder.decoder);
 
-    let input = Affine::from_range(0.0, 1.0);
-    let quantize = |x: &Array2<f64>| {
-        x.mapv(|v| {
-            ((v / input.scale).round() + f64::from(input.zero_point)).clamp(-128.0, 127.0) as i64
-        })
-    };
     let (train, test) = (train.mapv(f64::from), test.mapv(f64::from));
-    let activations = forward_all(&encoder, &train);
-    let enc = quantize_stack(
-        &encoder,
-        &activations,
-        &train,
-        quantize(&train),
-        input,
-        None,
-        0,
-    )
-    .map_err(|e| e.to_string())?;
-    let float_features = activations.last().cloned().unwrap_or_default();
-    let dec = quantize_decoder(
-        &decoder,
-        &float_features,
-        enc.q_out.clone(),
-        enc.out_affine,
-        input,
-        encoder.len(),
-    )
-    .map_err(|e| e.to_string())?;
-
     let float_features = forward_all(&encoder, &test).pop().unwrap_or_default();
     let float_recon = forward_all(&decoder, &float_features)
         .pop()
         .unwrap_or_default();
     let float_scores = mse_scores(&test, &float_recon);
-    let q_test = quantize(&test);
-    let q_features = enc
-        .layers
-        .iter()
-        .fold(q_test.clone(), |x, layer| dense_batch(layer, &x));
-    let int8_scores: Vec<f64> = dec
-        .scores(&q_test, &q_features)
-        .into_iter()
-        .map(|s| dec.score_value(s, n))
-        .collect();
-
+    let int8 = |headroom: f64| {
+        int8_scores(&encoder, &decoder, &train, &test, headroom).map_err(|e| e.to_string())
+    };
+    let int8_scores = int8(0.0)?;
+    let widened_scores = int8(HEADROOM)?;
     let auc = |s: &[f64]| roc_auc(s, &split.anomalous).ok_or("AUC undefined");
     let mut widths = vec![n];
     widths.extend(&hidden);
@@ -208,6 +229,7 @@ pub fn run_with(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, 
         widths,
         float_auc: auc(&float_scores)?,
         int8_auc: auc(&int8_scores)?,
+        int8_auc_widened: auc(&widened_scores)?,
         pca_auc: pca_auc(&split, bottleneck).ok_or("AUC undefined")?,
         rank_correlation: pearson(&ranks(&float_scores), &ranks(&int8_scores)),
     })
