@@ -129,6 +129,22 @@ fn quantize_dense(
     })
 }
 
+/// Most rows the weight rounding of one layer is fitted on: a representative sample, as
+/// TensorFlow Lite's converters use a few hundred. The tutorial's 670 training rows are
+/// all used; 67,000 would make the fit cost a hundred times the training epochs.
+pub const CALIBRATION_ROWS: usize = 4096;
+
+/// The rows the rounding is fitted on: all of them up to [`CALIBRATION_ROWS`], else that
+/// many spread evenly over the whole set (deterministic, in order).
+fn calibration_rows(rows: usize) -> Vec<usize> {
+    if rows <= CALIBRATION_ROWS {
+        return (0..rows).collect();
+    }
+    (0..CALIBRATION_ROWS)
+        .map(|k| k * rows / CALIBRATION_ROWS)
+        .collect()
+}
+
 /// A stack of dense layers quantized one after the other.
 #[derive(Debug, Clone)]
 pub struct QuantizedStack {
@@ -166,9 +182,13 @@ pub fn quantize_stack(
                 Affine::from_range(lo, hi)
             }
         };
-        let dequantized =
-            q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
-        let target = float_in.dot(&layer.weights.t()) + &layer.bias;
+        // The weight rounding is fitted on at most CALIBRATION_ROWS rows (its cost grows
+        // with rows x weights); ranges above and the int8 outputs below use every row.
+        let fit_rows = calibration_rows(q_in.nrows());
+        let dequantized = q_in
+            .select(Axis(0), &fit_rows)
+            .mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
+        let target = float_in.select(Axis(0), &fit_rows).dot(&layer.weights.t()) + &layer.bias;
         let index = first_index + k;
         let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
         q_in = dense_batch(&dense, &q_in);
@@ -394,4 +414,19 @@ fn measure(
         scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
         handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_uses_every_row_up_to_the_cap_then_an_even_spread() {
+        assert_eq!(calibration_rows(5), vec![0, 1, 2, 3, 4]);
+        assert_eq!(calibration_rows(CALIBRATION_ROWS).len(), CALIBRATION_ROWS);
+        let many = calibration_rows(67_000);
+        assert_eq!(many.len(), CALIBRATION_ROWS);
+        assert!(many.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
+        assert_eq!((many[0], *many.last().unwrap()), (0, 66_983));
+    }
 }
