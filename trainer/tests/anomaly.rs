@@ -3,8 +3,9 @@
 //! anomalies as well as the float autoencoder's do.
 
 use bottleneck_trainer::model::AutoencoderConfig;
-use bottleneck_trainer::quant::anomaly::{mse_scores, quantize_decoder, roc_auc};
-use bottleneck_trainer::quant::export::quantize_stack;
+use bottleneck_trainer::quant::anomaly::{
+    QuantizedAutoencoder, mse_scores, pearson, roc_auc, spearman,
+};
 use bottleneck_trainer::quant::fold::forward_all;
 use bottleneck_trainer::quant::params::Affine;
 use bottleneck_trainer::quant::{fold_decoder, fold_encoder};
@@ -38,38 +39,6 @@ fn rows(n: usize, salt: u64, anomalous: bool) -> Array2<f64> {
     })
 }
 
-fn quantize(x: &Array2<f64>, a: Affine) -> Array2<i64> {
-    x.mapv(|v| ((v / a.scale).round() + f64::from(a.zero_point)).clamp(-128.0, 127.0) as i64)
-}
-
-/// Ranks (average for ties), for Spearman's correlation.
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut r = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-            j += 1;
-        }
-        for &k in &order[i..=j] {
-            r[k] = (i + j) as f64 / 2.0;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
-    cov / (va * vb).sqrt()
-}
-
 #[test]
 fn int8_scores_rank_anomalies_like_the_float_ones() {
     let train = rows(400, 1, false);
@@ -88,29 +57,9 @@ fn int8_scores_rank_anomalies_like_the_float_ones() {
 
     // Quantize both halves on the training (normal) rows.
     let input = Affine::from_range(0.0, 1.0);
-    let activations = forward_all(&encoder, &train);
-    let enc = quantize_stack(
-        &encoder,
-        &activations,
-        &train,
-        quantize(&train, input),
-        input,
-        None,
-        0,
-    )
-    .expect("encoder quantizes");
-    let float_features = activations.last().expect("layers").clone();
-    let dec = quantize_decoder(
-        &decoder,
-        &float_features,
-        enc.q_out.clone(),
-        enc.out_affine,
-        input,
-        encoder.len(),
-    )
-    .expect("decoder quantizes");
+    let model = QuantizedAutoencoder::new(&encoder, &decoder, &train, input).expect("quantizes");
     assert_eq!(
-        dec.stack.out_affine, input,
+        model.decoder.stack.out_affine, input,
         "reconstruction on the input's scale"
     );
 
@@ -128,15 +77,7 @@ fn int8_scores_rank_anomalies_like_the_float_ones() {
     .expect("layers");
     let float_scores = mse_scores(&test, &float_recon);
 
-    let q_test = quantize(&test, input);
-    let q_features = encoder
-        .iter()
-        .zip(&enc.layers)
-        .fold(q_test.clone(), |x, (_, layer)| {
-            bottleneck_trainer::quant::reference::dense_batch(layer, &x)
-        });
-    let int_scores = dec.scores(&q_test, &q_features);
-    let int8_scores: Vec<f64> = int_scores.iter().map(|&s| dec.score_value(s, 12)).collect();
+    let int8_scores = model.score_values(&test);
 
     let float_auc = roc_auc(&float_scores, &anomalous).expect("both groups");
     let int8_auc = roc_auc(&int8_scores, &anomalous).expect("both groups");
@@ -146,9 +87,8 @@ fn int8_scores_rank_anomalies_like_the_float_ones() {
     // separates the two scores' values (not their order).
     let clamped = mse_scores(&test, &float_recon.mapv(|v| v.clamp(0.0, 1.0)));
     let clamped_correlation = pearson(&clamped, &int8_scores);
-    let rank_correlation = pearson(&ranks(&float_scores), &ranks(&int8_scores));
-    let normal_rank_correlation =
-        pearson(&ranks(&float_scores[..200]), &ranks(&int8_scores[..200]));
+    let rank_correlation = spearman(&float_scores, &int8_scores);
+    let normal_rank_correlation = spearman(&float_scores[..200], &int8_scores[..200]);
     eprintln!(
         "AUC float {float_auc:.4}, int8 {int8_auc:.4}; score correlation: Pearson \
          {correlation:.4} ({clamped_correlation:.4} against the float reconstruction clamped \

@@ -14,7 +14,8 @@ use crate::bench::kernel_loops::{LoopCount, inner_loop};
 use crate::bench::machine::Machine;
 use crate::bench::training::{TrainingRuns, time_training};
 use crate::firmware::{
-    Footprint, Measurements, build, footprint, measurements, missing_tools, prepare, run_qemu,
+    Footprint, Measurements, ModelShape, build, footprint, measurements, missing_tools, prepare,
+    run_qemu,
 };
 use crate::{BOARDS, Board};
 /// The reference points, seconds for 200 epochs on a 2-core machine.
@@ -75,8 +76,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
     let layout = FileLayout::of(&model)?;
     let view = ModelView::parse(&model).map_err(|e| e.to_string())?;
-    let macs = view.mac_count();
-    let rows: usize = view.layers().iter().map(|l| l.n_out()).sum::<usize>() + view.n_logits();
+    let shape = ModelShape::of(&view);
     let mut devices = Vec::new();
     for board in BOARDS {
         let elf_dir = build(board, &prepared)?;
@@ -104,10 +104,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     // The trainer's default bottleneck (n / 2 = 15), then narrower ones.
     let anomaly = [None, Some(8), Some(3)]
         .into_iter()
-        .map(|b| crate::bench::anomaly::run_with(200, b))
+        .map(|b| crate::bench::anomaly::run(200, b))
         .collect::<Result<Vec<_>, _>>()?;
     let mut md = render(
-        &machine, &host, &training, &devices, &layout, macs, rows, embedded, &loops,
+        &machine, &host, &training, &devices, &layout, &shape, embedded, &loops,
     );
     md.push_str(&render_anomaly(&anomaly));
     std::fs::write(&args.out, md).map_err(|e| format!("{}: {e}", args.out.display()))?;
@@ -128,8 +128,7 @@ fn render(
     training: &TrainingRuns,
     devices: &[Device],
     layout: &FileLayout,
-    macs: usize,
-    rows: usize,
+    shape: &ModelShape,
     embedded: u64,
     loops: &Loops,
 ) -> String {
@@ -143,7 +142,7 @@ fn render(
     let report = &training.report;
     let device_metrics = report.device.as_ref();
     let train_s = training.median_seconds();
-    let seed_model = "100 -> 200 -> 100 -> 50, 2 classes";
+    let (seed_model, macs, rows) = (&shape.description, shape.macs, shape.rows);
 
     let _ = writeln!(
         md,

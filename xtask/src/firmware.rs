@@ -11,6 +11,33 @@ use object::{Object, ObjectSection, ObjectSymbol};
 
 use crate::{BOARDS, Board};
 
+/// A model's shape and its work per inference, counted from the file itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelShape {
+    /// Widths from input to bottleneck and the class count, e.g.
+    /// `100 -> 200 -> 100 -> 50, 2 classes`.
+    pub description: String,
+    /// Multiply-accumulates per inference (layers and head).
+    pub macs: usize,
+    /// Output rows per inference (every layer's and the head's outputs).
+    pub rows: usize,
+}
+
+impl ModelShape {
+    /// The shape of a checked model.
+    pub fn of(view: &bottleneck_format::ModelView<'_>) -> ModelShape {
+        let widths: Vec<String> = std::iter::once(view.n_inputs())
+            .chain(view.layers().iter().map(|l| l.n_out()))
+            .map(|w| w.to_string())
+            .collect();
+        ModelShape {
+            description: format!("{}, {} classes", widths.join(" -> "), view.n_classes()),
+            macs: view.mac_count(),
+            rows: view.layers().iter().map(|l| l.n_out()).sum::<usize>() + view.n_logits(),
+        }
+    }
+}
+
 /// Samples embedded in the firmware.
 pub const SAMPLES: usize = 20;
 

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use crate::BOARDS;
-use crate::firmware::{SAMPLES, build, footprint, measurements, missing_tools, prepare, run_qemu};
+use crate::firmware::{
+    ModelShape, SAMPLES, build, footprint, measurements, missing_tools, prepare, run_qemu,
+};
 
 /// Trains the seed model for `epochs` epochs, runs it on every board and prints the table.
 pub fn run(epochs: usize) -> Result<(), String> {
@@ -17,19 +19,12 @@ pub fn run(epochs: usize) -> Result<(), String> {
     // Multiply-accumulates counted from the model file itself.
     let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
     let view = bottleneck_format::ModelView::parse(&model).map_err(|e| e.to_string())?;
-    let macs = view.mac_count();
-    let widths: Vec<String> = std::iter::once(view.n_inputs())
-        .chain(view.layers().iter().map(|l| l.n_out()))
-        .map(|w| w.to_string())
-        .collect();
+    let shape = ModelShape::of(&view);
+    let macs = shape.macs;
     println!(
-        "Seed model ({}, {} classes): model.bin {} bytes; {} test samples \
+        "Seed model ({}): model.bin {} bytes; {} test samples \
          ({} bytes) embedded; {macs} MACs per inference.\n",
-        widths.join(" -> "),
-        view.n_classes(),
-        prepared.model_bytes,
-        SAMPLES,
-        prepared.samples_bytes
+        shape.description, prepared.model_bytes, SAMPLES, prepared.samples_bytes
     );
     println!(
         "| core (QEMU board) | flash: .text + .rodata | flash without model and samples | \

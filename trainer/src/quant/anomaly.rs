@@ -9,6 +9,8 @@
 use ndarray::{Array2, Axis};
 
 use super::export::{QuantizedStack, quantize_stack};
+#[cfg(doc)]
+use super::fold::fold_decoder;
 use super::fold::{FloatDense, forward_all};
 use super::params::Affine;
 use super::reference::dense_batch;
@@ -75,6 +77,67 @@ impl QuantizedDecoder {
     }
 }
 
+/// An autoencoder on the device's integers: the encoder and the decoder quantized on the
+/// same calibration rows, the input and the reconstruction on one int8 scale.
+#[derive(Debug, Clone)]
+pub struct QuantizedAutoencoder {
+    /// The encoder's layers (outputs: the int8 bottleneck features).
+    pub encoder: QuantizedStack,
+    /// The decoder, its reconstruction on the input's scale.
+    pub decoder: QuantizedDecoder,
+}
+
+impl QuantizedAutoencoder {
+    /// Quantizes the folded `encoder` and `decoder` ([`fold_encoder`](super::fold_encoder),
+    /// [`fold_decoder`]) on the scaled calibration rows `train`, with the input's int8
+    /// scale `input`.
+    pub fn new(
+        encoder: &[FloatDense],
+        decoder: &[FloatDense],
+        train: &Array2<f64>,
+        input: Affine,
+    ) -> Result<QuantizedAutoencoder> {
+        let activations = forward_all(encoder, train);
+        let q_train = train.mapv(|v| i64::from(input.quantize(v)));
+        let stack = quantize_stack(encoder, &activations, train, q_train, input, None, 0)?;
+        let float_features = activations.last().cloned().unwrap_or_default();
+        let decoder = quantize_decoder(
+            decoder,
+            &float_features,
+            stack.q_out.clone(),
+            stack.out_affine,
+            input,
+            encoder.len(),
+        )?;
+        Ok(QuantizedAutoencoder {
+            encoder: stack,
+            decoder,
+        })
+    }
+
+    /// Integer scores of the scaled rows `x` ([`QuantizedDecoder::scores`]), the input
+    /// quantized on the int8 scale the model was built with.
+    pub fn scores(&self, x: &Array2<f64>) -> Vec<u64> {
+        let input = self.decoder.input;
+        let q_in = x.mapv(|v| i64::from(input.quantize(v)));
+        let q_features = self
+            .encoder
+            .layers
+            .iter()
+            .fold(q_in.clone(), |q, layer| dense_batch(layer, &q));
+        self.decoder.scores(&q_in, &q_features)
+    }
+
+    /// The float values of [`QuantizedAutoencoder::scores`] (mean squared error in the
+    /// scaled input space), comparable with [`mse_scores`].
+    pub fn score_values(&self, x: &Array2<f64>) -> Vec<f64> {
+        self.scores(x)
+            .into_iter()
+            .map(|s| self.decoder.score_value(s, x.ncols()))
+            .collect()
+    }
+}
+
 /// Per row, the mean squared error between `x` and its reconstruction (float scores).
 pub fn mse_scores(x: &Array2<f64>, reconstruction: &Array2<f64>) -> Vec<f64> {
     (x - reconstruction)
@@ -110,6 +173,40 @@ pub fn roc_auc(scores: &[f64], anomalous: &[bool]) -> Option<f64> {
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
 
+/// Average ranks of `v` (ties share their mean rank), for rank correlations.
+pub fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            r[k] = (i + j) as f64 / 2.0;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson's correlation of two equally long lists of scores.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().max(1) as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
+    cov / (va * vb).sqrt()
+}
+
+/// Spearman's rank correlation: how alike two scores order the same rows.
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    pearson(&ranks(a), &ranks(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +222,15 @@ mod tests {
             Some(0.75)
         );
         assert_eq!(roc_auc(&[1.0, 2.0], &[false, false]), None);
+    }
+
+    #[test]
+    fn correlations_of_known_lists() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), [2.5, 0.0, 2.5, 1.0]);
+        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
+        // Monotone but not linear: Spearman 1, Pearson below it.
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 100.0]);
+        assert!((spearman(&a, &b) - 1.0).abs() < 1e-12);
+        assert!(pearson(&a, &b) < 0.9);
     }
 }

@@ -27,6 +27,12 @@ impl Affine {
         Affine { scale, zero_point }
     }
 
+    /// The int8 value of real `v`: `v / scale` rounded to nearest, plus the zero point,
+    /// saturated.
+    pub fn quantize(&self, v: f64) -> i8 {
+        ((v / self.scale).round() + f64::from(self.zero_point)).clamp(-128.0, 127.0) as i8
+    }
+
     /// The real value of int8 `q`.
     pub fn dequantize(&self, q: i8) -> f64 {
         (f64::from(q) - f64::from(self.zero_point)) * self.scale

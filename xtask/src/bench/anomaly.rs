@@ -8,12 +8,10 @@ use std::path::Path;
 
 use bottleneck_trainer::data::read_csv;
 use bottleneck_trainer::model::AutoencoderConfig;
-use bottleneck_trainer::quant::anomaly::{mse_scores, quantize_decoder, roc_auc};
-use bottleneck_trainer::quant::export::quantize_stack;
+use bottleneck_trainer::quant::anomaly::{QuantizedAutoencoder, mse_scores, roc_auc, spearman};
 use bottleneck_trainer::quant::fold::forward_all;
 use bottleneck_trainer::quant::params::Affine;
-use bottleneck_trainer::quant::reference::dense_batch;
-use bottleneck_trainer::quant::{FloatDense, fold_decoder, fold_encoder};
+use bottleneck_trainer::quant::{fold_decoder, fold_encoder};
 use bottleneck_trainer::scaler::MinMaxScaler;
 use bottleneck_trainer::training::{TrainingConfig, train_autoencoder};
 use ndarray::{Array2, Axis};
@@ -76,54 +74,6 @@ pub fn split() -> Result<Split, String> {
 /// side, in the scaled space.
 pub const HEADROOM: f64 = 0.5;
 
-/// The int8 scores of `test` (both scaled), with the encoder and decoder quantized on the
-/// training rows and the input's int8 range `[-headroom, 1 + headroom]`. With no
-/// headroom, test values beyond the training range saturate in the int8 input, and with
-/// them the very deviation that makes an anomaly.
-fn int8_scores(
-    encoder: &[FloatDense],
-    decoder: &[FloatDense],
-    train: &Array2<f64>,
-    test: &Array2<f64>,
-    headroom: f64,
-) -> bottleneck_trainer::Result<Vec<f64>> {
-    let input = Affine::from_range(-headroom, 1.0 + headroom);
-    let quantize = |x: &Array2<f64>| {
-        x.mapv(|v| {
-            ((v / input.scale).round() + f64::from(input.zero_point)).clamp(-128.0, 127.0) as i64
-        })
-    };
-    let activations = forward_all(encoder, train);
-    let enc = quantize_stack(
-        encoder,
-        &activations,
-        train,
-        quantize(train),
-        input,
-        None,
-        0,
-    )?;
-    let float_features = activations.last().cloned().unwrap_or_default();
-    let dec = quantize_decoder(
-        decoder,
-        &float_features,
-        enc.q_out.clone(),
-        enc.out_affine,
-        input,
-        encoder.len(),
-    )?;
-    let q_test = quantize(test);
-    let q_features = enc
-        .layers
-        .iter()
-        .fold(q_test.clone(), |x, layer| dense_batch(layer, &x));
-    Ok(dec
-        .scores(&q_test, &q_features)
-        .into_iter()
-        .map(|s| dec.score_value(s, test.ncols()))
-        .collect())
-}
-
 /// What one run measured.
 #[derive(Debug, Clone)]
 pub struct AnomalyRun {
@@ -159,41 +109,10 @@ pub fn pca_auc(split: &Split, k: usize) -> Option<f64> {
     )
 }
 
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut r = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-            j += 1;
-        }
-        for &k in &order[i..=j] {
-            r[k] = (i + j) as f64 / 2.0;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().max(1) as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
-    cov / (va * vb).sqrt()
-}
-
-/// Trains the default-shaped autoencoder (`n -> 2n -> n -> n/2`, LeakyReLU, the
-/// trainer's defaults) on the benign training rows for `epochs` epochs and measures it.
-pub fn run(epochs: usize) -> Result<AnomalyRun, String> {
-    run_with(epochs, None)
-}
-
-/// [`run`] with the bottleneck width set (`None`: the trainer's default, `n / 2`).
-pub fn run_with(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, String> {
+/// Trains the default-shaped autoencoder (`n -> 2n -> n -> b`, LeakyReLU, the trainer's
+/// defaults; `bottleneck` None: the default `b = n / 2`) on the benign training rows for
+/// `epochs` epochs and measures it.
+pub fn run(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, String> {
     let split = split()?;
     let n = split.train.ncols();
     let scaler = MinMaxScaler::fit(&split.train);
@@ -213,8 +132,13 @@ pub fn run_with(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, 
         .pop()
         .unwrap_or_default();
     let float_scores = mse_scores(&test, &float_recon);
+    // With no headroom, test values beyond the training range saturate in the int8
+    // input, and with them the very deviation that makes an anomaly.
     let int8 = |headroom: f64| {
-        int8_scores(&encoder, &decoder, &train, &test, headroom).map_err(|e| e.to_string())
+        let input = Affine::from_range(-headroom, 1.0 + headroom);
+        QuantizedAutoencoder::new(&encoder, &decoder, &train, input)
+            .map(|model| model.score_values(&test))
+            .map_err(|e| e.to_string())
     };
     let int8_scores = int8(0.0)?;
     let widened_scores = int8(HEADROOM)?;
@@ -231,7 +155,7 @@ pub fn run_with(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, 
         int8_auc: auc(&int8_scores)?,
         int8_auc_widened: auc(&widened_scores)?,
         pca_auc: pca_auc(&split, bottleneck).ok_or("AUC undefined")?,
-        rank_correlation: pearson(&ranks(&float_scores), &ranks(&int8_scores)),
+        rank_correlation: spearman(&float_scores, &int8_scores),
     })
 }
 
