@@ -27,7 +27,7 @@ pub enum Error {
         /// Newest version this loader reads (it reads every version from 1 up to it).
         supported: u16,
     },
-    /// Reserved header flag bits are set; versions 1 and 2 define no flags, so only zero loads.
+    /// Reserved header flag bits are set; versions 1 to 3 define no flags, so only zero loads.
     UnsupportedFlags {
         /// The flags word as stored.
         flags: u16,
@@ -91,6 +91,21 @@ pub enum Error {
         /// Size found.
         found: usize,
     },
+    /// A weight matrix does not start on a 4-byte boundary of the file (version 3): its
+    /// padding field has the wrong length.
+    Misaligned {
+        /// The weight matrix.
+        what: &'static str,
+        /// Its offset from the start of the file.
+        offset: usize,
+    },
+    /// Parts of the file contradict each other in a way no single size or range captures
+    /// (an anomaly section without a decoder, a decoder whose output is not on the
+    /// input's scale).
+    Inconsistent {
+        /// What disagrees with what.
+        what: &'static str,
+    },
     /// A numeric parameter is outside its legal range (negative multiplier, shift out of
     /// range, bias that could overflow the accumulator, non-finite scale, bad class index).
     ParameterOutOfRange {
@@ -152,6 +167,11 @@ impl fmt::Display for Error {
                 expected,
                 found,
             } => write!(f, "{what} has size {found}, expected {expected}"),
+            Error::Misaligned { what, offset } => write!(
+                f,
+                "{what} starts at file offset {offset}, not on a 4-byte boundary"
+            ),
+            Error::Inconsistent { what } => write!(f, "inconsistent model: {what}"),
             Error::ParameterOutOfRange { what, index } => {
                 write!(f, "{what} at index {index} is out of range")
             }

@@ -4,7 +4,8 @@ use alloc::string::String;
 use alloc::vec;
 
 use crate::bytes::{DenseChannel, HeadChannel, Requant};
-use crate::writer::{ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+use crate::view::Role;
+use crate::writer::{AnomalySpec, ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
 
 /// The model worked through byte by byte in SPEC.md §5: 2 inputs, a 2-wide LeakyReLU
 /// layer, a 1-wide linear bottleneck and a binary head, with one golden vector.
@@ -17,8 +18,10 @@ pub fn spec_example() -> ModelSpec {
         input_scale: 0.015625,
         input_zero_point: -32,
         input_affine: vec![(64.0, -32.0), (32.0, -32.0)],
+        feature_names: vec![],
         layers: vec![
             DenseSpec {
+                role: Role::Encoder,
                 layout: ChannelLayout::PerChannel,
                 output_scale: 0.125,
                 output_zero_point: -5,
@@ -49,6 +52,7 @@ pub fn spec_example() -> ModelSpec {
                 ],
             },
             DenseSpec {
+                role: Role::Encoder,
                 layout: ChannelLayout::PerChannel,
                 output_scale: 0.5,
                 output_zero_point: 0,
@@ -60,7 +64,7 @@ pub fn spec_example() -> ModelSpec {
                 }],
             },
         ],
-        head: HeadSpec {
+        head: Some(HeadSpec {
             logit_scale: 0.25,
             weights: vec![-3],
             channels: vec![HeadChannel {
@@ -70,14 +74,17 @@ pub fn spec_example() -> ModelSpec {
                     shift: -1,
                 },
             }],
-        },
+        }),
         labels: vec![String::from("no"), String::from("yes")],
         golden: vec![GoldenSpec {
             input: vec![1, 16],
             features: vec![6],
             logits: vec![2],
             class: 1,
+            reconstruction: vec![],
+            score: 0,
         }],
+        anomaly: None,
     }
 }
 
@@ -116,7 +123,9 @@ pub fn spec_example_ties() -> ModelSpec {
         input_scale: 1.0,
         input_zero_point: 0,
         input_affine: vec![(1.0, 0.0)],
+        feature_names: vec![],
         layers: vec![DenseSpec {
+            role: Role::Encoder,
             layout: ChannelLayout::Shared(Some(half)),
             output_scale: 1.0,
             output_zero_point: 0,
@@ -134,20 +143,62 @@ pub fn spec_example_ties() -> ModelSpec {
                 },
             ],
         }],
-        head: HeadSpec {
+        head: Some(HeadSpec {
             logit_scale: 1.0,
             weights: vec![1, 1],
             channels: vec![HeadChannel {
                 bias: 0,
                 requant: half,
             }],
-        },
+        }),
         labels: vec![String::from("low"), String::from("high")],
         golden: vec![GoldenSpec {
             input: vec![1],
             features: vec![-2, 3],
             logits: vec![1],
             class: 1,
+            reconstruction: vec![],
+            score: 0,
         }],
+        anomaly: None,
     }
+}
+
+/// SPEC.md §6.4: the §5.3 model as a version-3 autoencoder with a classifier and an
+/// anomaly section: named inputs `temp` and `rpm`, the same two encoder layers, a ReLU
+/// decoder layer (1 -> 2, rows padded from 1 to 4 bytes) whose output is on the input's
+/// scale and zero point, and a threshold of 1000 on the integer score.
+pub fn spec_example_v3() -> ModelSpec {
+    let mut spec = spec_example_v2();
+    spec.feature_names = vec![String::from("temp"), String::from("rpm")];
+    let unit = Requant {
+        multiplier: 1 << 30,
+        shift: -1,
+    };
+    let relu = |bias| DenseChannel {
+        bias,
+        positive: unit,
+        negative: Requant {
+            multiplier: 0,
+            shift: unit.shift,
+        },
+    };
+    spec.layers.push(DenseSpec {
+        role: Role::Decoder,
+        layout: ChannelLayout::Relu,
+        output_scale: spec.input_scale,
+        output_zero_point: spec.input_zero_point,
+        weights: vec![3, -2],
+        channels: vec![relu(-10), relu(4)],
+    });
+    // Mean squared error in the scaled input space: (1/64)² / 2 per unit of the score.
+    spec.anomaly = Some(AnomalySpec {
+        score_scale: 1.0 / 8192.0,
+        threshold: 1000,
+    });
+    for g in &mut spec.golden {
+        g.reconstruction = vec![-24, -32];
+        g.score = 2929;
+    }
+    spec
 }

@@ -5,8 +5,8 @@ use crate::Error;
 /// The four bytes every Bottleneck model file starts with.
 pub const MAGIC: [u8; 4] = *b"BNEK";
 /// The newest format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 2;
-/// The oldest format version this crate reads (version 2 only adds layer kind 1).
+pub const FORMAT_VERSION: u16 = 3;
+/// The oldest format version this crate reads.
 pub const OLDEST_VERSION: u16 = 1;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 16;
@@ -22,9 +22,9 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 /// The decoded header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
-    /// Format version (1 or 2).
+    /// Format version (1, 2 or 3).
     pub version: u16,
-    /// Reserved flag bits; all zero in versions 1 and 2.
+    /// Reserved flag bits; all zero in versions 1 to 3.
     pub flags: u16,
     /// Length of the payload that follows the header.
     pub payload_len: u32,

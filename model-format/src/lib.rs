@@ -31,11 +31,16 @@ pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use error::WriteError;
 #[cfg(feature = "alloc")]
-pub use example::{spec_example, spec_example_ties, spec_example_v2};
+pub use example::{spec_example, spec_example_ties, spec_example_v2, spec_example_v3};
 pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc32};
-pub use limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
-pub use model::{GoldenIter, ModelView};
-pub use records::{ACTIVATION_LEAKY, ACTIVATION_LINEAR, LAYER_KIND_DENSE, LAYER_KIND_DENSE_SHARED};
-pub use view::{Activation, Channel, Channels, DenseLayer, Golden, Head, Layer};
+pub use limits::{
+    MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_LAYERS_V2, MAX_NAME_LEN, MAX_WIDTH,
+};
+pub use model::{GoldenIter, Layers, ModelView, Strings};
+pub use records::{
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, ROLE_DECODER, ROLE_ENCODER,
+};
+pub use view::{Activation, Anomaly, Channel, Channels, DenseLayer, Golden, Head, Layer, Role};
 #[cfg(feature = "alloc")]
-pub use writer::{ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+pub use writer::{AnomalySpec, ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};

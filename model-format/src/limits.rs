@@ -2,13 +2,17 @@
 //!
 //! The loader rejects any file that exceeds them, so the runtime can size every buffer
 //! statically. Raising one costs RAM on the device only through [`MAX_WIDTH`] (activation
-//! buffers) and the fixed-capacity tables in a parsed model.
+//! buffers): a parsed model holds no table sized by them.
 
 /// Widest layer (and most input features) a model may have: MLPerf Tiny's anomaly
 /// detection model takes 640 inputs.
 pub const MAX_WIDTH: usize = 1024;
-/// Most dense layers an encoder may have.
-pub const MAX_LAYERS: usize = 8;
+/// Most dense layers a model may have (encoder and decoder together, version 3).
+pub const MAX_LAYERS: usize = 16;
+/// Most dense layers a version 1 or 2 file may have (encoder only).
+pub const MAX_LAYERS_V2: usize = 8;
+/// Longest feature name (version 3), in bytes of UTF-8.
+pub const MAX_NAME_LEN: usize = 64;
 /// Most classes the head may distinguish.
 pub const MAX_CLASSES: usize = 16;
 /// Most golden self-test vectors a file may carry.

@@ -3,12 +3,16 @@
 use crate::Error;
 use crate::bytes::{HEAD_CHANNEL_LEN, Requant};
 use crate::header::Header;
-use crate::limits::{MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_WIDTH};
-use crate::records::{
-    ACTIVATION_LEAKY, ACTIVATION_LINEAR, DenseRecord, GoldenRecord, HeadRecord, LAYER_KIND_DENSE,
-    LAYER_KIND_DENSE_SHARED, PreambleRecord, SharedDenseRecord,
+use crate::limits::{
+    MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_LAYERS_V2, MAX_NAME_LEN, MAX_WIDTH,
 };
-use crate::view::{Activation, DenseLayer, Golden, Head, Layer};
+use crate::records::{
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, AlignedDenseRecord, AlignedHeadRecord,
+    AnomalyRecord, DenseRecord, GoldenRecord, GoldenRecordV3, HeadRecord, LAYER_KIND_DENSE,
+    LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, PreambleRecord, ROLE_DECODER, ROLE_ENCODER,
+    SharedDenseRecord,
+};
+use crate::view::{Activation, Anomaly, DenseLayer, Golden, Head, Layer, Role};
 use postcard::ser_flavors::Size;
 use serde::{Deserialize, Serialize};
 
@@ -17,14 +21,20 @@ const MAX_PRODUCT: i64 = 128 * 128;
 
 /// A model file that passed every check, borrowing all weights from the file's bytes.
 ///
-/// Only [`ModelView::parse`] makes one, so what it reports has been checked.
+/// Only [`ModelView::parse`] makes one, so what it reports has been checked. The handle
+/// is small and its size does not grow with the model (no table per layer or label):
+/// layers, labels and names are decoded again, without the checks, when iterated.
 #[derive(Debug, Clone)]
 pub struct ModelView<'a> {
     header: Header,
     preamble: PreambleRecord<'a>,
-    layers: heapless::Vec<Layer<'a>, MAX_LAYERS>,
-    head: Head<'a>,
-    labels: heapless::Vec<&'a str, MAX_CLASSES>,
+    names: Strings<'a>,
+    layers: Layers<'a>,
+    n_encoder: usize,
+    n_features: usize,
+    head: Option<Head<'a>>,
+    labels: Strings<'a>,
+    anomaly: Option<Anomaly>,
     golden_count: usize,
     golden_bytes: &'a [u8],
 }
@@ -49,6 +59,14 @@ fn take<'a, T: Deserialize<'a> + Serialize>(
     }
     *rest = tail;
     Ok(value)
+}
+
+/// Decodes one value already checked by [`take`] during [`ModelView::parse`], without
+/// repeating the canonical-encoding check (iteration over a checked model).
+fn take_again<'a, T: Deserialize<'a>>(rest: &mut &'a [u8]) -> Option<T> {
+    let (value, tail) = postcard::take_from_bytes::<T>(rest).ok()?;
+    *rest = tail;
+    Some(value)
 }
 
 /// Reads a varint count and checks it against `min..=max`.
@@ -110,11 +128,20 @@ fn check_requant(what: &'static str, index: usize, r: Requant) -> Result<(), Err
     Ok(())
 }
 
-fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Result<(), Error> {
-    let n_in = check_range("layer input width", u32::from(layer.n_in), 1, MAX_WIDTH)?;
-    let n_out = check_range("layer output width", u32::from(layer.n_out), 1, MAX_WIDTH)?;
+fn check_dense(
+    layer: &DenseLayer<'_>,
+    index: usize,
+    n_in_expected: usize,
+    max_width: usize,
+) -> Result<(), Error> {
+    let n_in = check_range("layer input width", u32::from(layer.n_in), 1, max_width)?;
+    let n_out = check_range("layer output width", u32::from(layer.n_out), 1, max_width)?;
     check_len("layer input width", n_in_expected, n_in)?;
-    check_len("layer weights", n_in * n_out, layer.weights.len())?;
+    check_len(
+        "layer weights",
+        n_out * layer.row_stride(),
+        layer.weights.len(),
+    )?;
     check_len(
         "layer channels",
         n_out * layer.record_len(),
@@ -133,7 +160,7 @@ fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Re
         // A derived negative side must exist (its shift can leave the legal range).
         let negative = match layer.activation {
             Activation::LeakyRelu(slope) => ch.positive().scaled_by(slope),
-            Activation::Linear | Activation::PerChannel => Some(ch.negative()),
+            Activation::Linear | Activation::PerChannel | Activation::Relu => Some(ch.negative()),
         }
         .ok_or(Error::ParameterOutOfRange {
             what: "layer negative requantization",
@@ -144,25 +171,64 @@ fn check_dense(layer: &DenseLayer<'_>, index: usize, n_in_expected: usize) -> Re
     Ok(())
 }
 
-fn check_head(head: &HeadRecord<'_>, n_features: usize, n_classes: usize) -> Result<(), Error> {
+/// `n_in` rounded up to a whole number of 4-byte words: a version-3 row stride.
+fn aligned_stride(n_in: u16) -> u16 {
+    n_in.div_ceil(4).saturating_mul(4)
+}
+
+/// Checks the padding in front of a version-3 weight matrix and inside its rows: the
+/// matrix starts on a 4-byte boundary of `file`, the padding field is the shortest that
+/// does this (0 to 3 bytes), and every padding byte is zero.
+fn check_alignment(
+    what: &'static str,
+    file: &[u8],
+    padding: &[u8],
+    weights: &[u8],
+    n_in: usize,
+    stride: usize,
+) -> Result<(), Error> {
+    let offset = (weights.as_ptr() as usize).wrapping_sub(file.as_ptr() as usize);
+    if !offset.is_multiple_of(4) {
+        return Err(Error::Misaligned { what, offset });
+    }
+    if padding.len() > 3 || padding.iter().any(|&b| b != 0) {
+        return Err(Error::NonCanonical { what });
+    }
+    if n_in < stride {
+        for row in weights.chunks_exact(stride.max(1)) {
+            if row
+                .get(n_in..)
+                .is_some_and(|pad| pad.iter().any(|&b| b != 0))
+            {
+                return Err(Error::NonCanonical { what });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_head(head: &Head<'_>, n_features: usize, n_classes: usize) -> Result<(), Error> {
     let n_in = check_range("head input width", u32::from(head.n_in), 1, MAX_WIDTH)?;
     check_len("head input width", n_features, n_in)?;
-    let n_logits = usize::from(head.n_logits);
+    let n_logits = head.n_logits();
     // A binary head may store a single logit (sigmoid); otherwise one logit per class.
     let binary_single = n_classes == 2 && n_logits == 1;
     if !binary_single {
         check_len("head logit count", n_classes, n_logits)?;
     }
-    check_len("head weights", n_in * n_logits, head.weights.0.len())?;
+    check_len(
+        "head weights",
+        head.row_stride() * n_logits,
+        head.weights.len(),
+    )?;
     check_len(
         "head channels",
         n_logits * HEAD_CHANNEL_LEN,
-        head.channels.0.len(),
+        head.records.len(),
     )?;
     check_scale("head logit scale", 0, head.logit_scale)?;
-    let view = head_view(head);
     for k in 0..n_logits {
-        let ch = view.channel(k).ok_or(Error::Malformed {
+        let ch = head.channel(k).ok_or(Error::Malformed {
             what: "head channels",
         })?;
         check_bias("head bias", k, ch.bias, n_in)?;
@@ -171,21 +237,13 @@ fn check_head(head: &HeadRecord<'_>, n_features: usize, n_classes: usize) -> Res
     Ok(())
 }
 
-fn head_view<'a>(h: &HeadRecord<'a>) -> Head<'a> {
-    Head {
-        n_in: h.n_in,
-        n_logits: h.n_logits,
-        logit_scale: h.logit_scale,
-        weights: h.weights.0,
-        records: h.channels.0,
-    }
-}
-
 /// The view of a kind-0 record (per-channel negative side).
 fn dense_view(r: DenseRecord<'_>) -> DenseLayer<'_> {
     DenseLayer {
+        role: Role::Encoder,
         n_in: r.n_in,
         n_out: r.n_out,
+        stride: r.n_in,
         output_scale: r.output_scale,
         output_zero_point: r.output_zero_point,
         weights: r.weights.0,
@@ -194,47 +252,270 @@ fn dense_view(r: DenseRecord<'_>) -> DenseLayer<'_> {
     }
 }
 
-/// The view of a kind-1 record, or `None` if `activation` is unknown or a linear layer's
-/// slope fields are not zero.
-fn shared_dense_view(r: SharedDenseRecord<'_>) -> Option<DenseLayer<'_>> {
-    let activation = match (r.activation, r.slope_multiplier, r.slope_shift) {
+/// The activation a kind-1 or kind-2 record declares, or `None` if `activation` is
+/// unknown (ReLU needs kind 2) or a non-LeakyReLU layer's slope fields are not zero.
+fn activation_of(activation: u8, multiplier: i32, shift: i8, relu: bool) -> Option<Activation> {
+    Some(match (activation, multiplier, shift) {
         (ACTIVATION_LINEAR, 0, 0) => Activation::Linear,
+        (ACTIVATION_RELU, 0, 0) if relu => Activation::Relu,
         (ACTIVATION_LEAKY, multiplier, shift) => {
             Activation::LeakyRelu(Requant { multiplier, shift })
         }
         _ => return None,
-    };
+    })
+}
+
+/// The view of a kind-1 record, or `None` if its activation fields are invalid.
+fn shared_dense_view(r: SharedDenseRecord<'_>) -> Option<DenseLayer<'_>> {
     Some(DenseLayer {
+        role: Role::Encoder,
         n_in: r.n_in,
         n_out: r.n_out,
+        stride: r.n_in,
         output_scale: r.output_scale,
         output_zero_point: r.output_zero_point,
         weights: r.weights.0,
         records: r.channels.0,
-        activation,
+        activation: activation_of(r.activation, r.slope_multiplier, r.slope_shift, false)?,
     })
 }
 
-fn golden_view(g: GoldenRecord<'_>) -> Golden<'_> {
-    Golden {
-        input: g.input.0,
-        features: g.features.0,
-        logits: g.logits.0,
-        class: g.class,
+/// The view of a kind-2 record, or the name of the field that is invalid.
+fn aligned_dense_view(r: AlignedDenseRecord<'_>) -> Result<DenseLayer<'_>, &'static str> {
+    let role = match r.role {
+        ROLE_ENCODER => Role::Encoder,
+        ROLE_DECODER => Role::Decoder,
+        _ => return Err("layer role"),
+    };
+    Ok(DenseLayer {
+        role,
+        n_in: r.n_in,
+        n_out: r.n_out,
+        stride: aligned_stride(r.n_in),
+        output_scale: r.output_scale,
+        output_zero_point: r.output_zero_point,
+        weights: r.weights.0,
+        records: r.channels.0,
+        activation: activation_of(r.activation, r.slope_multiplier, r.slope_shift, true)
+            .ok_or("layer activation or slope")?,
+    })
+}
+
+/// Decodes the next layer record (kind tag and record) of a `version` file; `None` when
+/// the bytes do not decode. `checked` applies the canonical-encoding check of [`take`]
+/// (parsing) or not (iterating over a checked model).
+fn read_layer<'a>(
+    rest: &mut &'a [u8],
+    version: u16,
+    index: usize,
+    checked: bool,
+) -> Result<(DenseLayer<'a>, &'a [u8]), Error> {
+    fn next<'a, T: Deserialize<'a> + Serialize>(
+        rest: &mut &'a [u8],
+        what: &'static str,
+        checked: bool,
+    ) -> Result<T, Error> {
+        if checked {
+            take(rest, what)
+        } else {
+            take_again(rest).ok_or(Error::Malformed { what })
+        }
+    }
+    let kind: u32 = next(rest, "layer kind", checked)?;
+    let bad = |what| Error::ParameterOutOfRange { what, index };
+    Ok(match (kind, version) {
+        (LAYER_KIND_DENSE, 1 | 2) => (dense_view(next(rest, "dense layer", checked)?), &[]),
+        // Kind 1 is new in version 2.
+        (LAYER_KIND_DENSE_SHARED, 2) => {
+            let record: SharedDenseRecord<'a> = next(rest, "shared-slope dense layer", checked)?;
+            let view = shared_dense_view(record).ok_or(bad("layer activation or slope"))?;
+            (view, &[])
+        }
+        // Version 3 has kind 2 only: every weight matrix aligned.
+        (LAYER_KIND_DENSE_ALIGNED, 3) => {
+            let record: AlignedDenseRecord<'a> = next(rest, "aligned dense layer", checked)?;
+            let padding = record.padding.0;
+            (aligned_dense_view(record).map_err(bad)?, padding)
+        }
+        _ => return Err(Error::UnknownLayerKind { layer: index, kind }),
+    })
+}
+
+/// The layer stack of a checked model, input side first (see [`ModelView::layers`]).
+#[derive(Debug, Clone)]
+pub struct Layers<'a> {
+    rest: &'a [u8],
+    left: usize,
+    index: usize,
+    version: u16,
+}
+
+impl<'a> Iterator for Layers<'a> {
+    type Item = Layer<'a>;
+
+    fn next(&mut self) -> Option<Layer<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        // Cannot fail: the same bytes were decoded and checked by the loader.
+        let (layer, _) = read_layer(&mut self.rest, self.version, self.index, false).ok()?;
+        self.left -= 1;
+        self.index += 1;
+        Some(Layer::Dense(layer))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
     }
 }
 
-fn check_golden(g: &GoldenRecord<'_>, index: usize, view: &ModelView<'_>) -> Result<(), Error> {
-    check_len("golden input", view.n_inputs(), g.input.0.len())?;
-    check_len("golden features", view.n_features(), g.features.0.len())?;
-    check_len("golden logits", view.n_logits() * 4, g.logits.0.len())?;
-    if usize::from(g.class) >= view.n_classes() {
-        return Err(Error::ParameterOutOfRange {
-            what: "golden class",
-            index,
+impl ExactSizeIterator for Layers<'_> {}
+
+/// Class labels or feature names of a checked model, in file order.
+#[derive(Debug, Clone)]
+pub struct Strings<'a> {
+    rest: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Strings<'a> {
+    const EMPTY: Strings<'static> = Strings { rest: &[], left: 0 };
+
+    /// Reads `count` strings of `1..=max_len` bytes, none equal to an earlier one, and
+    /// returns them as a lazily decoded list.
+    fn parse(
+        rest: &mut &'a [u8],
+        count: usize,
+        what: [&'static str; 4],
+        max_len: usize,
+    ) -> Result<Strings<'a>, Error> {
+        let [name, too_long, empty, duplicate] = what;
+        let list = Strings { rest, left: count };
+        for index in 0..count {
+            let s: &'a str = take(rest, name)?;
+            if s.len() > max_len {
+                return Err(Error::ParameterOutOfRange {
+                    what: too_long,
+                    index,
+                });
+            }
+            if s.is_empty() {
+                return Err(Error::ParameterOutOfRange { what: empty, index });
+            }
+            let earlier = Strings {
+                rest: list.rest,
+                left: index,
+            };
+            if earlier.clone().any(|e| e == s) {
+                return Err(Error::ParameterOutOfRange {
+                    what: duplicate,
+                    index,
+                });
+            }
+        }
+        Ok(list)
+    }
+}
+
+impl<'a> Iterator for Strings<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.left == 0 {
+            return None;
+        }
+        let s = take_again::<&'a str>(&mut self.rest)?;
+        self.left -= 1;
+        Some(s)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Strings<'_> {}
+
+/// The golden vector record of a `version` file, as a view.
+fn read_golden<'a>(rest: &mut &'a [u8], version: u16, checked: bool) -> Result<Golden<'a>, Error> {
+    const WHAT: &str = "golden vector";
+    if version < 3 {
+        let g: GoldenRecord<'a> = if checked {
+            take(rest, WHAT)?
+        } else {
+            take_again(rest).ok_or(Error::Malformed { what: WHAT })?
+        };
+        return Ok(Golden {
+            input: g.input.0,
+            features: g.features.0,
+            logits: g.logits.0,
+            class: Some(g.class),
+            reconstruction: &[],
+            score: None,
         });
     }
+    let g: GoldenRecordV3<'a> = if checked {
+        take(rest, WHAT)?
+    } else {
+        take_again(rest).ok_or(Error::Malformed { what: WHAT })?
+    };
+    Ok(Golden {
+        input: g.input.0,
+        features: g.features.0,
+        logits: g.logits.0,
+        class: Some(g.class),
+        reconstruction: g.reconstruction.0,
+        score: Some(g.score),
+    })
+}
+
+/// `Σ (input_i - reconstruction_i)²`: the integer anomaly score (SPEC.md §4.6).
+pub(crate) fn squared_error(input: &[u8], reconstruction: &[u8]) -> u32 {
+    input
+        .iter()
+        .zip(reconstruction)
+        .map(|(&q, &r)| {
+            let d = i32::from(q as i8) - i32::from(r as i8);
+            d.unsigned_abs() * d.unsigned_abs()
+        })
+        .sum()
+}
+
+fn check_golden(g: &mut Golden<'_>, index: usize, view: &ModelView<'_>) -> Result<(), Error> {
+    check_len("golden input", view.n_inputs(), g.input.len())?;
+    check_len("golden features", view.n_features(), g.features.len())?;
+    check_len("golden logits", view.n_logits() * 4, g.logits.len())?;
+    let bad = |what| Error::ParameterOutOfRange { what, index };
+    match (view.head.is_some(), g.class) {
+        (true, Some(class)) if usize::from(class) >= view.n_classes() => {
+            return Err(bad("golden class"));
+        }
+        // Version 3 stores 0 where the model has no head.
+        (false, Some(0)) => g.class = None,
+        (false, Some(_)) => return Err(bad("golden class")),
+        _ => {}
+    }
+    let decoder = view.has_decoder();
+    let width = if decoder { view.n_inputs() } else { 0 };
+    check_len("golden reconstruction", width, g.reconstruction.len())?;
+    match (decoder, g.score) {
+        (true, Some(score)) if score != squared_error(g.input, g.reconstruction) => {
+            return Err(bad("golden score"));
+        }
+        (false, Some(0)) => g.score = None,
+        (false, Some(_)) => return Err(bad("golden score")),
+        _ => {}
+    }
     Ok(())
+}
+
+/// Reads a version-3 presence byte: 0 (absent) or 1 (present).
+fn take_presence(rest: &mut &[u8], what: &'static str) -> Result<bool, Error> {
+    match take::<u8>(rest, what)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(Error::ParameterOutOfRange { what, index: 0 }),
+    }
 }
 
 impl<'a> ModelView<'a> {
@@ -243,6 +524,8 @@ impl<'a> ModelView<'a> {
     /// Never panics: every malformed input yields an [`Error`] naming the first problem.
     pub fn parse(file: &'a [u8]) -> Result<ModelView<'a>, Error> {
         let (header, mut rest) = Header::split(file)?;
+        let version = header.version;
+        let v3 = version >= 3;
         let rest = &mut rest;
 
         let preamble: PreambleRecord<'a> = take(rest, "preamble")?;
@@ -261,90 +544,171 @@ impl<'a> ModelView<'a> {
             }
         }
 
-        let n_layers = take_count(rest, "layer count", 1, MAX_LAYERS)?;
-        let mut layers = heapless::Vec::new();
+        let names = if v3 {
+            let count = take_count(rest, "feature name count", 0, MAX_WIDTH)?;
+            if count != 0 {
+                check_len("feature name count", n_inputs, count)?;
+            }
+            Strings::parse(
+                rest,
+                count,
+                [
+                    "feature name",
+                    "feature name length",
+                    "feature name (empty)",
+                    "feature name (duplicate)",
+                ],
+                MAX_NAME_LEN,
+            )?
+        } else {
+            Strings::EMPTY
+        };
+
+        let max_layers = if v3 { MAX_LAYERS } else { MAX_LAYERS_V2 };
+        let n_layers = take_count(rest, "layer count", 1, max_layers)?;
+        let layers = Layers {
+            rest,
+            left: n_layers,
+            index: 0,
+            version,
+        };
         let mut width = n_inputs;
+        let mut n_encoder = 0;
+        let mut n_features = 0;
+        let mut last = None;
         for index in 0..n_layers {
-            let kind: u32 = take(rest, "layer kind")?;
-            let layer: DenseLayer<'a> = match kind {
-                LAYER_KIND_DENSE => dense_view(take(rest, "dense layer")?),
-                // Kind 1 is new in version 2: a version-1 file cannot hold it.
-                LAYER_KIND_DENSE_SHARED if header.version >= 2 => {
-                    let record: SharedDenseRecord<'a> = take(rest, "shared-slope dense layer")?;
-                    shared_dense_view(record).ok_or(Error::ParameterOutOfRange {
-                        what: "layer activation or slope",
-                        index,
-                    })?
+            let (layer, padding) = read_layer(rest, version, index, true)?;
+            check_dense(&layer, index, width, MAX_WIDTH)?;
+            if v3 {
+                check_alignment(
+                    "layer weights",
+                    file,
+                    padding,
+                    layer.weights,
+                    layer.n_in(),
+                    layer.row_stride(),
+                )?;
+            }
+            match layer.role {
+                Role::Encoder if n_encoder == index => {
+                    n_encoder += 1;
+                    n_features = layer.n_out();
                 }
-                _ => return Err(Error::UnknownLayerKind { layer: index, kind }),
-            };
-            check_dense(&layer, index, width)?;
+                Role::Decoder if n_encoder > 0 => {}
+                // The encoder comes first, at least one layer, then the decoder.
+                _ => {
+                    return Err(Error::ParameterOutOfRange {
+                        what: "layer role (encoder layers first, then decoder layers)",
+                        index,
+                    });
+                }
+            }
             width = layer.n_out();
-            layers
-                .push(Layer::Dense(layer))
-                .map_err(|_| Error::OutOfRange {
-                    what: "layer count",
-                    found: u32::try_from(n_layers).unwrap_or(u32::MAX),
-                    min: 1,
-                    max: MAX_LAYERS as u32,
-                })?;
+            last = Some(layer);
+        }
+        let decoder = n_encoder < n_layers;
+        if let (true, Some(last)) = (decoder, last) {
+            check_len("decoder output width", n_inputs, last.n_out())?;
+            if last.output_scale.to_bits() != preamble.input_scale.to_bits()
+                || last.output_zero_point != preamble.input_zero_point
+            {
+                return Err(Error::Inconsistent {
+                    what: "the decoder's output scale and zero point differ from the input's",
+                });
+            }
         }
 
-        let head: HeadRecord<'a> = take(rest, "head")?;
-        // The logit count's own range is checked here; its agreement with the class count
-        // once the labels are read (check_head).
-        check_range("head logit count", u32::from(head.n_logits), 1, MAX_CLASSES)?;
+        let has_head = !v3 || take_presence(rest, "classifier presence")?;
+        let (head, labels) = if has_head {
+            let head = if v3 {
+                let r: AlignedHeadRecord<'a> = take(rest, "head")?;
+                let head = Head {
+                    n_in: r.n_in,
+                    n_logits: r.n_logits,
+                    stride: aligned_stride(r.n_in),
+                    logit_scale: r.logit_scale,
+                    weights: r.weights.0,
+                    records: r.channels.0,
+                };
+                check_alignment(
+                    "head weights",
+                    file,
+                    r.padding.0,
+                    r.weights.0,
+                    head.n_in(),
+                    head.row_stride(),
+                )?;
+                head
+            } else {
+                let r: HeadRecord<'a> = take(rest, "head")?;
+                Head {
+                    n_in: r.n_in,
+                    n_logits: r.n_logits,
+                    stride: r.n_in,
+                    logit_scale: r.logit_scale,
+                    weights: r.weights.0,
+                    records: r.channels.0,
+                }
+            };
+            // The logit count's own range is checked here; its agreement with the class
+            // count once the labels are read (check_head).
+            check_range("head logit count", u32::from(head.n_logits), 1, MAX_CLASSES)?;
+            let n_classes = take_count(rest, "class count", 2, MAX_CLASSES)?;
+            let labels = Strings::parse(
+                rest,
+                n_classes,
+                [
+                    "class label",
+                    "class label length",
+                    "class label (empty)",
+                    "class label (duplicate)",
+                ],
+                MAX_LABEL_LEN,
+            )?;
+            check_head(&head, n_features, n_classes)?;
+            (Some(head), labels)
+        } else {
+            (None, Strings::EMPTY)
+        };
 
-        let n_classes = take_count(rest, "class count", 2, MAX_CLASSES)?;
-        let mut labels = heapless::Vec::new();
-        for index in 0..n_classes {
-            let label: &'a str = take(rest, "class label")?;
-            if label.len() > MAX_LABEL_LEN {
-                return Err(Error::ParameterOutOfRange {
-                    what: "class label length",
-                    index,
+        let anomaly = if v3 && take_presence(rest, "anomaly section presence")? {
+            let r: AnomalyRecord = take(rest, "anomaly section")?;
+            check_scale("anomaly score scale", 0, r.score_scale)?;
+            if !decoder {
+                return Err(Error::Inconsistent {
+                    what: "an anomaly section needs a decoder",
                 });
             }
-            if label.is_empty() {
-                return Err(Error::ParameterOutOfRange {
-                    what: "class label (empty)",
-                    index,
-                });
-            }
-            if labels.contains(&label) {
-                return Err(Error::ParameterOutOfRange {
-                    what: "class label (duplicate)",
-                    index,
-                });
-            }
-            labels.push(label).map_err(|_| Error::OutOfRange {
-                what: "class count",
-                found: u32::try_from(n_classes).unwrap_or(u32::MAX),
-                min: 2,
-                max: MAX_CLASSES as u32,
-            })?;
-        }
-        check_head(&head, width, n_classes)?;
+            Some(Anomaly {
+                score_scale: r.score_scale,
+                threshold: r.threshold,
+            })
+        } else {
+            None
+        };
 
         let golden_count = take_count(rest, "golden vector count", 0, MAX_GOLDEN)?;
         let golden_bytes: &'a [u8] = rest;
-        let mut view = ModelView {
+        let view = ModelView {
             header,
             preamble,
+            names,
             layers,
-            head: head_view(&head),
+            n_encoder,
+            n_features,
+            head,
             labels,
+            anomaly,
             golden_count,
             golden_bytes,
         };
         for index in 0..golden_count {
-            let g: GoldenRecord<'a> = take(rest, "golden vector")?;
-            check_golden(&g, index, &view)?;
+            let mut g = read_golden(rest, version, true)?;
+            check_golden(&mut g, index, &view)?;
         }
         if !rest.is_empty() {
             return Err(Error::TrailingBytes { count: rest.len() });
         }
-        view.golden_bytes = golden_bytes;
         Ok(view)
     }
 
@@ -380,61 +744,86 @@ impl<'a> ModelView<'a> {
         self.preamble.input_affine.0
     }
 
-    /// The layer stack, input side first.
-    pub fn layers(&self) -> &[Layer<'a>] {
-        &self.layers
+    /// The training columns' names, one per input in input order (version 3); empty if
+    /// the file stores none.
+    pub fn feature_names(&self) -> Strings<'a> {
+        self.names.clone()
     }
 
-    /// The classifier head.
-    pub fn head(&self) -> &Head<'a> {
-        &self.head
+    /// The layer stack, input side first: the encoder layers, then the decoder's.
+    pub fn layers(&self) -> Layers<'a> {
+        self.layers.clone()
     }
 
-    /// Class labels, indexed by class.
-    pub fn labels(&self) -> &[&'a str] {
-        &self.labels
+    /// The encoder layers (input to bottleneck features).
+    pub fn encoder(&self) -> core::iter::Take<Layers<'a>> {
+        self.layers().take(self.n_encoder)
     }
 
-    /// Number of bottleneck features (the last layer's width).
+    /// The decoder layers (bottleneck features to reconstruction); none without a decoder.
+    pub fn decoder(&self) -> core::iter::Skip<Layers<'a>> {
+        self.layers().skip(self.n_encoder)
+    }
+
+    /// Whether the model has a decoder (and so a reconstruction and a score).
+    pub fn has_decoder(&self) -> bool {
+        self.n_encoder < self.layers.len()
+    }
+
+    /// The classifier head, `None` for a version-3 model without one.
+    pub fn head(&self) -> Option<&Head<'a>> {
+        self.head.as_ref()
+    }
+
+    /// The anomaly section (score scale and threshold), if the model has one.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.anomaly
+    }
+
+    /// Class labels, indexed by class (none without a head).
+    pub fn labels(&self) -> Strings<'a> {
+        self.labels.clone()
+    }
+
+    /// Label of class `class`, if it exists.
+    pub fn label(&self, class: usize) -> Option<&'a str> {
+        self.labels().nth(class)
+    }
+
+    /// Number of bottleneck features (the last encoder layer's width).
     pub fn n_features(&self) -> usize {
-        self.layers.last().map_or(0, Layer::n_out)
+        self.n_features
     }
 
     /// Widest activation in the stack, inputs included: the scratch size inference needs.
     pub fn max_width(&self) -> usize {
-        self.layers
-            .iter()
-            .map(Layer::n_out)
+        self.layers()
+            .map(|l| l.n_out())
             .fold(self.n_inputs(), usize::max)
     }
 
-    /// Multiply-accumulates of one inference (every layer and the head).
+    /// Multiply-accumulates of one full inference: every layer and the head.
     pub fn mac_count(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.n_in() * l.n_out())
-            .sum::<usize>()
-            + self.head.n_in() * self.head.n_logits()
+        self.layers().map(|l| l.n_in() * l.n_out()).sum::<usize>()
+            + self.head.map_or(0, |h| h.n_in() * h.n_logits())
     }
 
-    /// Number of logits the head produces (1 for a binary sigmoid head).
+    /// Number of logits the head produces (1 for a binary sigmoid head; 0 without a head).
     pub fn n_logits(&self) -> usize {
-        self.head.n_logits()
+        self.head.map_or(0, |h| h.n_logits())
     }
 
-    /// Number of classes.
+    /// Number of classes (0 without a head).
     pub fn n_classes(&self) -> usize {
         self.labels.len()
     }
 
     /// Weights and biases in the layer stack and the head.
     pub fn parameter_count(&self) -> usize {
-        self.layers
-            .iter()
-            .map(Layer::parameter_count)
-            .sum::<usize>()
-            + self.head.n_in() * self.head.n_logits()
-            + self.head.n_logits()
+        self.layers().map(|l| l.parameter_count()).sum::<usize>()
+            + self
+                .head
+                .map_or(0, |h| h.n_in() * h.n_logits() + h.n_logits())
     }
 
     /// Number of golden self-test vectors.
@@ -447,6 +836,9 @@ impl<'a> ModelView<'a> {
         GoldenIter {
             rest: self.golden_bytes,
             left: self.golden_count,
+            version: self.header.version,
+            head: self.head.is_some(),
+            decoder: self.has_decoder(),
         }
     }
 }
@@ -456,6 +848,9 @@ impl<'a> ModelView<'a> {
 pub struct GoldenIter<'a> {
     rest: &'a [u8],
     left: usize,
+    version: u16,
+    head: bool,
+    decoder: bool,
 }
 
 impl<'a> Iterator for GoldenIter<'a> {
@@ -466,8 +861,14 @@ impl<'a> Iterator for GoldenIter<'a> {
             return None;
         }
         // Parsing cannot fail here: the same bytes were decoded during validation.
-        let g = take::<GoldenRecord<'a>>(&mut self.rest, "golden vector").ok()?;
+        let mut g = read_golden(&mut self.rest, self.version, false).ok()?;
+        if !self.head {
+            g.class = None;
+        }
+        if !self.decoder {
+            g.score = None;
+        }
         self.left -= 1;
-        Some(golden_view(g))
+        Some(g)
     }
 }

@@ -97,3 +97,81 @@ pub(crate) struct GoldenRecord<'a> {
     pub logits: Bytes<'a>,
     pub class: u16,
 }
+
+/// Layer kind tag of a version-3 dense layer: a role, any activation, and weight rows
+/// that start on 4-byte boundaries of the file (SPEC.md §3.5).
+pub const LAYER_KIND_DENSE_ALIGNED: u32 = 2;
+
+/// `activation` of a ReLU kind-2 layer (version 3): outputs below zero become the
+/// output zero point.
+pub const ACTIVATION_RELU: u8 = 2;
+
+/// `role` of an encoder layer (version 3).
+pub const ROLE_ENCODER: u8 = 0;
+/// `role` of a decoder layer (version 3).
+pub const ROLE_DECODER: u8 = 1;
+
+/// A kind-2 dense layer record (format version 3): the parameters, the channel records,
+/// then 0 to 3 zero padding bytes so that the first weight lies on a 4-byte boundary of
+/// the file, then `n_out` rows of `stride = round_up(n_in, 4)` bytes (zero-padded).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AlignedDenseRecord<'a> {
+    /// [`ROLE_ENCODER`] or [`ROLE_DECODER`].
+    pub role: u8,
+    pub n_in: u16,
+    pub n_out: u16,
+    pub output_scale: f32,
+    pub output_zero_point: i8,
+    /// [`ACTIVATION_LINEAR`], [`ACTIVATION_LEAKY`] or [`ACTIVATION_RELU`].
+    pub activation: u8,
+    /// LeakyReLU slope multiplier (Q31); 0 for other activations.
+    pub slope_multiplier: i32,
+    /// LeakyReLU slope shift; 0 for other activations.
+    pub slope_shift: i8,
+    #[serde(borrow)]
+    pub channels: Bytes<'a>,
+    #[serde(borrow)]
+    pub padding: Bytes<'a>,
+    #[serde(borrow)]
+    pub weights: Bytes<'a>,
+}
+
+/// The classifier head of a version-3 file: as [`HeadRecord`] with the channels first and
+/// aligned, padded weight rows as in [`AlignedDenseRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AlignedHeadRecord<'a> {
+    pub n_in: u16,
+    pub n_logits: u16,
+    pub logit_scale: f32,
+    #[serde(borrow)]
+    pub channels: Bytes<'a>,
+    #[serde(borrow)]
+    pub padding: Bytes<'a>,
+    #[serde(borrow)]
+    pub weights: Bytes<'a>,
+}
+
+/// The anomaly section of a version-3 file.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AnomalyRecord {
+    /// Real value of one unit of the integer score (`input_scale² / n_inputs`).
+    pub score_scale: f32,
+    /// Integer scores above this are anomalies.
+    pub threshold: u32,
+}
+
+/// A golden vector record of a version-3 file: [`GoldenRecord`] plus the decoder's
+/// expected outputs (empty byte strings and zeros for the parts a model does not have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct GoldenRecordV3<'a> {
+    #[serde(borrow)]
+    pub input: Bytes<'a>,
+    #[serde(borrow)]
+    pub features: Bytes<'a>,
+    #[serde(borrow)]
+    pub logits: Bytes<'a>,
+    pub class: u16,
+    #[serde(borrow)]
+    pub reconstruction: Bytes<'a>,
+    pub score: u32,
+}

@@ -22,6 +22,9 @@ pub enum Activation {
     /// requantization (LeakyReLU with the slope folded in, or the positive side again
     /// for a linear layer).
     PerChannel,
+    /// ReLU (layer kind 2, activation 2, version 3): every accumulator below zero gives
+    /// the output zero point (a negative-side multiplier of 0).
+    Relu,
 }
 
 impl Activation {
@@ -29,7 +32,7 @@ impl Activation {
     pub(crate) fn record_len(self) -> usize {
         match self {
             Activation::PerChannel => DENSE_CHANNEL_LEN,
-            Activation::Linear | Activation::LeakyRelu(_) => SHARED_CHANNEL_LEN,
+            Activation::Linear | Activation::LeakyRelu(_) | Activation::Relu => SHARED_CHANNEL_LEN,
         }
     }
 }
@@ -72,7 +75,7 @@ impl Channel {
                     }),
                 })
             }
-            Activation::Linear | Activation::LeakyRelu(_) => {
+            Activation::Linear | Activation::LeakyRelu(_) | Activation::Relu => {
                 let &[b0, b1, b2, b3, m0, m1, m2, m3, s] = record else {
                     return None;
                 };
@@ -85,6 +88,11 @@ impl Channel {
                     positive,
                     negative: match activation {
                         Activation::LeakyRelu(slope) => Negative::Slope(slope),
+                        // Multiplier 0: `(0 + 2^(t-1)) >> t` is 0, the output the zero point.
+                        Activation::Relu => Negative::Stored(Requant {
+                            multiplier: 0,
+                            shift: positive.shift,
+                        }),
                         _ => Negative::Stored(positive),
                     },
                 })
@@ -164,11 +172,25 @@ impl Iterator for Channels<'_> {
 
 impl ExactSizeIterator for Channels<'_> {}
 
+/// Which half of the autoencoder a layer belongs to (version 3; every layer of a version
+/// 1 or 2 file is an encoder layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Maps the input to the bottleneck features: the layers before the head.
+    Encoder,
+    /// Maps the bottleneck features back to the input (the reconstruction).
+    Decoder,
+}
+
 /// A checked dense layer: int8 weights, one [`Channel`] per output, an [`Activation`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DenseLayer<'a> {
+    pub(crate) role: Role,
     pub(crate) n_in: u16,
     pub(crate) n_out: u16,
+    /// Bytes from one weight row to the next: `n_in` (versions 1, 2) or `n_in` rounded
+    /// up to a multiple of 4 (version 3).
+    pub(crate) stride: u16,
     pub(crate) output_scale: f32,
     pub(crate) output_zero_point: i8,
     pub(crate) weights: &'a [u8],
@@ -189,6 +211,19 @@ impl<'a> DenseLayer<'a> {
         usize::from(self.n_out)
     }
 
+    /// Bytes from the start of one weight row to the next: `n_in` in versions 1 and 2,
+    /// `n_in` rounded up to a multiple of 4 in version 3 (the padding bytes are zero).
+    #[inline(always)]
+    pub fn row_stride(&self) -> usize {
+        usize::from(self.stride)
+    }
+
+    /// Encoder or decoder.
+    #[inline(always)]
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
     /// Scale of this layer's int8 output.
     pub fn output_scale(&self) -> f32 {
         self.output_scale
@@ -200,7 +235,8 @@ impl<'a> DenseLayer<'a> {
         self.output_zero_point
     }
 
-    /// `n_out × n_in` int8 weights (as bytes), row-major: one row per output channel.
+    /// `n_out` rows of [`DenseLayer::row_stride`] bytes, each starting with the `n_in`
+    /// int8 weights of one output channel (zero padding after them in version 3).
     #[inline(always)]
     pub fn weights(&self) -> &'a [u8] {
         self.weights
@@ -254,7 +290,7 @@ impl<'a> DenseLayer<'a> {
         if j >= self.n_in() {
             return None;
         }
-        let at = c.checked_mul(self.n_in())?.checked_add(j)?;
+        let at = c.checked_mul(self.row_stride())?.checked_add(j)?;
         self.weights.get(at).map(|&w| w as i8)
     }
 }
@@ -289,6 +325,13 @@ impl<'a> Layer<'a> {
         }
     }
 
+    /// Encoder or decoder.
+    pub fn role(&self) -> Role {
+        match self {
+            Layer::Dense(d) => d.role(),
+        }
+    }
+
     /// Weights and biases.
     pub fn parameter_count(&self) -> usize {
         match self {
@@ -302,6 +345,8 @@ impl<'a> Layer<'a> {
 pub struct Head<'a> {
     pub(crate) n_in: u16,
     pub(crate) n_logits: u16,
+    /// Bytes from one weight row to the next (as [`DenseLayer::row_stride`]).
+    pub(crate) stride: u16,
     pub(crate) logit_scale: f32,
     pub(crate) weights: &'a [u8],
     pub(crate) records: &'a [u8],
@@ -323,9 +368,16 @@ impl<'a> Head<'a> {
         self.logit_scale
     }
 
-    /// `n_logits × n_in` int8 weights (as bytes), row-major.
+    /// `n_logits` rows of [`Head::row_stride`] bytes, each starting with one logit's
+    /// `n_in` int8 weights.
     pub fn weights(&self) -> &'a [u8] {
         self.weights
+    }
+
+    /// Bytes from one weight row to the next: `n_in`, or `n_in` rounded up to a multiple
+    /// of 4 in version 3.
+    pub fn row_stride(&self) -> usize {
+        usize::from(self.stride)
     }
 
     /// The logits' bias and requantization, in order.
@@ -347,8 +399,34 @@ impl<'a> Head<'a> {
         if j >= self.n_in() {
             return None;
         }
-        let at = k.checked_mul(self.n_in())?.checked_add(j)?;
+        let at = k.checked_mul(self.row_stride())?.checked_add(j)?;
         self.weights.get(at).map(|&w| w as i8)
+    }
+}
+
+/// The anomaly section of a checked version-3 model: how integer reconstruction scores
+/// map to real values, and the threshold above which a sample is an anomaly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Anomaly {
+    pub(crate) score_scale: f32,
+    pub(crate) threshold: u32,
+}
+
+impl Anomaly {
+    /// Real value of one unit of the integer score: the mean squared reconstruction error
+    /// in the scaled input space is `score * score_scale` (`input_scale² / n_inputs`).
+    pub fn score_scale(&self) -> f32 {
+        self.score_scale
+    }
+
+    /// Integer scores strictly above this are anomalies.
+    pub fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
+    /// Whether integer score `score` is an anomaly (`score > threshold`).
+    pub fn is_anomaly(&self, score: u32) -> bool {
+        score > self.threshold
     }
 }
 
@@ -358,7 +436,9 @@ pub struct Golden<'a> {
     pub(crate) input: &'a [u8],
     pub(crate) features: &'a [u8],
     pub(crate) logits: &'a [u8],
-    pub(crate) class: u16,
+    pub(crate) class: Option<u16>,
+    pub(crate) reconstruction: &'a [u8],
+    pub(crate) score: Option<u32>,
 }
 
 impl<'a> Golden<'a> {
@@ -372,20 +452,30 @@ impl<'a> Golden<'a> {
         self.features.iter().map(|&b| b as i8)
     }
 
-    /// The expected int32 logits.
+    /// The expected int32 logits (none for a model without a head).
     pub fn logits(&self) -> impl ExactSizeIterator<Item = i32> + 'a {
         self.logits
             .chunks_exact(4)
             .map(|c| i32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
     }
 
-    /// The expected class index.
-    pub fn class(&self) -> usize {
-        usize::from(self.class)
+    /// The expected class index, `None` for a model without a head.
+    pub fn class(&self) -> Option<usize> {
+        self.class.map(usize::from)
     }
 
-    /// Bytes of the three vectors (length prefixes not counted).
+    /// The expected int8 reconstruction (on the input's scale; none without a decoder).
+    pub fn reconstruction(&self) -> impl ExactSizeIterator<Item = i8> + 'a {
+        self.reconstruction.iter().map(|&b| b as i8)
+    }
+
+    /// The expected integer anomaly score, `None` for a model without a decoder.
+    pub fn score(&self) -> Option<u32> {
+        self.score
+    }
+
+    /// Bytes of the stored vectors (length prefixes not counted).
     pub fn stored_bytes(&self) -> usize {
-        self.input.len() + self.features.len() + self.logits.len()
+        self.input.len() + self.features.len() + self.logits.len() + self.reconstruction.len()
     }
 }

@@ -9,9 +9,11 @@ use crate::error::WriteError;
 use crate::header::Header;
 use crate::model::ModelView;
 use crate::records::{
-    ACTIVATION_LEAKY, ACTIVATION_LINEAR, DenseRecord, GoldenRecord, HeadRecord, LAYER_KIND_DENSE,
-    LAYER_KIND_DENSE_SHARED, PreambleRecord, SharedDenseRecord,
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, AnomalyRecord, DenseRecord, GoldenRecord,
+    GoldenRecordV3, HeadRecord, LAYER_KIND_DENSE, LAYER_KIND_DENSE_ALIGNED,
+    LAYER_KIND_DENSE_SHARED, PreambleRecord, ROLE_DECODER, ROLE_ENCODER, SharedDenseRecord,
 };
+use crate::view::Role;
 
 /// How the writer stores a dense layer's negative side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,6 +25,9 @@ pub enum ChannelLayout {
     /// one slope for the whole layer ([`Requant::scaled_by`]), or equal to it (`None`: a
     /// linear layer).
     Shared(Option<Requant>),
+    /// ReLU (layer kind 2, version 3): every channel's `negative` has multiplier 0 and
+    /// the positive side's shift, so accumulators below zero give the zero point.
+    Relu,
 }
 
 /// Everything a model file holds, in owned form, as the trainer builds it.
@@ -34,19 +39,34 @@ pub struct ModelSpec {
     pub input_zero_point: i8,
     /// Per input feature `(a_i, b_i)`: `q_i = clamp(round(x_i * a_i + b_i))`.
     pub input_affine: Vec<(f32, f32)>,
-    /// Encoder layers in order.
+    /// The training columns' names, one per input (version 3), or none.
+    pub feature_names: Vec<String>,
+    /// Layers in order: the encoder's, then the decoder's (if any).
     pub layers: Vec<DenseSpec>,
-    /// Classifier head.
-    pub head: HeadSpec,
-    /// Class labels, indexed by class.
+    /// Classifier head (every version 1 and 2 file has one).
+    pub head: Option<HeadSpec>,
+    /// Class labels, indexed by class (empty without a head).
     pub labels: Vec<String>,
+    /// Anomaly section (version 3; needs a decoder).
+    pub anomaly: Option<AnomalySpec>,
     /// Golden self-test vectors.
     pub golden: Vec<GoldenSpec>,
+}
+
+/// The anomaly section, owned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnomalySpec {
+    /// Real value of one unit of the integer score (`input_scale² / n_inputs`).
+    pub score_scale: f32,
+    /// Integer scores above this are anomalies.
+    pub threshold: u32,
 }
 
 /// One quantized dense layer, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DenseSpec {
+    /// Encoder or decoder (a decoder layer needs version 3).
+    pub role: Role,
     /// Scale of the layer's int8 output.
     pub output_scale: f32,
     /// Zero point of the layer's int8 output.
@@ -71,6 +91,13 @@ impl DenseSpec {
                 .channels
                 .iter()
                 .all(|c| c.positive.scaled_by(slope) == Some(c.negative)),
+            ChannelLayout::Relu => self.channels.iter().all(|c| {
+                c.negative
+                    == Requant {
+                        multiplier: 0,
+                        shift: c.positive.shift,
+                    }
+            }),
         }
     }
 }
@@ -93,10 +120,14 @@ pub struct GoldenSpec {
     pub input: Vec<i8>,
     /// Expected int8 bottleneck features.
     pub features: Vec<i8>,
-    /// Expected int32 logits.
+    /// Expected int32 logits (empty without a head).
     pub logits: Vec<i32>,
-    /// Expected class index.
+    /// Expected class index (0 without a head).
     pub class: u16,
+    /// Expected int8 reconstruction (empty without a decoder).
+    pub reconstruction: Vec<i8>,
+    /// Expected integer anomaly score (0 without a decoder).
+    pub score: u32,
 }
 
 fn as_bytes(v: &[i8]) -> Vec<u8> {
@@ -123,9 +154,77 @@ fn put_count(out: &mut Vec<u8>, what: &'static str, n: usize) -> Result<(), Writ
     )
 }
 
+/// Appends the padding field and then the weights field, the padding (0 to 3 zero bytes)
+/// chosen so that the first weight lands on a 4-byte boundary of the file, whose payload
+/// starts at byte 16 (itself a multiple of 4), and each row zero-padded to `stride`.
+fn put_aligned_weights(
+    out: &mut Vec<u8>,
+    weights: &[i8],
+    n_in: usize,
+    stride: usize,
+) -> Result<(), WriteError> {
+    let rows: Vec<u8> = weights
+        .chunks(n_in.max(1))
+        .flat_map(|row| {
+            row.iter()
+                .map(|&w| w as u8)
+                .chain(core::iter::repeat_n(0, stride - row.len().min(stride)))
+        })
+        .collect();
+    let length_prefix =
+        postcard::to_allocvec(&(rows.len() as u32)).map_err(|_| WriteError::Unwritable {
+            what: "postcard serialization failed",
+        })?;
+    // Padding field: one length byte (0..=3) plus that many zeros, then the prefix.
+    let unaligned = (crate::HEADER_LEN + out.len() + 1 + length_prefix.len()) % 4;
+    let pad = (4 - unaligned) % 4;
+    put(out, &Bytes(&alloc::vec![0u8; pad]))?;
+    put(out, &Bytes(&rows))
+}
+
+/// The v3 activation byte and slope of a layout.
+fn activation_fields(layout: ChannelLayout) -> Result<(u8, Requant), WriteError> {
+    Ok(match layout {
+        ChannelLayout::Shared(Some(s)) => (ACTIVATION_LEAKY, s),
+        ChannelLayout::Shared(None) => (ACTIVATION_LINEAR, Requant::default()),
+        ChannelLayout::Relu => (ACTIVATION_RELU, Requant::default()),
+        ChannelLayout::PerChannel => {
+            return Err(WriteError::Unwritable {
+                what: "version 3 has no per-channel negative side (layer kind 0)",
+            });
+        }
+    })
+}
+
 impl ModelSpec {
+    /// The format version the file gets: the oldest that can hold everything in it, so
+    /// files without version-3 parts stay readable by older loaders. Feature names, a
+    /// decoder, ReLU layers, an anomaly section or a missing head need version 3; layers
+    /// with a shared slope version 2.
+    pub fn version(&self) -> u16 {
+        let v3 = !self.feature_names.is_empty()
+            || self.head.is_none()
+            || self.anomaly.is_some()
+            || self
+                .layers
+                .iter()
+                .any(|l| l.role == Role::Decoder || l.layout == ChannelLayout::Relu);
+        if v3 {
+            3
+        } else if self
+            .layers
+            .iter()
+            .any(|l| l.layout != ChannelLayout::PerChannel)
+        {
+            2
+        } else {
+            1
+        }
+    }
+
     /// The postcard payload (everything after the header).
     pub fn payload(&self) -> Result<Vec<u8>, WriteError> {
+        let v3 = self.version() >= 3;
         let mut out = Vec::new();
         let affine: Vec<u8> = self
             .input_affine
@@ -141,19 +240,54 @@ impl ModelSpec {
                 input_affine: Bytes(&affine),
             },
         )?;
+        if v3 {
+            put_count(&mut out, "feature name count", self.feature_names.len())?;
+            for name in &self.feature_names {
+                put(&mut out, name.as_str())?;
+            }
+        }
 
         put_count(&mut out, "layer count", self.layers.len())?;
         let mut n_in = self.input_affine.len();
         for layer in &self.layers {
             let n_out = layer.channels.len();
-            let weights = as_bytes(&layer.weights);
             let n_in16 = dim("layer input width exceeds u16", n_in)?;
             let n_out16 = dim("layer output width exceeds u16", n_out)?;
             if !layer.is_consistent() {
                 return Err(WriteError::Unwritable {
-                    what: "a channel's negative requantization differs from the layer slope's",
+                    what: "a channel's negative requantization differs from what the layer's activation derives",
                 });
             }
+            if v3 {
+                let (activation, slope) = activation_fields(layer.layout)?;
+                let channels: Vec<u8> = layer
+                    .channels
+                    .iter()
+                    .flat_map(|c| c.to_shared_bytes())
+                    .collect();
+                put(&mut out, &LAYER_KIND_DENSE_ALIGNED)?;
+                put(
+                    &mut out,
+                    &(
+                        match layer.role {
+                            Role::Encoder => ROLE_ENCODER,
+                            Role::Decoder => ROLE_DECODER,
+                        },
+                        n_in16,
+                        n_out16,
+                        layer.output_scale,
+                        layer.output_zero_point,
+                        activation,
+                        slope.multiplier,
+                        slope.shift,
+                        Bytes(&channels),
+                    ),
+                )?;
+                put_aligned_weights(&mut out, &layer.weights, n_in, n_in.div_ceil(4) * 4)?;
+                n_in = n_out;
+                continue;
+            }
+            let weights = as_bytes(&layer.weights);
             match layer.layout {
                 ChannelLayout::PerChannel => {
                     let channels: Vec<u8> =
@@ -197,31 +331,69 @@ impl ModelSpec {
                         },
                     )?;
                 }
+                ChannelLayout::Relu => {
+                    return Err(WriteError::Unwritable {
+                        what: "ReLU layers need version 3",
+                    });
+                }
             }
             n_in = n_out;
         }
-
-        let head_weights = as_bytes(&self.head.weights);
-        let head_channels: Vec<u8> = self
-            .head
-            .channels
+        // The head reads the bottleneck: the last encoder layer's output.
+        let n_features = self
+            .layers
             .iter()
-            .flat_map(|c| c.to_bytes())
-            .collect();
-        put(
-            &mut out,
-            &HeadRecord {
-                n_in: dim("head input width exceeds u16", n_in)?,
-                n_logits: dim("head logit count exceeds u16", self.head.channels.len())?,
-                logit_scale: self.head.logit_scale,
-                weights: Bytes(&head_weights),
-                channels: Bytes(&head_channels),
-            },
-        )?;
+            .take_while(|l| l.role == Role::Encoder)
+            .last()
+            .map_or(0, |l| l.channels.len());
 
-        put_count(&mut out, "class count", self.labels.len())?;
-        for label in &self.labels {
-            put(&mut out, label.as_str())?;
+        if v3 {
+            put(&mut out, &u8::from(self.head.is_some()))?;
+        }
+        if let Some(head) = &self.head {
+            let head_channels: Vec<u8> = head.channels.iter().flat_map(|c| c.to_bytes()).collect();
+            let n_in16 = dim("head input width exceeds u16", n_features)?;
+            let n_logits = dim("head logit count exceeds u16", head.channels.len())?;
+            if v3 {
+                put(
+                    &mut out,
+                    &(n_in16, n_logits, head.logit_scale, Bytes(&head_channels)),
+                )?;
+                put_aligned_weights(
+                    &mut out,
+                    &head.weights,
+                    n_features,
+                    n_features.div_ceil(4) * 4,
+                )?;
+            } else {
+                let head_weights = as_bytes(&head.weights);
+                put(
+                    &mut out,
+                    &HeadRecord {
+                        n_in: n_in16,
+                        n_logits,
+                        logit_scale: head.logit_scale,
+                        weights: Bytes(&head_weights),
+                        channels: Bytes(&head_channels),
+                    },
+                )?;
+            }
+            put_count(&mut out, "class count", self.labels.len())?;
+            for label in &self.labels {
+                put(&mut out, label.as_str())?;
+            }
+        }
+        if v3 {
+            put(&mut out, &u8::from(self.anomaly.is_some()))?;
+            if let Some(a) = &self.anomaly {
+                put(
+                    &mut out,
+                    &AnomalyRecord {
+                        score_scale: a.score_scale,
+                        threshold: a.threshold,
+                    },
+                )?;
+            }
         }
 
         put_count(&mut out, "golden vector count", self.golden.len())?;
@@ -229,33 +401,42 @@ impl ModelSpec {
             let input = as_bytes(&g.input);
             let features = as_bytes(&g.features);
             let logits: Vec<u8> = g.logits.iter().flat_map(|l| l.to_le_bytes()).collect();
-            put(
-                &mut out,
-                &GoldenRecord {
-                    input: Bytes(&input),
-                    features: Bytes(&features),
-                    logits: Bytes(&logits),
-                    class: g.class,
-                },
-            )?;
+            if v3 {
+                let reconstruction = as_bytes(&g.reconstruction);
+                put(
+                    &mut out,
+                    &GoldenRecordV3 {
+                        input: Bytes(&input),
+                        features: Bytes(&features),
+                        logits: Bytes(&logits),
+                        class: g.class,
+                        reconstruction: Bytes(&reconstruction),
+                        score: g.score,
+                    },
+                )?;
+            } else {
+                put(
+                    &mut out,
+                    &GoldenRecord {
+                        input: Bytes(&input),
+                        features: Bytes(&features),
+                        logits: Bytes(&logits),
+                        class: g.class,
+                    },
+                )?;
+            }
         }
         Ok(out)
     }
 
-    /// The complete file: header followed by payload.
+    /// The complete file: header followed by payload, in [`ModelSpec::version`].
     ///
     /// The bytes are parsed back before they are returned, so the writer never produces a
     /// file the loader would reject; the loader's error is returned instead.
     pub fn to_bytes(&self) -> Result<Vec<u8>, WriteError> {
         let payload = self.payload()?;
-        // The oldest version that can hold the layers: files without kind-1 layers stay
-        // version 1, readable by every loader.
-        let shared = self
-            .layers
-            .iter()
-            .any(|l| l.layout != ChannelLayout::PerChannel);
-        let version = if shared { 2 } else { 1 };
-        let header = Header::for_payload_version(&payload, version).map_err(WriteError::Invalid)?;
+        let header =
+            Header::for_payload_version(&payload, self.version()).map_err(WriteError::Invalid)?;
         let mut file = Vec::with_capacity(payload.len() + crate::HEADER_LEN);
         file.extend_from_slice(&header.to_bytes());
         file.extend_from_slice(&payload);

@@ -32,11 +32,18 @@ pub enum Error {
         /// Index of the layer in the stack.
         index: usize,
     },
+    /// The call needs a part the model does not have (a classifier head for `infer`, a
+    /// decoder for `reconstruct`, an anomaly section for `detect`).
+    MissingPart {
+        /// The missing part.
+        part: &'static str,
+    },
     /// A golden vector stored in the file did not reproduce on this device.
     SelfTestFailed {
         /// Index of the golden vector.
         vector: usize,
-        /// Which output differed: `"features"`, `"logits"` or `"class"`.
+        /// Which output differed: `"features"`, `"logits"`, `"class"`,
+        /// `"reconstruction"` or `"score"`.
         part: &'static str,
     },
 }
@@ -65,6 +72,7 @@ impl fmt::Display for Error {
             Error::UnsupportedLayer { index } => {
                 write!(f, "layer {index} has a kind this runtime cannot run")
             }
+            Error::MissingPart { part } => write!(f, "the model has no {part}"),
             Error::SelfTestFailed { vector, part } => {
                 write!(
                     f,

@@ -75,6 +75,27 @@ pub struct Classification<'a> {
     pub logits: Logits,
 }
 
+/// The anomaly score of one sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnomalyScore {
+    /// The integer score `Σ (q_i - r_i)²`, bit-exact on every device.
+    pub score: u32,
+    /// Its real value (`score * score_scale`): the mean squared reconstruction error in
+    /// the scaled input space.
+    pub value: f32,
+}
+
+/// An anomaly verdict: the integer score against the stored threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detection {
+    /// The integer score `Σ (q_i - r_i)²`.
+    pub score: u32,
+    /// The model's threshold.
+    pub threshold: u32,
+    /// Whether the sample is an anomaly (`score > threshold`).
+    pub is_anomaly: bool,
+}
+
 /// A checked model, borrowing its weights from the file bytes (flash on a device).
 #[derive(Debug, Clone)]
 pub struct Model<'a> {
@@ -117,7 +138,7 @@ impl<'a> Model<'a> {
 
     /// Label of class `class`, if it exists.
     pub fn label(&self, class: usize) -> Option<&'a str> {
-        self.view.labels().get(class).copied()
+        self.view.label(class)
     }
 
     /// Quantizes a float sample into `out` (the first `n_inputs` values), applying the
@@ -157,65 +178,126 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// Runs the encoder on an already quantized sample (in `front`, or copied there from
-    /// `input`), leaving the features in one of the two buffers. Integer arithmetic only.
-    fn run_encoder<'s, const W: usize>(
-        &self,
-        input: Option<&[i8]>,
-        front: &'s mut [i8; W],
-        back: &'s mut [i8; W],
-        wide: &mut [i16],
-    ) -> Result<&'s [i8], Error> {
-        let (mut src, mut dst) = (front, back);
-        if let Some(input) = input {
-            for (d, &s) in src.iter_mut().zip(input) {
-                *d = s;
-            }
-        }
-        let mut width = self.n_inputs();
-        for (index, layer) in self.view.layers().iter().enumerate() {
+    /// Runs `layers` on the activation of `width` values in `front` (`in_front`) or
+    /// `back`, ping-ponging between the two; returns where the output is and its width.
+    /// Integer arithmetic only.
+    fn forward<const W: usize>(
+        layers: impl Iterator<Item = Layer<'a>>,
+        scratch: &mut Scratch<W>,
+        mut in_front: bool,
+        mut width: usize,
+        first_index: usize,
+    ) -> Result<(bool, usize), Error> {
+        let Scratch { front, back, wide } = scratch;
+        for (k, layer) in layers.enumerate() {
+            let (src, dst) = if in_front {
+                (&front[..], &mut back[..])
+            } else {
+                (&back[..], &mut front[..])
+            };
             let n_out = layer.n_out();
             let x = src.get(..width).unwrap_or(&[]);
             let y = dst.get_mut(..n_out).unwrap_or(&mut []);
             match layer {
-                Layer::Dense(dense) => kernels::dense(dense, x, wide, y),
+                Layer::Dense(dense) => kernels::dense(&dense, x, &mut wide.0, y),
                 // A layer kind the format learned after this runtime was written.
-                _ => return Err(Error::UnsupportedLayer { index }),
+                _ => {
+                    return Err(Error::UnsupportedLayer {
+                        index: first_index + k,
+                    });
+                }
             }
-            core::mem::swap(&mut src, &mut dst);
+            in_front = !in_front;
             width = n_out;
         }
-        let src: &'s [i8; W] = src;
-        Ok(src.get(..width).unwrap_or(&[]))
+        Ok((in_front, width))
     }
 
-    /// Runs the encoder and, with `head`, the classifier head: the features stay in one
-    /// of the scratch buffers.
-    fn run<'s, const W: usize>(
-        &self,
-        input: Option<&[i8]>,
-        scratch: &'s mut Scratch<W>,
-        head: bool,
-    ) -> Result<Inference<'s>, Error> {
-        let Scratch { front, back, wide } = scratch;
-        let features = self.run_encoder(input, front, back, &mut wide.0)?;
-        let mut logits = Logits::new();
-        if !head {
-            return Ok(Inference {
-                features,
-                logits,
-                class: 0,
-            });
+    /// The first `width` values of the buffer `in_front` names.
+    fn activation<const W: usize>(scratch: &Scratch<W>, in_front: bool, width: usize) -> &[i8] {
+        let buffer = if in_front {
+            &scratch.front
+        } else {
+            &scratch.back
+        };
+        buffer.get(..width).unwrap_or(&[])
+    }
+
+    /// Copies an int8 sample into `front`, where every pass starts.
+    fn load<const W: usize>(scratch: &mut Scratch<W>, input: impl Iterator<Item = i8>) {
+        for (d, s) in scratch.front.iter_mut().zip(input) {
+            *d = s;
         }
+    }
+
+    /// Runs the encoder on the quantized sample in `front`: the features' place and width.
+    fn run_encoder<const W: usize>(
+        &self,
+        scratch: &mut Scratch<W>,
+    ) -> Result<(bool, usize), Error> {
+        Self::forward(self.view.encoder(), scratch, true, self.n_inputs(), 0)
+    }
+
+    /// Runs the head on the features the encoder left in `scratch`.
+    fn run_head<const W: usize>(
+        &self,
+        scratch: &mut Scratch<W>,
+        features: (bool, usize),
+    ) -> Result<(Logits, usize), Error> {
+        let head = self.view.head().ok_or(Error::MissingPart {
+            part: "classifier head",
+        })?;
+        let (in_front, width) = features;
+        let Scratch { front, back, wide } = scratch;
+        let x = if in_front { &front[..] } else { &back[..] };
+        let mut logits = Logits::new();
         // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
-        let _ = logits.resize(self.view.n_logits(), 0);
-        kernels::head(self.view.head(), features, &mut wide.0, &mut logits);
+        let _ = logits.resize(head.n_logits(), 0);
+        kernels::head(
+            head,
+            x.get(..width).unwrap_or(&[]),
+            &mut wide.0,
+            &mut logits,
+        );
         let class = kernels::argmax(&logits);
+        Ok((logits, class))
+    }
+
+    /// Runs the decoder on the features the encoder left in `scratch`: where the
+    /// reconstruction is (its width is `n_inputs`).
+    fn run_decoder<const W: usize>(
+        &self,
+        scratch: &mut Scratch<W>,
+        features: (bool, usize),
+    ) -> Result<bool, Error> {
+        if !self.view.has_decoder() {
+            return Err(Error::MissingPart { part: "decoder" });
+        }
+        let first = self.view.encoder().len();
+        let (in_front, _) =
+            Self::forward(self.view.decoder(), scratch, features.0, features.1, first)?;
+        Ok(in_front)
+    }
+
+    /// Encoder and head on the quantized sample in `front`.
+    fn run<'s, const W: usize>(&self, scratch: &'s mut Scratch<W>) -> Result<Inference<'s>, Error> {
+        let features = self.run_encoder(scratch)?;
+        let (logits, class) = self.run_head(scratch, features)?;
         Ok(Inference {
-            features,
+            features: Self::activation(scratch, features.0, features.1),
             logits,
             class,
         })
+    }
+
+    /// Encoder and decoder on the quantized sample in `front`: the reconstruction.
+    fn run_autoencoder<'s, const W: usize>(
+        &self,
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<&'s [i8], Error> {
+        let features = self.run_encoder(scratch)?;
+        let at = self.run_decoder(scratch, features)?;
+        Ok(Self::activation(scratch, at, self.n_inputs()))
     }
 
     fn check_quantized(&self, sample: &[i8]) -> Result<(), Error> {
@@ -236,7 +318,8 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.quantize(sample, &mut scratch.front)?;
-        Ok(self.run(None, scratch, false)?.features)
+        let (at, width) = self.run_encoder(scratch)?;
+        Ok(Self::activation(scratch, at, width))
     }
 
     /// Encodes an int8 sample into int8 bottleneck features (no float arithmetic).
@@ -247,7 +330,9 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Ok(self.run(Some(sample), scratch, false)?.features)
+        Self::load(scratch, sample.iter().copied());
+        let (at, width) = self.run_encoder(scratch)?;
+        Ok(Self::activation(scratch, at, width))
     }
 
     /// Full integer inference on an int8 sample: features, logits and class, with no
@@ -259,7 +344,8 @@ impl<'a> Model<'a> {
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        self.run(Some(sample), scratch, true)
+        Self::load(scratch, sample.iter().copied());
+        self.run(scratch)
     }
 
     /// Full integer inference on a float sample (quantized with the stored affine first).
@@ -270,7 +356,115 @@ impl<'a> Model<'a> {
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
         self.quantize(sample, &mut scratch.front)?;
-        self.run(None, scratch, true)
+        self.run(scratch)
+    }
+
+    /// The int8 reconstruction of a float sample (encoder then decoder), on the input's
+    /// int8 scale and zero point: compare it with [`Model::quantize`]'s output.
+    pub fn reconstruct<'s, const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<&'s [i8], Error> {
+        self.check_scratch::<W>()?;
+        self.quantize(sample, &mut scratch.front)?;
+        self.run_autoencoder(scratch)
+    }
+
+    /// The int8 reconstruction of an int8 sample, with no float arithmetic.
+    pub fn reconstruct_quantized<'s, const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &'s mut Scratch<W>,
+    ) -> Result<&'s [i8], Error> {
+        self.check_scratch::<W>()?;
+        self.check_quantized(sample)?;
+        Self::load(scratch, sample.iter().copied());
+        self.run_autoencoder(scratch)
+    }
+
+    /// The integer anomaly score of an int8 sample, `Σ (q_i - r_i)²` over the inputs
+    /// and their reconstruction (SPEC.md §6.3), with no float arithmetic.
+    pub fn anomaly_score_quantized<const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &mut Scratch<W>,
+    ) -> Result<u32, Error> {
+        let reconstruction = self.reconstruct_quantized(sample, scratch)?;
+        Ok(squared_error(sample.iter().copied(), reconstruction))
+    }
+
+    /// The anomaly score of a float sample: the integer score and its real value, the mean
+    /// squared reconstruction error in the scaled input space.
+    pub fn anomaly_score<const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &mut Scratch<W>,
+    ) -> Result<AnomalyScore, Error> {
+        let reconstruction = self.reconstruct(sample, scratch)?;
+        // The quantized input was overwritten by the layers; quantizing again is cheaper
+        // than a fifth activation buffer and gives the same integers.
+        let affine = self.view.input_affine_bytes().chunks_exact(8);
+        let input = sample.iter().zip(affine).map(|(&x, ab)| {
+            let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
+            let a = f32::from_le_bytes([a0, a1, a2, a3]);
+            let b = f32::from_le_bytes([b0, b1, b2, b3]);
+            kernels::quantize_input(x, a, b)
+        });
+        let score = squared_error(input, reconstruction);
+        Ok(AnomalyScore {
+            score,
+            value: self.score_value(score),
+        })
+    }
+
+    /// The real value of integer score `score`: `score * score_scale`, the mean squared
+    /// reconstruction error in the scaled input space (SPEC.md §6.3).
+    pub fn score_value(&self, score: u32) -> f32 {
+        score as f32 * self.score_scale()
+    }
+
+    /// Real value of one unit of the integer score: the anomaly section's, or
+    /// `input_scale² / n_inputs` for a model without one.
+    pub fn score_scale(&self) -> f32 {
+        match self.view.anomaly() {
+            Some(a) => a.score_scale(),
+            None => self.view.input_scale() * self.view.input_scale() / self.n_inputs() as f32,
+        }
+    }
+
+    fn verdict(&self, score: u32) -> Result<Detection, Error> {
+        let anomaly = self.view.anomaly().ok_or(Error::MissingPart {
+            part: "anomaly section",
+        })?;
+        Ok(Detection {
+            score,
+            threshold: anomaly.threshold(),
+            is_anomaly: anomaly.is_anomaly(score),
+        })
+    }
+
+    /// Scores a float sample and compares the score with the stored threshold.
+    pub fn detect<const W: usize>(
+        &self,
+        sample: &[f32],
+        scratch: &mut Scratch<W>,
+    ) -> Result<Detection, Error> {
+        self.verdict(0)?;
+        let score = self.anomaly_score(sample, scratch)?;
+        self.verdict(score.score)
+    }
+
+    /// Scores an int8 sample and compares the score with the stored threshold, with no
+    /// float arithmetic (suits FPU-less cores).
+    pub fn detect_quantized<const W: usize>(
+        &self,
+        sample: &[i8],
+        scratch: &mut Scratch<W>,
+    ) -> Result<Detection, Error> {
+        self.verdict(0)?;
+        let score = self.anomaly_score_quantized(sample, scratch)?;
+        self.verdict(score)
     }
 
     /// Classifies a float sample: class index, label and probability.
@@ -306,7 +500,7 @@ impl<'a> Model<'a> {
     /// Class probabilities from int32 logits: sigmoid for a single binary logit, softmax
     /// otherwise, computed on the dequantized logits with libm.
     pub fn probabilities(&self, logits: &[i32]) -> heapless::Vec<f32, MAX_CLASSES> {
-        let s = self.view.head().logit_scale();
+        let s = self.view.head().map_or(1.0, |h| h.logit_scale());
         let mut out = heapless::Vec::new();
         if let [single] = logits {
             let p1 = 1.0 / (1.0 + libm::expf(-(*single as f32) * s));
@@ -328,37 +522,53 @@ impl<'a> Model<'a> {
         out
     }
 
-    /// Runs every golden vector stored in the file and compares features, logits and class
-    /// bit for bit. Returns how many vectors passed (all of them) or the first failure.
+    /// Runs every golden vector stored in the file and compares features, logits, class,
+    /// reconstruction and score (those the model has) bit for bit. Returns how many
+    /// vectors passed (all of them) or the first failure.
     pub fn self_test<const W: usize>(&self, scratch: &mut Scratch<W>) -> Result<usize, Error> {
+        self.check_scratch::<W>()?;
         let mut passed = 0;
         for (vector, g) in self.view.golden().enumerate() {
-            self.check_scratch::<W>()?;
-            for (d, s) in scratch.front.iter_mut().zip(g.input()) {
-                *d = s;
+            let fail = |part| Error::SelfTestFailed { vector, part };
+            Self::load(scratch, g.input());
+            let features = self.run_encoder(scratch)?;
+            let found = Self::activation(scratch, features.0, features.1);
+            if !g.features().eq(found.iter().copied()) {
+                return Err(fail("features"));
             }
-            let inference = self.run(None, scratch, true)?;
-            let same = g.features().eq(inference.features.iter().copied());
-            if !same {
-                return Err(Error::SelfTestFailed {
-                    vector,
-                    part: "features",
-                });
+            if let Some(class) = g.class() {
+                let (logits, found) = self.run_head(scratch, features)?;
+                if !g.logits().eq(logits.iter().copied()) {
+                    return Err(fail("logits"));
+                }
+                if class != found {
+                    return Err(fail("class"));
+                }
             }
-            if !g.logits().eq(inference.logits.iter().copied()) {
-                return Err(Error::SelfTestFailed {
-                    vector,
-                    part: "logits",
-                });
-            }
-            if g.class() != inference.class {
-                return Err(Error::SelfTestFailed {
-                    vector,
-                    part: "class",
-                });
+            if let Some(score) = g.score() {
+                let at = self.run_decoder(scratch, features)?;
+                let reconstruction = Self::activation(scratch, at, self.n_inputs());
+                if !g.reconstruction().eq(reconstruction.iter().copied()) {
+                    return Err(fail("reconstruction"));
+                }
+                if squared_error(g.input(), reconstruction) != score {
+                    return Err(fail("score"));
+                }
             }
             passed += 1;
         }
         Ok(passed)
     }
+}
+
+/// `Σ (q_i - r_i)²` over an int8 input and its int8 reconstruction: at most 1024 × 255²,
+/// so it fits u32.
+fn squared_error(input: impl Iterator<Item = i8>, reconstruction: &[i8]) -> u32 {
+    input
+        .zip(reconstruction)
+        .map(|(q, &r)| {
+            let d = (i32::from(q) - i32::from(r)).unsigned_abs();
+            d * d
+        })
+        .sum()
 }

@@ -1,6 +1,8 @@
 //! Every dot-product backend this build has gives the portable backend's integers, for
 //! any row count, width (including widths that are not a multiple of the kernels' 4 and
-//! 8 columns) and any int8 values — extremes included.
+//! 8 columns), row stride (rows padded to whole words as in version 3, with arbitrary
+//! bytes in the padding, which no backend may read into a sum) and any int8 values —
+//! extremes included.
 //!
 //! On a host with AVX2 and the `std` feature this tests the AVX2 kernel; the Cortex-M
 //! assembly is tested the same way, end to end, by the QEMU parity test.
@@ -9,6 +11,10 @@ use bottleneck_runtime::testing::{BLOCK, Backend};
 use proptest::prelude::*;
 
 fn dots(backend: Backend, block: &[u8], n: usize, x: &[i8]) -> Vec<i32> {
+    dots_strided(backend, block, n, n, x)
+}
+
+fn dots_strided(backend: Backend, block: &[u8], n: usize, stride: usize, x: &[i8]) -> Vec<i32> {
     let mut wide = vec![0i16; n + 1];
     // Start the widened input on an odd halfword when `n` is odd, so a backend that
     // needs alignment must notice and cope.
@@ -18,8 +24,8 @@ fn dots(backend: Backend, block: &[u8], n: usize, x: &[i8]) -> Vec<i32> {
         &mut wide[..n]
     };
     backend.prepare(x, wide);
-    let mut acc = vec![0i32; block.len() / n];
-    backend.dots(block, n, x, wide, &mut acc);
+    let mut acc = vec![0i32; block.len() / stride];
+    backend.dots(block, n, stride, x, wide, &mut acc);
     acc
 }
 
@@ -33,8 +39,46 @@ fn case() -> impl Strategy<Value = (usize, Vec<u8>, Vec<i8>)> {
     })
 }
 
+fn strided_case() -> impl Strategy<Value = (usize, usize, Vec<u8>, Vec<i8>)> {
+    (1usize..=260, 0usize..=3, 1usize..=BLOCK).prop_flat_map(|(n, pad, rows)| {
+        (
+            Just(n),
+            Just(n + pad),
+            proptest::collection::vec(any::<u8>(), rows * (n + pad)),
+            proptest::collection::vec(any::<i8>(), n),
+        )
+    })
+}
+
+/// The portable sums of the rows of a strided block, padding left out.
+fn expected_strided(block: &[u8], n: usize, stride: usize, x: &[i8]) -> Vec<i32> {
+    block
+        .chunks(stride)
+        .map(|row| {
+            row[..n]
+                .iter()
+                .zip(x)
+                .map(|(&w, &v)| i32::from(w as i8) * i32::from(v))
+                .sum()
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn every_backend_skips_row_padding((n, stride, block, x) in strided_case()) {
+        let expected = expected_strided(&block, n, stride, &x);
+        for backend in Backend::available() {
+            prop_assert_eq!(
+                &dots_strided(backend, &block, n, stride, &x),
+                &expected,
+                "{:?}",
+                backend
+            );
+        }
+    }
 
     #[test]
     fn every_backend_matches_portable((n, block, x) in case()) {

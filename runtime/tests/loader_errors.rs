@@ -1,9 +1,10 @@
 //! Every loader error variant, each reached by bytes built to trigger exactly it.
 
 use bottleneck_format::{
-    Error, HeadChannel, ModelSpec, ModelView, Requant, WriteError, spec_example,
+    ChannelLayout, Error, HeadChannel, ModelSpec, ModelView, Requant, Role, WriteError,
+    spec_example, spec_example_v3,
 };
-use bottleneck_test_support::{payload_of, seal};
+use bottleneck_test_support::{payload_of, seal, seal_as};
 
 fn example() -> Vec<u8> {
     spec_example().to_bytes().expect("valid example")
@@ -11,7 +12,7 @@ fn example() -> Vec<u8> {
 
 /// Seals the (unchecked) payload of `spec`, bypassing the writer's own validation.
 fn sealed(spec: &ModelSpec) -> Vec<u8> {
-    seal(&spec.payload().expect("payload serializes"))
+    seal_as(&spec.payload().expect("payload serializes"), spec.version())
 }
 
 fn parse_err(bytes: &[u8]) -> Error {
@@ -34,18 +35,18 @@ fn bad_magic() {
 #[test]
 fn unsupported_version_names_both_versions() {
     let mut b = example();
-    b[4] = 3;
+    b[4] = 4;
     let e = parse_err(&b);
     assert_eq!(
         e,
         Error::UnsupportedVersion {
-            found: 3,
-            supported: 2
+            found: 4,
+            supported: 3
         }
     );
     let text = e.to_string();
     assert!(
-        text.contains("version 3") && text.contains("versions 1 to 2"),
+        text.contains("version 4") && text.contains("versions 1 to 3"),
         "{text}"
     );
 }
@@ -247,8 +248,8 @@ fn shape_mismatches() {
     );
 
     let mut spec = spec_example();
-    spec.head.channels = vec![HeadChannel::default(); 3];
-    spec.head.weights = vec![1; 3];
+    spec.head.as_mut().expect("a head").channels = vec![HeadChannel::default(); 3];
+    spec.head.as_mut().expect("a head").weights = vec![1; 3];
     spec.golden.clear();
     assert_eq!(
         parse_err(&sealed(&spec)),
@@ -290,7 +291,7 @@ fn parameters_out_of_range() {
         (
             "shift too small",
             Box::new(|s| {
-                s.head.channels[0].requant = Requant {
+                s.head.as_mut().expect("a head").channels[0].requant = Requant {
                     multiplier: 1,
                     shift: -31,
                 }
@@ -304,7 +305,7 @@ fn parameters_out_of_range() {
         ),
         (
             "head bias overflows",
-            Box::new(|s| s.head.channels[0].bias = i32::MIN),
+            Box::new(|s| s.head.as_mut().expect("a head").channels[0].bias = i32::MIN),
             "head bias",
         ),
         (
@@ -314,7 +315,7 @@ fn parameters_out_of_range() {
         ),
         (
             "zero logit scale",
-            Box::new(|s| s.head.logit_scale = 0.0),
+            Box::new(|s| s.head.as_mut().expect("a head").logit_scale = 0.0),
             "head logit scale",
         ),
         (
@@ -425,8 +426,8 @@ fn overlong_varints_are_refused() {
 fn logit_count_out_of_range_is_refused_at_the_head() {
     for n_logits in [0usize, 17] {
         let mut spec = spec_example();
-        spec.head.channels = vec![HeadChannel::default(); n_logits];
-        spec.head.weights = vec![1; n_logits];
+        spec.head.as_mut().expect("a head").channels = vec![HeadChannel::default(); n_logits];
+        spec.head.as_mut().expect("a head").weights = vec![1; n_logits];
         spec.golden.clear();
         assert_eq!(
             parse_err(&sealed(&spec)),
@@ -438,4 +439,183 @@ fn logit_count_out_of_range_is_refused_at_the_head() {
             }
         );
     }
+}
+
+// ---- Version 3 -------------------------------------------------------------------------
+
+fn v3() -> ModelSpec {
+    spec_example_v3()
+}
+
+#[test]
+fn v3_example_loads_with_its_parts() {
+    let bytes = v3().to_bytes().expect("valid");
+    let view = ModelView::parse(&bytes).expect("loads");
+    assert_eq!(view.header().version, 3);
+    assert_eq!(view.feature_names().collect::<Vec<_>>(), ["temp", "rpm"]);
+    assert_eq!(view.encoder().len(), 2);
+    assert_eq!(view.decoder().count(), 1);
+    assert!(view.has_decoder());
+    assert_eq!(view.anomaly().map(|a| a.threshold()), Some(1000));
+    assert_eq!(view.label(1), Some("yes"));
+}
+
+#[test]
+fn v3_feature_names_are_checked() {
+    let mut spec = v3();
+    spec.feature_names = vec!["a".into()];
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ShapeMismatch {
+            what: "feature name count",
+            expected: 2,
+            found: 1
+        }
+    );
+    spec.feature_names = vec!["a".into(), "a".into()];
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "feature name (duplicate)",
+            index: 1
+        }
+    );
+    spec.feature_names = vec!["a".into(), String::new()];
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "feature name (empty)",
+            index: 1
+        }
+    );
+    spec.feature_names = vec!["a".into(), "x".repeat(65)];
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "feature name length",
+            index: 1
+        }
+    );
+}
+
+#[test]
+fn v3_roles_come_encoder_first() {
+    let mut spec = v3();
+    spec.layers[0].role = Role::Decoder;
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "layer role (encoder layers first, then decoder layers)",
+            index: 0
+        }
+    );
+}
+
+#[test]
+fn v3_decoder_output_must_be_on_the_input_scale() {
+    let mut spec = v3();
+    spec.layers[2].output_zero_point = 0;
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::Inconsistent {
+            what: "the decoder's output scale and zero point differ from the input's"
+        }
+    );
+}
+
+#[test]
+fn v3_anomaly_section_needs_a_decoder() {
+    let mut spec = v3();
+    spec.layers.pop();
+    for g in &mut spec.golden {
+        g.reconstruction.clear();
+        g.score = 0;
+    }
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::Inconsistent {
+            what: "an anomaly section needs a decoder"
+        }
+    );
+}
+
+#[test]
+fn v3_golden_score_must_match_its_vectors() {
+    let mut spec = v3();
+    spec.golden[0].score += 1;
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "golden score",
+            index: 0
+        }
+    );
+}
+
+#[test]
+fn v3_padding_is_checked() {
+    let bytes = v3().to_bytes().expect("valid");
+    // The decoder layer's rows are 1 weight + 3 zero bytes: make a padding byte nonzero.
+    let view = ModelView::parse(&bytes).expect("loads");
+    let decoder = view
+        .decoder()
+        .next()
+        .and_then(|l| l.as_dense().copied())
+        .expect("dense");
+    let offset = decoder.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    assert_eq!(offset % 4, 0, "weights start word-aligned");
+    assert_eq!(decoder.row_stride(), 4);
+    let mut payload = payload_of(&bytes).to_vec();
+    payload[offset - 16 + 1] = 9;
+    assert_eq!(
+        parse_err(&seal_as(&payload, 3)),
+        Error::NonCanonical {
+            what: "layer weights"
+        }
+    );
+}
+
+#[test]
+fn v3_misaligned_weights_are_refused() {
+    let bytes = v3().to_bytes().expect("valid");
+    let view = ModelView::parse(&bytes).expect("loads");
+    let first = view
+        .layers()
+        .next()
+        .and_then(|l| l.as_dense().copied())
+        .expect("dense");
+    let offset = first.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    let mut payload = payload_of(&bytes).to_vec();
+    // In the example (SPEC.md §6.4) the first layer's weights are preceded by the
+    // padding field `01 00` and their length `08`. Dropping the padding byte (field
+    // `00`) moves the weights to an odd offset.
+    let at = offset - 16 - 3;
+    assert_eq!(payload[at..at + 3], [1, 0, 8]);
+    payload[at] = 0;
+    payload.remove(at + 1);
+    let e = parse_err(&seal_as(&payload, 3));
+    assert!(
+        matches!(
+            e,
+            Error::Misaligned {
+                what: "layer weights",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn v3_relu_needs_version_3_and_kind_2_refuses_old_versions() {
+    let mut spec = bottleneck_format::spec_example_v2();
+    spec.layers[1].layout = ChannelLayout::Relu;
+    spec.layers[1].channels[0].negative = Requant {
+        multiplier: 0,
+        shift: spec.layers[1].channels[0].positive.shift,
+    };
+    assert_eq!(spec.version(), 3);
+    // A version-3 payload read as version 2 fails in the payload.
+    let payload = spec.payload().expect("payload");
+    assert!(ModelView::parse(&seal_as(&payload, 2)).is_err());
 }

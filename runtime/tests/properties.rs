@@ -140,7 +140,7 @@ proptest! {
         let resealed = seal(&payload);
         match ModelView::parse(&resealed) {
             Ok(view) => {
-                prop_assert!(view.n_inputs() >= 1 && !view.layers().is_empty());
+                prop_assert!(view.n_inputs() >= 1 && view.layers().len() > 0);
                 prop_assert!(exercise(&resealed));
             }
             // The header is right by construction: the error must come from the payload.
@@ -280,13 +280,13 @@ fn fast_dense_layers_match_the_portable_path() {
         let bytes = spec.to_bytes().expect("random spec writes");
         let model = Model::from_bytes(&bytes).expect("random spec loads");
         let mut n_in = n_inputs;
-        for layer in model.view().layers().iter().filter_map(|l| l.as_dense()) {
+        for layer in model.view().layers().filter_map(|l| l.as_dense().copied()) {
             let n_out = layer.n_out();
             let src: Vec<i8> = (0..n_in).map(|_| rng.range(-128, 127) as i8).collect();
             let (mut fast, mut slow) = (vec![0i8; n_out], vec![0i8; n_out]);
             let mut wide = vec![0i16; n_in];
-            testing::dense(layer, &src, &mut wide, &mut fast);
-            testing::dense_portable(layer, &src, &mut wide, &mut slow);
+            testing::dense(&layer, &src, &mut wide, &mut fast);
+            testing::dense_portable(&layer, &src, &mut wide, &mut slow);
             assert_eq!(fast, slow, "seed {seed}, layer {n_in} -> {n_out}");
             n_in = n_out;
         }

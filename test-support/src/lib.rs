@@ -4,8 +4,8 @@
 //! share.
 
 use bottleneck_format::{
-    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel, HeadSpec, Header,
-    ModelSpec, Requant,
+    AnomalySpec, ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel,
+    HeadSpec, Header, ModelSpec, Requant, Role,
 };
 use bottleneck_runtime::{Model, Scratch};
 
@@ -56,6 +56,7 @@ pub fn random_spec(
     let mut n_in = n_inputs;
     for &n_out in widths {
         layers.push(DenseSpec {
+            role: Role::Encoder,
             layout: ChannelLayout::PerChannel,
             output_scale: 0.05,
             output_zero_point: rng.range(-20, 20) as i8,
@@ -79,8 +80,9 @@ pub fn random_spec(
         input_affine: (0..n_inputs)
             .map(|_| (rng.range(50, 400) as f32, rng.range(-128, 0) as f32))
             .collect(),
+        feature_names: Vec::new(),
         layers,
-        head: HeadSpec {
+        head: Some(HeadSpec {
             logit_scale: 0.01,
             weights: (0..n_in * n_logits)
                 .map(|_| rng.range(-127, 127) as i8)
@@ -94,11 +96,138 @@ pub fn random_spec(
                     },
                 })
                 .collect(),
-        },
+        }),
         labels: (0..n_classes).map(|k| format!("class-{k}")).collect(),
+        anomaly: None,
         golden: Vec::new(),
     };
-    let inputs: Vec<Vec<i8>> = (0..n_golden)
+    add_golden(&mut spec, &mut rng, n_golden);
+    spec
+}
+
+/// Shapes of a random version-3 model ([`random_v3_spec`]).
+#[derive(Debug, Clone)]
+pub struct V3Shape<'a> {
+    /// Input features (also the decoder's output width).
+    pub n_inputs: usize,
+    /// Encoder widths; the last is the bottleneck.
+    pub encoder: &'a [usize],
+    /// Decoder hidden widths (the output layer of `n_inputs` is added); `None`: no decoder.
+    pub decoder: Option<&'a [usize]>,
+    /// Classes of the head; 0: no head.
+    pub n_classes: usize,
+    /// Golden vectors, computed by the runtime.
+    pub n_golden: usize,
+}
+
+/// A valid random version-3 model: LeakyReLU, ReLU and linear layers (row widths that
+/// are not multiples of 4, so rows are padded), feature names, optional head and
+/// decoder, an anomaly section when there is a decoder.
+pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
+    let mut rng = SplitMix(seed);
+    let input_scale = 1.0 / 64.0;
+    let input_zero_point = rng.range(-20, 20) as i8;
+    let mut widths: Vec<(usize, Role)> =
+        shape.encoder.iter().map(|&w| (w, Role::Encoder)).collect();
+    if let Some(decoder) = shape.decoder {
+        widths.extend(decoder.iter().map(|&w| (w, Role::Decoder)));
+        widths.push((shape.n_inputs, Role::Decoder));
+    }
+    let last = widths.len() - 1;
+    let mut layers = Vec::new();
+    let mut n_in = shape.n_inputs;
+    for (index, &(n_out, role)) in widths.iter().enumerate() {
+        let layout = match rng.range(0, 2) {
+            0 => ChannelLayout::Shared(None),
+            1 => ChannelLayout::Relu,
+            _ => ChannelLayout::Shared(Some(Requant {
+                multiplier: 1_288_490_189,
+                shift: 1,
+            })),
+        };
+        let channels = (0..n_out)
+            .map(|_| {
+                let positive = requant(&mut rng);
+                let negative = match layout {
+                    ChannelLayout::Shared(Some(slope)) => {
+                        positive.scaled_by(slope).expect("slope in range")
+                    }
+                    ChannelLayout::Relu => Requant {
+                        multiplier: 0,
+                        shift: positive.shift,
+                    },
+                    _ => positive,
+                };
+                DenseChannel {
+                    bias: rng.range(-20_000, 20_000) as i32,
+                    positive,
+                    negative,
+                }
+            })
+            .collect();
+        let decoder_output = role == Role::Decoder && index == last;
+        layers.push(DenseSpec {
+            role,
+            layout,
+            output_scale: if decoder_output { input_scale } else { 0.05 },
+            output_zero_point: if decoder_output {
+                input_zero_point
+            } else {
+                rng.range(-20, 20) as i8
+            },
+            weights: (0..n_in * n_out)
+                .map(|_| rng.range(-127, 127) as i8)
+                .collect(),
+            channels,
+        });
+        n_in = n_out;
+    }
+    let n_features = shape.encoder.last().copied().unwrap_or(0);
+    let n_logits = if shape.n_classes == 2 {
+        1
+    } else {
+        shape.n_classes
+    };
+    let head = (shape.n_classes > 0).then(|| HeadSpec {
+        logit_scale: 0.01,
+        weights: (0..n_features * n_logits)
+            .map(|_| rng.range(-127, 127) as i8)
+            .collect(),
+        channels: (0..n_logits)
+            .map(|_| HeadChannel {
+                bias: rng.range(-5_000, 5_000) as i32,
+                requant: Requant {
+                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+                    shift: 0,
+                },
+            })
+            .collect(),
+    });
+    let mut spec = ModelSpec {
+        input_scale,
+        input_zero_point,
+        input_affine: (0..shape.n_inputs)
+            .map(|_| (rng.range(50, 400) as f32, rng.range(-128, 0) as f32))
+            .collect(),
+        feature_names: (0..shape.n_inputs).map(|i| format!("x{i}")).collect(),
+        layers,
+        head,
+        labels: (0..shape.n_classes).map(|k| format!("class-{k}")).collect(),
+        anomaly: shape.decoder.map(|_| AnomalySpec {
+            score_scale: input_scale * input_scale / shape.n_inputs as f32,
+            threshold: rng.range(0, 200_000) as u32,
+        }),
+        golden: Vec::new(),
+    };
+    add_golden(&mut spec, &mut rng, shape.n_golden);
+    spec
+}
+
+/// Adds `n` golden vectors with random int8 inputs, their outputs computed by the
+/// runtime on the model as it stands.
+fn add_golden(spec: &mut ModelSpec, rng: &mut SplitMix, n: usize) {
+    let n_inputs = spec.input_affine.len();
+    let inputs: Vec<Vec<i8>> = (0..n)
         .map(|_| (0..n_inputs).map(|_| rng.i8()).collect())
         .collect();
     let bare = spec.to_bytes().expect("random spec is valid");
@@ -107,25 +236,46 @@ pub fn random_spec(
     let golden = inputs
         .into_iter()
         .map(|input| {
-            let out = model
-                .infer_quantized(&input, &mut scratch)
-                .expect("inference on a valid model");
+            let features = model
+                .encode_quantized(&input, &mut scratch)
+                .expect("encoding on a valid model")
+                .to_vec();
+            let (logits, class) = match model.infer_quantized(&input, &mut scratch) {
+                Ok(out) => (out.logits.to_vec(), out.class as u16),
+                Err(_) => (Vec::new(), 0),
+            };
+            let (reconstruction, score) = match model.reconstruct_quantized(&input, &mut scratch) {
+                Ok(r) => {
+                    let r = r.to_vec();
+                    let score = model
+                        .anomaly_score_quantized(&input, &mut scratch)
+                        .expect("a model that reconstructs scores");
+                    (r, score)
+                }
+                Err(_) => (Vec::new(), 0),
+            };
             GoldenSpec {
-                features: out.features.to_vec(),
-                logits: out.logits.to_vec(),
-                class: out.class as u16,
+                features,
+                logits,
+                class,
+                reconstruction,
+                score,
                 input,
             }
         })
         .collect();
     spec.golden = golden;
-    spec
 }
 
-/// A file made of `payload` behind a correct header (right length and CRC), so the
-/// loader's payload checks are reached even when the payload is wrong.
+/// A version-1 file made of `payload` behind a correct header (right length and CRC),
+/// so the loader's payload checks are reached even when the payload is wrong.
 pub fn seal(payload: &[u8]) -> Vec<u8> {
-    let header = Header::for_payload(payload).expect("payload under 4 GiB");
+    seal_as(payload, 1)
+}
+
+/// [`seal`] with the header naming format `version` (the payload layout it is read as).
+pub fn seal_as(payload: &[u8], version: u16) -> Vec<u8> {
+    let header = Header::for_payload_version(payload, version).expect("payload under 4 GiB");
     let mut file = header.to_bytes().to_vec();
     file.extend_from_slice(payload);
     file
@@ -151,7 +301,10 @@ pub fn exercise(bytes: &[u8]) -> bool {
         .map(|i| f32::from_le_bytes(core::array::from_fn(|k| byte(4 * i + k))))
         .collect();
     let _ = model.classify(&sample, &mut scratch);
+    let _ = model.detect(&sample, &mut scratch);
     let q: Vec<i8> = (0..model.n_inputs()).map(|i| byte(i) as i8).collect();
     let _ = model.infer_quantized(&q, &mut scratch);
+    let _ = model.detect_quantized(&q, &mut scratch);
+    let _ = model.anomaly_score(&sample, &mut scratch);
     true
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use bottleneck_format::{Error as FormatError, HEADER_LEN};
 use bottleneck_runtime::{Error, Model, Scratch};
-use bottleneck_test_support::{SplitMix, seal};
+use bottleneck_test_support::{SplitMix, seal_as};
 use bottleneck_trainer::data::ClassificationRecipe;
 use bottleneck_trainer::model::{Activation, BottleneckActivation};
 use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig};
@@ -125,7 +125,10 @@ fn builtin_problem_runtime_equals_reference_on_every_test_sample() {
 #[test]
 fn multiclass_runtime_equals_reference_on_every_test_sample() {
     let t = multiclass();
-    assert_eq!(t.model.spec.head.channels.len(), 4);
+    assert_eq!(
+        t.model.spec.head.as_ref().expect("a head").channels.len(),
+        4
+    );
     assert_eq!(mismatches(t, &t.model.bytes), 0);
 }
 
@@ -134,13 +137,11 @@ fn relu_and_normalised_bottleneck_runtime_equals_reference() {
     let t = relu_wide();
     let view = bottleneck_format::ModelView::parse(&t.model.bytes).expect("loads");
     assert_eq!(view.n_inputs(), 300);
-    // Every layer, the bottleneck included, is ReLU: a LeakyReLU whose slope is 0.
+    // Every layer, the bottleneck included, is ReLU (version 3's activation 2).
+    assert_eq!(view.header().version, 3);
     for layer in view.layers() {
-        let dense = layer.as_dense().expect("dense");
-        assert_eq!(
-            dense.activation(),
-            bottleneck_format::Activation::LeakyRelu(bottleneck_format::Requant::default())
-        );
+        let dense = *layer.as_dense().expect("dense");
+        assert_eq!(dense.activation(), bottleneck_format::Activation::Relu);
     }
     assert_eq!(mismatches(t, &t.model.bytes), 0);
 }
@@ -194,7 +195,8 @@ fn a_flipped_weight_is_caught() {
     // The first weight of layer 0 is the first byte of its `weights` field; find it by
     // its value in the payload after the preamble and layer header.
     let view = Model::from_bytes(&t.model.bytes).expect("loads");
-    let weights = view.view().layers()[0].as_dense().expect("dense").weights();
+    let first = view.view().layers().next().expect("a layer");
+    let weights = first.as_dense().expect("dense").weights();
     let offset = weights.as_ptr() as usize - t.model.bytes.as_ptr() as usize;
     let mut corrupted = t.model.bytes.clone();
     corrupted[offset] ^= 0x40;
@@ -207,7 +209,7 @@ fn a_flipped_weight_is_caught() {
 
     // With the CRC recomputed (a deliberately perturbed model): the parity check and the
     // on-device self-test both see the difference.
-    let resealed = seal(&corrupted[HEADER_LEN..]);
+    let resealed = seal_as(&corrupted[HEADER_LEN..], 3);
     assert!(
         mismatches(t, &resealed) > 0,
         "a changed weight went unnoticed"

@@ -94,8 +94,8 @@ fn eval(args: &EvalArgs) -> Result<()> {
 fn predict(args: &PredictArgs) -> Result<()> {
     let bytes = read_model(&args.model)?;
     let model = load_model(&args.model, &bytes)?;
-    let (_, features) = read_features(&args.data, args.label_column.as_deref())?;
-    let csv = predict_csv(&model, &args.data, &features)?;
+    let (names, features) = read_features(&args.data, args.label_column.as_deref())?;
+    let csv = predict_csv(&model, &args.data, &names, &features)?;
     match &args.out {
         Some(path) => write_atomically(path, csv.as_bytes()),
         None => {

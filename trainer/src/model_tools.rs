@@ -80,7 +80,13 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         view.input_scale(),
         view.input_zero_point()
     );
-    for (i, layer) in view.layers().iter().enumerate() {
+    let names: Vec<&str> = view.feature_names().collect();
+    if !names.is_empty() {
+        let shown = names.iter().take(8).copied().collect::<Vec<_>>().join(", ");
+        let more = if names.len() > 8 { ", ..." } else { "" };
+        let _ = writeln!(out, "feature names: {shown}{more}");
+    }
+    for (i, layer) in view.layers().enumerate() {
         let Some(l) = layer.as_dense() else {
             let _ = writeln!(out, "layer {i}: a kind this tool does not know");
             continue;
@@ -97,6 +103,11 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
                 "LeakyReLU, per-channel"
             }
             Activation::PerChannel => "linear, per-channel",
+            Activation::Relu => "ReLU",
+        };
+        let role = match l.role() {
+            bottleneck_format::Role::Encoder => "encoder",
+            bottleneck_format::Role::Decoder => "decoder",
         };
         let shifts = channels
             .iter()
@@ -104,7 +115,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             .fold((i8::MAX, i8::MIN), |(lo, hi), s| (lo.min(s), hi.max(s)));
         let _ = writeln!(
             out,
-            "layer {i}: dense {} -> {} ({activation}), output scale {:.6}, zero point {}, shifts {}..={}, {} weight bytes",
+            "layer {i}: {role} dense {} -> {} ({activation}), output scale {:.6}, zero point {}, shifts {}..={}, {} weight bytes",
             l.n_in(),
             l.n_out(),
             l.output_scale(),
@@ -114,20 +125,36 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             l.weights().len()
         );
     }
-    let head = view.head();
-    let _ = writeln!(
-        out,
-        "head: {} -> {} logit(s) ({}), logit scale {:.6e}",
-        head.n_in(),
-        head.n_logits(),
-        if head.n_logits() == 1 {
-            "sigmoid"
-        } else {
-            "softmax"
-        },
-        head.logit_scale()
-    );
-    let _ = writeln!(out, "labels: {}", view.labels().join(", "));
+    match view.head() {
+        Some(head) => {
+            let _ = writeln!(
+                out,
+                "head: {} -> {} logit(s) ({}), logit scale {:.6e}",
+                head.n_in(),
+                head.n_logits(),
+                if head.n_logits() == 1 {
+                    "sigmoid"
+                } else {
+                    "softmax"
+                },
+                head.logit_scale()
+            );
+            let labels: Vec<&str> = view.labels().collect();
+            let _ = writeln!(out, "labels: {}", labels.join(", "));
+        }
+        None => {
+            let _ = writeln!(out, "head: none");
+        }
+    }
+    if let Some(a) = view.anomaly() {
+        let _ = writeln!(
+            out,
+            "anomaly: score = sum of squared int8 reconstruction errors, threshold {} (mean squared error {:.6e}), score scale {:.6e}",
+            a.threshold(),
+            f64::from(a.threshold()) * f64::from(a.score_scale()),
+            a.score_scale()
+        );
+    }
     let _ = writeln!(out, "golden vectors: {}", view.golden_count());
     let _ = writeln!(
         out,
@@ -207,6 +234,53 @@ fn run_rows<'a>(
     Ok(out)
 }
 
+/// The model's input columns picked from a table by name, in the model's order: a file
+/// that stores its training columns' names (version 3) reads them in any order and
+/// ignores extra columns, as scikit-learn does with `feature_names_in_`. A file without
+/// names takes the columns as they come, and only their number is checked.
+pub fn select_columns(
+    model: &Model<'_>,
+    path: &Path,
+    names: &[String],
+    features: &Array2<f32>,
+) -> Result<Array2<f32>> {
+    let expected: Vec<&str> = model.view().feature_names().collect();
+    if expected.is_empty() {
+        check_width(model, path, features.ncols())?;
+        return Ok(features.clone());
+    }
+    let mut picked = Vec::with_capacity(expected.len());
+    let mut missing = Vec::new();
+    for name in &expected {
+        match names.iter().position(|n| n == name) {
+            Some(j) => picked.push(j),
+            None => missing.push(*name),
+        }
+    }
+    if !missing.is_empty() {
+        let shown = missing
+            .iter()
+            .take(10)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if missing.len() > 10 {
+            format!(" and {} more", missing.len() - 10)
+        } else {
+            String::new()
+        };
+        return Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: format!(
+                "{} of the model's {} input columns are missing: {shown}{more}",
+                missing.len(),
+                expected.len()
+            ),
+        });
+    }
+    Ok(features.select(ndarray::Axis(1), &picked))
+}
+
 fn check_width(model: &Model<'_>, path: &Path, columns: usize) -> Result<()> {
     if columns != model.n_inputs() {
         return Err(TrainError::TestDataMismatch {
@@ -222,7 +296,13 @@ fn check_width(model: &Model<'_>, path: &Path, columns: usize) -> Result<()> {
 
 /// Runs the model on every row of `data` and compares with its labels.
 pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evaluation> {
-    check_width(model, path, data.n_features())?;
+    let features = select_columns(model, path, &data.feature_names, &data.features)?;
+    if model.view().head().is_none() {
+        return Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: "the model has no classifier head to evaluate".into(),
+        });
+    }
     let labels: Vec<String> = (0..model.n_classes())
         .map(|k| model.label(k).unwrap_or("").to_string())
         .collect();
@@ -240,7 +320,7 @@ pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evalua
         };
         truth.push(k);
     }
-    let predictions = run_rows(model, path, &data.features)?;
+    let predictions = run_rows(model, path, &features)?;
     let mut confusion = vec![vec![0; labels.len()]; labels.len()];
     for (&t, p) in truth.iter().zip(&predictions) {
         confusion[t][p.class] += 1;
@@ -253,10 +333,16 @@ pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evalua
     })
 }
 
-/// Classifies every row and returns CSV text: `row,class,label,probability`.
-pub fn predict_csv(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Result<String> {
-    check_width(model, path, features.ncols())?;
-    let predictions = run_rows(model, path, features)?;
+/// Classifies every row and returns CSV text: `row,class,label,probability`. Columns are
+/// picked by name ([`select_columns`]).
+pub fn predict_csv(
+    model: &Model<'_>,
+    path: &Path,
+    names: &[String],
+    features: &Array2<f32>,
+) -> Result<String> {
+    let features = select_columns(model, path, names, features)?;
+    let predictions = run_rows(model, path, &features)?;
     let mut out = String::from("row,class,label,probability\n");
     for (i, p) in predictions.iter().enumerate() {
         let label = p.label;

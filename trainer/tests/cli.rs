@@ -158,8 +158,8 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
         (
             "deep.csv",
             "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
-            vec!["--hidden", "4,4,4,4,4,4,4,4"],
-            "9 encoder layers; the model file holds at most 8",
+            vec!["--hidden", "4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4"],
+            "17 encoder layers; the model file holds at most 16",
         ),
         (
             "tanh.csv",
@@ -210,10 +210,11 @@ fn inspect_eval_and_predict_use_the_model_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     for expected in [
-        "version 2",
+        "version 3",
         ": OK",
-        "layer 0: dense 8 -> 16 (LeakyReLU)",
-        "layer 2: dense 8 -> 4 (linear)",
+        "feature names: x0, x1, x2",
+        "layer 0: encoder dense 8 -> 16 (LeakyReLU)",
+        "layer 2: encoder dense 8 -> 4 (linear)",
         "head: 4 -> 1 logit(s) (sigmoid)",
         "labels: 0, 1",
         "self-test: 4 golden vectors",
@@ -262,11 +263,63 @@ fn inspect_eval_and_predict_use_the_model_file() {
     assert_eq!(lines[0], "row,class,label,probability");
     assert_eq!(lines.len(), 121);
 
-    // Predicting on data with the label column still present is a clear error.
-    let out = bottleneck(&["predict", path(&model), "--data", path(&csv)]);
+    // Columns are picked by name: the label column left in is ignored, and the same
+    // columns in reverse order give the same predictions and the same accuracy.
+    let reversed = dir.path().join("reversed.csv");
+    let original = std::fs::read_to_string(&csv).expect("csv");
+    let flipped: String = original
+        .lines()
+        .map(|l| l.split(',').rev().collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    std::fs::write(&reversed, flipped).expect("write");
+    for data in [&csv, &reversed] {
+        let again = dir.path().join("again.csv");
+        let out = bottleneck(&[
+            "predict",
+            path(&model),
+            "--data",
+            path(data),
+            "--out",
+            path(&again),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&again).expect("predictions"), text);
+    }
+    let eval_text = |data: &Path| {
+        let out = bottleneck(&[
+            "eval",
+            path(&model),
+            "--data",
+            path(data),
+            "--label-column",
+            "label",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(eval_text(&csv), eval_text(&reversed));
+    // A missing column is named, with a non-zero exit.
+    let short = dir.path().join("short.csv");
+    let dropped: String = original
+        .lines()
+        .map(|l| l.split(',').skip(1).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    std::fs::write(&short, dropped).expect("write");
+    let out = bottleneck(&["predict", path(&model), "--data", path(&short)]);
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("9 feature columns, but the model takes 8")
+        String::from_utf8_lossy(&out.stderr)
+            .contains("1 of the model's 8 input columns are missing: x0"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 
     // A corrupted file is diagnosed, not trusted.

@@ -130,21 +130,20 @@ fn inference(c: &mut Criterion) {
     let mut wide = [0i16; 256];
     let mut acc = [0i32; BLOCK];
     let view = model.view();
-    let matrices: Vec<(&[u8], usize)> = view
+    let matrices: Vec<(&[u8], usize, usize)> = view
         .layers()
-        .iter()
-        .filter_map(|l| l.as_dense())
-        .map(|l| (l.weights(), l.n_in()))
-        .chain([(view.head().weights(), view.head().n_in())])
+        .filter_map(|l| l.as_dense().copied())
+        .map(|l| (l.weights(), l.n_in(), l.row_stride()))
+        .chain(view.head().map(|h| (h.weights(), h.n_in(), h.row_stride())))
         .collect();
     group.bench_function(BenchmarkId::new("runtime-int8-dots-only", "batch-1"), |b| {
         b.iter(|| {
             let mut total = 0i32;
-            for &(weights, n_in) in &matrices {
+            for &(weights, n_in, stride) in &matrices {
                 backend.prepare(black_box(&x[..n_in]), &mut wide);
-                for block in weights.chunks(BLOCK * n_in) {
-                    let acc = &mut acc[..block.len() / n_in];
-                    backend.dots(block, n_in, &x[..n_in], &wide, acc);
+                for block in weights.chunks(BLOCK * stride) {
+                    let acc = &mut acc[..block.len() / stride];
+                    backend.dots(block, n_in, stride, &x[..n_in], &wide, acc);
                     total = total.wrapping_add(acc[0]);
                 }
             }

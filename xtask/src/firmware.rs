@@ -27,13 +27,13 @@ impl ModelShape {
     /// The shape of a checked model.
     pub fn of(view: &bottleneck_format::ModelView<'_>) -> ModelShape {
         let widths: Vec<String> = std::iter::once(view.n_inputs())
-            .chain(view.layers().iter().map(|l| l.n_out()))
+            .chain(view.layers().map(|l| l.n_out()))
             .map(|w| w.to_string())
             .collect();
         ModelShape {
             description: format!("{}, {} classes", widths.join(" -> "), view.n_classes()),
             macs: view.mac_count(),
-            rows: view.layers().iter().map(|l| l.n_out()).sum::<usize>() + view.n_logits(),
+            rows: view.layers().map(|l| l.n_out()).sum::<usize>() + view.n_logits(),
         }
     }
 }

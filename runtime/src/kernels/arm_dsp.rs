@@ -34,7 +34,8 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     }
     prepare(src, wide);
     let wide: &[i16] = wide;
-    // SAFETY (both closures): rows are `n` bytes; `src` holds `n` values and `wide` the
+    // SAFETY (both closures): rows are `row_stride() >= n` bytes (the loader checks the
+    // weight length against it); `src` holds `n` values and `wide` the
     // prepared `n - n % 4` halfwords, word-aligned (checked above).
     super::dense::dense_by_pairs(
         layer,
@@ -46,16 +47,22 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
 }
 
 /// Dot products of the rows of `block` with the input: pairs of rows, then a last row.
-pub fn dots(block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
+pub fn dots(block: &[u8], n_in: usize, stride: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
     let n = n_in.max(1);
     let aligned = (wide.as_ptr() as usize).is_multiple_of(4);
-    if !aligned || wide.len() < n - n % 4 || src.len() < n || block.len() < acc.len() * n {
-        return portable::dots(block, n_in, src, acc);
+    if !aligned
+        || wide.len() < n - n % 4
+        || src.len() < n
+        || stride < n
+        || block.len() < acc.len() * stride
+    {
+        return portable::dots(block, n_in, stride, src, acc);
     }
-    // SAFETY (both closures): as in `dense`; `dots_by_pairs` hands out `n`-byte rows.
+    // SAFETY (both closures): as in `dense`; `dots_by_pairs` hands out rows of `stride
+    // >= n` bytes (checked above).
     super::dense::dots_by_pairs(
         block,
-        n,
+        stride,
         acc,
         |r0, r1| unsafe { two_rows(r0, r1, src, wide, n) },
         |row| unsafe { one_row(row, src, wide, n) },

@@ -20,7 +20,8 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     if x.len() < n || n > i32::MAX as usize {
         return false;
     }
-    // SAFETY (both closures): every weight row `dense_by_pairs` hands out is `n` bytes,
+    // SAFETY (both closures): every weight row `dense_by_pairs` hands out is
+    // `row_stride() >= n` bytes (the loader checks the weight length against it),
     // and `x` holds at least `n` values (checked above).
     super::dense::dense_by_pairs(
         layer,
@@ -32,16 +33,16 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
 }
 
 /// Dot products of the rows of `block` with `x`: pairs of rows, then a last row.
-pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
+pub fn dots(block: &[u8], n_in: usize, stride: usize, x: &[i8], acc: &mut [i32]) {
     let n = n_in.max(1);
-    if x.len() < n || block.len() < acc.len() * n || n > i32::MAX as usize {
-        return portable::dots(block, n_in, x, acc);
+    if x.len() < n || stride < n || block.len() < acc.len() * stride || n > i32::MAX as usize {
+        return portable::dots(block, n_in, stride, x, acc);
     }
-    // SAFETY (both closures): `dots_by_pairs` hands out rows of exactly `n` bytes, and
+    // SAFETY (both closures): `dots_by_pairs` hands out rows of `stride >= n` bytes, and
     // `x` holds at least `n` values (checked above).
     super::dense::dots_by_pairs(
         block,
-        n,
+        stride,
         acc,
         |r0, r1| unsafe { two_rows(r0, r1, x, n) },
         |row| unsafe { one_row(row, x, n) },

@@ -69,18 +69,27 @@ impl Backend {
     }
 
     /// Dot products of the `acc.len()` (at most [`BLOCK`]) weight rows in `block`
-    /// (`n_in` int8 weights each, row after row) with the input, into `acc`. `src` and
-    /// `wide` are the input as given to, and as laid out by, [`Backend::prepare`].
+    /// (`n_in` int8 weights each, one row every `stride` bytes) with the input, into
+    /// `acc`. `src` and `wide` are the input as given to, and as laid out by,
+    /// [`Backend::prepare`].
     #[inline(always)]
-    pub fn dots(self, block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
+    pub fn dots(
+        self,
+        block: &[u8],
+        n_in: usize,
+        stride: usize,
+        src: &[i8],
+        wide: &[i16],
+        acc: &mut [i32],
+    ) {
         match self {
-            Backend::Portable => portable::dots(block, n_in, src, acc),
+            Backend::Portable => portable::dots(block, n_in, stride, src, acc),
             #[cfg(all(target_arch = "x86_64", feature = "std"))]
-            Backend::X86Avx2 => x86_avx2::dots(block, n_in, src, wide, acc),
+            Backend::X86Avx2 => x86_avx2::dots(block, n_in, stride, src, wide, acc),
             #[cfg(dsp)]
-            Backend::ArmDsp => arm_dsp::dots(block, n_in, src, wide, acc),
+            Backend::ArmDsp => arm_dsp::dots(block, n_in, stride, src, wide, acc),
             #[cfg(all(target_arch = "arm", not(dsp)))]
-            Backend::ArmThumb => arm_thumb::dots(block, n_in, src, acc),
+            Backend::ArmThumb => arm_thumb::dots(block, n_in, stride, src, acc),
         }
         let _ = wide;
     }

@@ -13,30 +13,32 @@ use super::requantize::dense_output;
 use super::x86_avx2;
 
 /// Runs `per_row(dot product)` for every output row, in order, of a weight matrix
-/// (`n_out` rows of `n_in` int8 weights), `BLOCK` rows at a time through the fastest
-/// backend this build has. `src` is the int8 input; `wide` is working space of at least
-/// `src.len()` halfwords.
+/// (`n_out` rows of `n_in` int8 weights, one every `stride` bytes), `BLOCK` rows at a
+/// time through the fastest backend this build has. `src` is the int8 input; `wide` is
+/// working space of at least `src.len()` halfwords.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn for_each_dot(
     backend: Backend,
     weights: &[u8],
     n_in: usize,
+    stride: usize,
     src: &[i8],
     wide: &mut [i16],
     mut per_row: impl FnMut(i32),
 ) {
-    let n_in = n_in.max(1);
+    let stride = stride.max(1);
     backend.prepare(src, wide);
     let mut acc = [0i32; BLOCK];
     // Rows left, counted down: no division per block.
-    let mut left = weights.len() / n_in;
-    for block in weights.chunks(BLOCK * n_in) {
+    let mut left = weights.len() / stride;
+    for block in weights.chunks(BLOCK * stride) {
         let rows = left.min(BLOCK);
         left -= rows;
         let Some(acc) = acc.get_mut(..rows) else {
             return;
         };
-        backend.dots(block, n_in, src, wide, acc);
+        backend.dots(block, n_in, stride, src, wide, acc);
         for &a in acc.iter() {
             per_row(a);
         }
@@ -73,7 +75,7 @@ pub(super) fn dense_by_pairs(
     mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
     mut one: impl FnMut(&[u8]) -> i32,
 ) {
-    let n = layer.n_in().max(1);
+    let stride = layer.row_stride().max(1);
     let (weights, records) = (layer.weights(), layer.channel_records());
     let zero_point = i32::from(layer.output_zero_point());
     let len = layer.record_len();
@@ -83,12 +85,12 @@ pub(super) fn dense_by_pairs(
     };
     // Records walked in pairs beside the weight rows: one bounds check per pair.
     let pairs = weights
-        .chunks_exact(2 * n)
+        .chunks_exact(2 * stride)
         .zip(records.chunks_exact(2 * len))
         .zip(dst.chunks_exact_mut(2));
     let mut done = 0;
     for ((rows, pair), out) in pairs {
-        let (r0, r1) = rows.split_at(n);
+        let (r0, r1) = rows.split_at(stride);
         let (c0, c1) = pair.split_at(len);
         let (a0, a1) = two(r0, r1);
         if let [o0, o1] = out {
@@ -98,7 +100,7 @@ pub(super) fn dense_by_pairs(
         done += 2;
     }
     if let (Some(row), Some(record), Some(o)) = (
-        weights.get(done * n..(done + 1) * n),
+        weights.get(done * stride..(done + 1) * stride),
         records.get(done * len..(done + 1) * len),
         dst.get_mut(done),
     ) {
@@ -106,18 +108,19 @@ pub(super) fn dense_by_pairs(
     }
 }
 
-/// Dot products of the `n`-byte rows of `block` into `acc`, two rows at a time through
-/// `two`, an odd last row through `one` (the Cortex-M backends' `dots`).
+/// Dot products of the rows of `block` (one every `stride` bytes) into `acc`, two rows
+/// at a time through `two`, an odd last row through `one` (the Cortex-M backends'
+/// `dots`). The last row may end after its weights, without its padding.
 #[cfg(target_arch = "arm")]
 #[inline(always)]
 pub(super) fn dots_by_pairs(
     block: &[u8],
-    n: usize,
+    stride: usize,
     acc: &mut [i32],
     mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
     mut one: impl FnMut(&[u8]) -> i32,
 ) {
-    let mut rows = block.chunks_exact(n.max(1));
+    let mut rows = block.chunks(stride.max(1));
     for pair in acc.chunks_mut(2) {
         match (pair, rows.next()) {
             ([a0, a1], Some(r0)) => {
@@ -151,7 +154,8 @@ pub(super) fn dense_with(
     let zero_point = i32::from(layer.output_zero_point());
     let mut channels = layer.channels();
     let mut outputs = dst.iter_mut();
-    for_each_dot(backend, layer.weights(), layer.n_in(), src, wide, |acc| {
+    let (n_in, stride) = (layer.n_in(), layer.row_stride());
+    for_each_dot(backend, layer.weights(), n_in, stride, src, wide, |acc| {
         if let (Some(ch), Some(out)) = (channels.next(), outputs.next()) {
             *out = dense_output(acc, &ch, zero_point);
         }

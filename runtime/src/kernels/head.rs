@@ -16,6 +16,7 @@ pub fn head(head: &Head<'_>, features: &[i8], wide: &mut [i16], logits: &mut [i3
         Backend::select(),
         head.weights(),
         head.n_in(),
+        head.row_stride(),
         features,
         wide,
         |acc| {

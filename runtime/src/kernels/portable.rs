@@ -10,9 +10,11 @@ pub fn dot(row: &[u8], x: &[i8]) -> i32 {
         .sum()
 }
 
-/// Dot products of each `n_in`-weight row of `block` with `x`, into `acc`.
-pub fn dots(block: &[u8], n_in: usize, x: &[i8], acc: &mut [i32]) {
-    for (row, a) in block.chunks_exact(n_in.max(1)).zip(acc.iter_mut()) {
+/// Dot products of the rows of `block` (one every `stride` bytes, `n_in` weights each)
+/// with the first `n_in` values of `x`, into `acc`.
+pub fn dots(block: &[u8], n_in: usize, stride: usize, x: &[i8], acc: &mut [i32]) {
+    let x = x.get(..n_in).unwrap_or(x);
+    for (row, a) in block.chunks(stride.max(1)).zip(acc.iter_mut()) {
         *a = dot(row, x);
     }
 }

@@ -43,21 +43,23 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
 #[target_feature(enable = "avx2")]
 unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8]) {
     let n = layer.n_in().max(1);
+    let stride = layer.row_stride();
     let (weights, channels) = (layer.weights(), layer.channel_records());
-    if n < 16 || wide.len() < n || src.len() < n {
+    if n < 16 || stride < n || wide.len() < n || src.len() < n {
         return super::dense::dense_with(Backend::X86Avx2, layer, src, wide, dst);
     }
     prepare(src, wide);
     let zero_point = i32::from(layer.output_zero_point());
     let len = layer.record_len();
     let blocks = weights
-        .chunks_exact(4 * n)
+        .chunks_exact(4 * stride)
         .zip(channels.chunks_exact(4 * len))
         .zip(dst.chunks_exact_mut(4));
     let mut done = 0;
     for ((block, records), out) in blocks {
-        // SAFETY: AVX2 is present; `block` is 4 rows of n >= 16 bytes, `wide` >= n.
-        let acc = unsafe { rows_avx2::<4>(block, n, wide) };
+        // SAFETY: AVX2 is present; `block` is 4 rows of stride >= n >= 16 bytes,
+        // `wide` >= n.
+        let acc = unsafe { rows_avx2::<4>(block, n, stride, wide) };
         // SAFETY: AVX2 is present; `records` is 4 whole channel records.
         match unsafe { requantize4(acc, records, layer.activation(), zero_point) } {
             Some(bytes) => out.copy_from_slice(&bytes),
@@ -72,12 +74,15 @@ unsafe fn dense_avx2(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: 
         done += 4;
     }
     // The last rows, fewer than four.
-    let rows = weights.get(done * n..).unwrap_or(&[]).chunks_exact(n);
+    let rows = weights
+        .get(done * stride..)
+        .unwrap_or(&[])
+        .chunks_exact(stride);
     let records = layer.channels().skip(done);
     let outs = dst.get_mut(done..).unwrap_or(&mut []);
     for ((row, ch), o) in rows.zip(records).zip(outs) {
-        // SAFETY: AVX2 is present; one row of n >= 16 bytes, `wide` >= n.
-        let [a] = unsafe { rows_avx2::<1>(row, n, wide) };
+        // SAFETY: AVX2 is present; one row of stride >= n >= 16 bytes, `wide` >= n.
+        let [a] = unsafe { rows_avx2::<1>(row, n, stride, wide) };
         *o = super::requantize::dense_output(a, &ch, zero_point);
     }
 }
@@ -124,7 +129,7 @@ unsafe fn requantize4(
                 _mm_srai_epi32::<24>(shifts),
             )
         }
-        Activation::Linear | Activation::LeakyRelu(_) => {
+        Activation::Linear | Activation::LeakyRelu(_) | Activation::Relu => {
             if records.len() < 4 * SHARED_CHANNEL_LEN {
                 return None;
             }
@@ -159,6 +164,8 @@ unsafe fn requantize4(
                         _mm_add_epi32(shift, _mm_set1_epi32(i32::from(slope.shift)));
                     (bias, positive, negative, shift, negative_shift)
                 }
+                // Multiplier 0 below zero: the output is the zero point.
+                Activation::Relu => (bias, positive, _mm_setzero_si128(), shift, shift),
                 // Exhaustive on purpose: a new activation must say what it does here.
                 Activation::Linear | Activation::PerChannel => {
                     (bias, positive, positive, shift, shift)
@@ -271,20 +278,26 @@ pub fn prepare(src: &[i8], wide: &mut [i16]) {
 
 /// Dot products of the rows of `block` with the input; four rows per pass when possible.
 #[inline(always)]
-pub fn dots(block: &[u8], n_in: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
+pub fn dots(block: &[u8], n_in: usize, stride: usize, src: &[i8], wide: &[i16], acc: &mut [i32]) {
     let n = n_in.max(1);
     // Rows narrower than one vector are left to the portable loop.
-    if n < 16 || !supported() || wide.len() < n || src.len() < n || block.len() < acc.len() * n {
-        return portable::dots(block, n_in, src, acc);
+    if n < 16
+        || !supported()
+        || stride < n
+        || wide.len() < n
+        || src.len() < n
+        || block.len() < acc.len() * stride
+    {
+        return portable::dots(block, n_in, stride, src, acc);
     }
     if let Ok(acc4) = <&mut [i32; 4]>::try_from(&mut *acc) {
-        // SAFETY: AVX2 is present (checked above); `block` holds 4 rows of `n >= 16`
-        // bytes and `wide` at least `n` halfwords (checked above).
-        *acc4 = unsafe { rows_avx2::<4>(block, n, wide) };
+        // SAFETY: AVX2 is present (checked above); `block` holds 4 rows of `stride >= n
+        // >= 16` bytes and `wide` at least `n` halfwords (checked above).
+        *acc4 = unsafe { rows_avx2::<4>(block, n, stride, wide) };
     } else {
-        for (row, a) in block.chunks_exact(n).zip(acc.iter_mut()) {
-            // SAFETY: as above, with one row of `n` bytes.
-            let [d] = unsafe { rows_avx2::<1>(row, n, wide) };
+        for (row, a) in block.chunks_exact(stride).zip(acc.iter_mut()) {
+            // SAFETY: as above, with one row of `stride >= n` bytes.
+            let [d] = unsafe { rows_avx2::<1>(row, n, stride, wide) };
             *a = d;
         }
     }
@@ -296,16 +309,22 @@ static MASK: [i16; 32] = [
     -1, -1, -1, -1,
 ];
 
-/// `R` dot products of length `n`.
+/// `R` dot products of length `n`, one row every `stride` bytes of `block`.
 ///
 /// Columns past the last multiple of 16 are covered by one more vector ending exactly at
 /// column `n`, with the input lanes that the main loop already counted masked to zero:
 /// no scalar tail, no read past a row.
 ///
 /// # Safety
-/// The CPU must support AVX2; `n >= 16`, `block.len() >= R * n` and `wide.len() >= n`.
+/// The CPU must support AVX2; `n >= 16`, `stride >= n`, `block.len() >= (R - 1) *
+/// stride + n` and `wide.len() >= n`.
 #[target_feature(enable = "avx2")]
-unsafe fn rows_avx2<const R: usize>(block: &[u8], n: usize, wide: &[i16]) -> [i32; R] {
+unsafe fn rows_avx2<const R: usize>(
+    block: &[u8],
+    n: usize,
+    stride: usize,
+    wide: &[i16],
+) -> [i32; R] {
     let mut sums: [__m256i; R] = [_mm256_setzero_si256(); R];
     let full = n - n % 16;
     let mut j = 0;
@@ -313,8 +332,8 @@ unsafe fn rows_avx2<const R: usize>(block: &[u8], n: usize, wide: &[i16]) -> [i3
         // SAFETY: j + 16 <= n <= wide.len().
         let x = unsafe { _mm256_loadu_si256(wide.as_ptr().add(j).cast()) };
         for (r, sum) in sums.iter_mut().enumerate() {
-            // SAFETY: r * n + j + 16 <= R * n <= block.len().
-            let w = unsafe { _mm_loadu_si128(block.as_ptr().add(r * n + j).cast()) };
+            // SAFETY: r * stride + j + 16 <= (R - 1) * stride + n <= block.len().
+            let w = unsafe { _mm_loadu_si128(block.as_ptr().add(r * stride + j).cast()) };
             *sum = _mm256_add_epi32(*sum, _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), x));
         }
         j += 16;
@@ -329,8 +348,8 @@ unsafe fn rows_avx2<const R: usize>(block: &[u8], n: usize, wide: &[i16]) -> [i3
             _mm256_and_si256(x, keep)
         };
         for (r, sum) in sums.iter_mut().enumerate() {
-            // SAFETY: r * n + n <= R * n <= block.len().
-            let w = unsafe { _mm_loadu_si128(block.as_ptr().add(r * n + n - 16).cast()) };
+            // SAFETY: r * stride + n <= (R - 1) * stride + n <= block.len().
+            let w = unsafe { _mm_loadu_si128(block.as_ptr().add(r * stride + n - 16).cast()) };
             *sum = _mm256_add_epi32(*sum, _mm256_madd_epi16(_mm256_cvtepi8_epi16(w), x));
         }
     }

@@ -1,7 +1,8 @@
 //! Quantizes the fitted pipeline into a model file and measures what the device will do.
 
 use bottleneck_format::{
-    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec,
+    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Requant,
+    Role,
 };
 use bottleneck_runtime::{Logits, Model, Scratch};
 use ndarray::{Array2, Axis};
@@ -120,12 +121,27 @@ fn quantize_dense(
             negative,
         });
     }
+    // A zero slope is ReLU (version 3 stores it as such); the negative multipliers it
+    // derives are zero already.
+    let layout = match slope {
+        Some(Requant { multiplier: 0, .. }) => {
+            for ch in &mut channels {
+                ch.negative = Requant {
+                    multiplier: 0,
+                    shift: ch.positive.shift,
+                };
+            }
+            ChannelLayout::Relu
+        }
+        _ => ChannelLayout::Shared(slope),
+    };
     Ok(DenseSpec {
+        role: Role::Encoder,
         output_scale: output.scale as f32,
         output_zero_point: output.zero_point,
         weights,
         channels,
-        layout: ChannelLayout::Shared(slope),
+        layout,
     })
 }
 
@@ -285,13 +301,11 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         input_scale: input.scale as f32,
         input_zero_point: input.zero_point,
         input_affine,
+        feature_names: inputs.train.feature_names.clone(),
         layers: Vec::with_capacity(layers.len()),
-        head: HeadSpec {
-            logit_scale: 1.0,
-            weights: Vec::new(),
-            channels: Vec::new(),
-        },
+        head: None,
         labels: inputs.train.labels.clone(),
+        anomaly: None,
         golden: Vec::new(),
     };
     let quantizer = ReferenceModel::new(&spec);
@@ -317,12 +331,12 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         "int8 device features",
     )?;
     let float_train_features = activations.last().cloned().unwrap_or_default();
-    spec.head = quantize_head(
+    spec.head = Some(quantize_head(
         &device_classifier,
         feature_affine,
         &f_train.mapv(f64::from),
         &float_train_features,
-    )?;
+    )?);
     let reference = ReferenceModel::new(&spec);
 
     let test_rows = rows_f32(&inputs.test.features);
@@ -337,6 +351,8 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
                 features: out.features,
                 logits: out.logits,
                 class: out.class as u16,
+                reconstruction: out.reconstruction,
+                score: out.score,
             }
         })
         .collect();

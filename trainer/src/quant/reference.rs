@@ -4,7 +4,7 @@
 //! with ndarray, the input rounded through f64, requantization in i128 with Euclidean
 //! division instead of shifts. Both must agree bit for bit with SPEC.md §4.
 
-use bottleneck_format::{ChannelLayout, DenseSpec, ModelSpec, Requant};
+use bottleneck_format::{ChannelLayout, DenseSpec, ModelSpec, Requant, Role};
 use ndarray::{Array1, Array2};
 
 /// One layer in matrix form.
@@ -22,6 +22,8 @@ struct RefLayer {
 pub struct ReferenceModel {
     affine: Vec<(f32, f32)>,
     layers: Vec<RefLayer>,
+    decoder: Vec<RefLayer>,
+    head: bool,
     head_weights: Array2<i64>,
     head_bias: Array1<i64>,
     head_requant: Vec<Requant>,
@@ -34,8 +36,12 @@ pub struct ReferenceOutput {
     pub features: Vec<i8>,
     /// int32 logits.
     pub logits: Vec<i32>,
-    /// Predicted class.
+    /// Predicted class (0 without a head).
     pub class: usize,
+    /// int8 reconstruction on the input's scale (empty without a decoder).
+    pub reconstruction: Vec<i8>,
+    /// Integer anomaly score `Σ (q_i - r_i)²` (0 without a decoder).
+    pub score: u32,
 }
 
 /// `round_half_up(acc * m / 2^(31 + shift))`, exactly, in i128.
@@ -90,6 +96,11 @@ fn negatives(layer: &DenseSpec) -> Vec<Requant> {
             ChannelLayout::PerChannel => c.negative,
             ChannelLayout::Shared(None) => c.positive,
             ChannelLayout::Shared(Some(slope)) => slope_scaled(c.positive, slope),
+            // Below zero the output is the zero point: a zero multiplier.
+            ChannelLayout::Relu => Requant {
+                multiplier: 0,
+                shift: c.positive.shift,
+            },
         })
         .collect()
 }
@@ -121,34 +132,39 @@ impl ReferenceModel {
     /// Builds the reference from the owned description the file is written from.
     pub fn new(spec: &ModelSpec) -> ReferenceModel {
         let mut n_in = spec.input_affine.len();
-        let layers = spec
-            .layers
-            .iter()
-            .map(|l| {
-                let n_out = l.channels.len();
-                let layer = RefLayer {
-                    weights: matrix(n_out, n_in, &l.weights),
-                    bias: l.channels.iter().map(|c| i64::from(c.bias)).collect(),
-                    positive: l.channels.iter().map(|c| c.positive).collect(),
-                    negative: negatives(l),
-                    zero_point: i64::from(l.output_zero_point),
-                };
-                n_in = n_out;
-                layer
-            })
-            .collect();
-        let n_logits = spec.head.channels.len();
+        let mut n_features = n_in;
+        let mut layers = Vec::new();
+        let mut decoder = Vec::new();
+        for l in &spec.layers {
+            let n_out = l.channels.len();
+            let layer = RefLayer {
+                weights: matrix(n_out, n_in, &l.weights),
+                bias: l.channels.iter().map(|c| i64::from(c.bias)).collect(),
+                positive: l.channels.iter().map(|c| c.positive).collect(),
+                negative: negatives(l),
+                zero_point: i64::from(l.output_zero_point),
+            };
+            match l.role {
+                Role::Encoder => {
+                    layers.push(layer);
+                    n_features = n_out;
+                }
+                Role::Decoder => decoder.push(layer),
+            }
+            n_in = n_out;
+        }
+        let (weights, channels) = match &spec.head {
+            Some(h) => (h.weights.as_slice(), h.channels.as_slice()),
+            None => (&[][..], &[][..]),
+        };
         ReferenceModel {
             affine: spec.input_affine.clone(),
             layers,
-            head_weights: matrix(n_logits, n_in, &spec.head.weights),
-            head_bias: spec
-                .head
-                .channels
-                .iter()
-                .map(|c| i64::from(c.bias))
-                .collect(),
-            head_requant: spec.head.channels.iter().map(|c| c.requant).collect(),
+            decoder,
+            head: spec.head.is_some(),
+            head_weights: matrix(channels.len(), n_features, weights),
+            head_bias: channels.iter().map(|c| i64::from(c.bias)).collect(),
+            head_requant: channels.iter().map(|c| c.requant).collect(),
         }
     }
 
@@ -165,10 +181,13 @@ impl ReferenceModel {
             .collect()
     }
 
-    /// Integer inference on a quantized sample.
-    pub fn infer(&self, input: &[i8]) -> ReferenceOutput {
-        let mut x: Array1<i64> = input.iter().map(|&v| i64::from(v)).collect();
-        for layer in &self.layers {
+    /// Whether the model has a decoder.
+    pub fn has_decoder(&self) -> bool {
+        !self.decoder.is_empty()
+    }
+
+    fn run(layers: &[RefLayer], mut x: Array1<i64>) -> Array1<i64> {
+        for layer in layers {
             let acc = layer.weights.dot(&x) + &layer.bias;
             x = acc
                 .iter()
@@ -183,7 +202,31 @@ impl ReferenceModel {
                 })
                 .collect();
         }
+        x
+    }
+
+    /// Integer inference on a quantized sample: encoder, then head and decoder (those
+    /// the model has).
+    pub fn infer(&self, input: &[i8]) -> ReferenceOutput {
+        let q: Array1<i64> = input.iter().map(|&v| i64::from(v)).collect();
+        let x = Self::run(&self.layers, q.clone());
         let features: Vec<i8> = x.iter().map(|&v| v as i8).collect();
+        let (reconstruction, score) = if self.decoder.is_empty() {
+            (Vec::new(), 0)
+        } else {
+            let r = Self::run(&self.decoder, x.clone());
+            let score: i64 = (&q - &r).iter().map(|d| d * d).sum();
+            (r.iter().map(|&v| v as i8).collect(), score as u32)
+        };
+        if !self.head {
+            return ReferenceOutput {
+                features,
+                logits: Vec::new(),
+                class: 0,
+                reconstruction,
+                score,
+            };
+        }
         let acc = self.head_weights.dot(&x) + &self.head_bias;
         let logits: Vec<i32> = acc
             .iter()
@@ -200,6 +243,8 @@ impl ReferenceModel {
             features,
             logits,
             class,
+            reconstruction,
+            score,
         }
     }
 }

@@ -37,14 +37,15 @@ impl FileLayout {
             golden_count: view.golden_count(),
             ..FileLayout::default()
         };
-        for layer in view.layers().iter().filter_map(|l| l.as_dense()) {
+        // Weight bytes include version 3's row padding (rows start on word boundaries).
+        for layer in view.layers().filter_map(|l| l.as_dense().copied()) {
             let channels = layer.n_out();
             l.weight_bytes += layer.weights().len();
             l.bias_bytes += 4 * channels;
             l.requant_bytes += layer.channel_records().len() - 4 * channels;
         }
         let logits = view.n_logits();
-        l.weight_bytes += view.head().weights().len();
+        l.weight_bytes += view.head().map_or(0, |h| h.weights().len());
         l.bias_bytes += 4 * logits;
         l.requant_bytes += logits * (bottleneck_format::HEAD_CHANNEL_LEN - 4);
         for g in view.golden() {
