@@ -239,3 +239,32 @@ fn spec_md_ties_dump_matches_the_writer() {
     assert_eq!(parse_hex(&dump), bytes);
     assert_eq!(bytes.len(), 110);
 }
+
+/// SPEC.md §6.4's dump (lines `v3 OFFSET: hex ...`) is the writer's version-3 file, and
+/// every weight matrix in it starts on a 4-byte boundary.
+#[test]
+fn spec_md_v3_dump_matches_the_writer() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
+        .expect("SPEC.md exists");
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("v3 "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    let bytes = bottleneck_format::spec_example_v3()
+        .to_bytes()
+        .expect("valid example");
+    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(bytes.len(), 224);
+    let view = ModelView::parse(&bytes).expect("parses");
+    assert_eq!(view.header().version, 3);
+    let offsets: Vec<usize> = view
+        .layers()
+        .map(|l| l.as_dense().expect("dense").weights().as_ptr() as usize)
+        .chain(view.head().map(|h| h.weights().as_ptr() as usize))
+        .map(|p| p - bytes.as_ptr() as usize)
+        .collect();
+    assert_eq!(offsets, [0x58, 0x78, 0xa0, 0xbc]);
+    assert_eq!(view.anomaly().map(|a| a.score_scale()), Some(1.0 / 8192.0));
+}

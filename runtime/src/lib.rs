@@ -33,5 +33,6 @@ pub mod testing {
 pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
 pub use error::Error;
 pub use model::{
-    AnomalyScore, Classification, Detection, Inference, Logits, Model, Scratch, scratch_bytes,
+    Aligned, AnomalyScore, Classification, Detection, Inference, Logits, Model, Scratch,
+    scratch_bytes,
 };

@@ -75,6 +75,27 @@ pub struct Classification<'a> {
     pub logits: Logits,
 }
 
+/// Model file bytes on a 4-byte boundary, as version 3's word-aligned weight rows want
+/// them (SPEC.md §6.2): `include_bytes!` alone gives no alignment.
+///
+/// ```
+/// use bottleneck_runtime::{Aligned, Model};
+/// static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!("../tests/data/v1-small-3class.bin"));
+/// assert_eq!(MODEL.bytes().as_ptr() as usize % 4, 0);
+/// let model = Model::from_bytes(MODEL.bytes()).expect("a valid model");
+/// # let _ = model;
+/// ```
+#[derive(Debug)]
+#[repr(C, align(4))]
+pub struct Aligned<B: ?Sized>(pub B);
+
+impl Aligned<[u8]> {
+    /// The bytes, starting on a 4-byte boundary.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// The anomaly score of one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnomalyScore {

@@ -10,7 +10,7 @@ use bottleneck_runtime::{Error, Model, Scratch};
 use bottleneck_test_support::{SplitMix, seal_as};
 use bottleneck_trainer::data::ClassificationRecipe;
 use bottleneck_trainer::model::{Activation, BottleneckActivation};
-use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig};
+use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig, Task};
 use bottleneck_trainer::quant::ExportedModel;
 
 struct Trained {
@@ -86,6 +86,18 @@ fn relu_wide() -> &'static Trained {
     })
 }
 
+/// The whole autoencoder in one file (`--task both`): a 4-class problem whose model also
+/// reconstructs its input and carries an anomaly threshold.
+fn both() -> &'static Trained {
+    static CELL: OnceLock<Trained> = OnceLock::new();
+    CELL.get_or_init(|| {
+        train(RunConfig {
+            task: Task::Both,
+            ..multiclass_config()
+        })
+    })
+}
+
 /// Compares runtime and reference on every test row of `t`, using `bytes` as the file.
 /// Returns the number of rows whose outputs differ.
 fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
@@ -105,10 +117,23 @@ fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
         );
         let expected = reference.infer(&expected_q);
         let got = model.infer(&sample, &mut scratch).expect("inference");
-        if got.features != expected.features.as_slice()
-            || got.logits.as_slice() != expected.logits.as_slice()
-            || got.class != expected.class
-        {
+        let mut same = got.features == expected.features.as_slice()
+            && got.logits.as_slice() == expected.logits.as_slice()
+            && got.class == expected.class;
+        if reference.has_decoder() {
+            let reconstruction = model
+                .reconstruct(&sample, &mut scratch)
+                .expect("reconstruction")
+                .to_vec();
+            let detection = model.detect(&sample, &mut scratch).expect("detection");
+            let quantized = model
+                .detect_quantized(&expected_q, &mut scratch)
+                .expect("detection");
+            same &= reconstruction == expected.reconstruction
+                && detection.score == expected.score
+                && detection == quantized;
+        }
+        if !same {
             differing += 1;
         }
     }
@@ -253,4 +278,47 @@ fn every_bit_flip_and_truncation_of_the_seed_model_is_rejected() {
             "cut at {len}"
         );
     }
+}
+
+#[test]
+fn both_model_runtime_equals_reference_on_every_test_row_and_random_inputs() {
+    let t = both();
+    let view = bottleneck_format::ModelView::parse(&t.model.bytes).expect("loads");
+    assert_eq!(view.header().version, 3);
+    assert!(view.has_decoder() && view.head().is_some());
+    let anomaly = view.anomaly().expect("an anomaly section");
+    assert_eq!(view.decoder().count(), 3);
+    assert_eq!(mismatches(t, &t.model.bytes), 0);
+    let model = Model::from_bytes(&t.model.bytes).expect("loads");
+    let mut scratch = Scratch::<1024>::new();
+    assert_eq!(model.self_test(&mut scratch), Ok(4));
+    // Random int8 inputs, saturating ones included: the same score and verdict.
+    let mut rng = SplitMix(17);
+    for _ in 0..200 {
+        let q: Vec<i8> = (0..model.n_inputs()).map(|_| rng.i8()).collect();
+        let expected = t.model.reference.infer(&q);
+        let d = model.detect_quantized(&q, &mut scratch).expect("detects");
+        assert_eq!(d.score, expected.score);
+        assert_eq!(d.is_anomaly, expected.score > anomaly.threshold());
+    }
+    // The threshold is the 99th percentile of the training rows' integer scores: about
+    // 1 % of them lie above it.
+    let above = t
+        .pipeline
+        .train
+        .features
+        .rows()
+        .into_iter()
+        .filter(|r| {
+            model
+                .detect(&r.to_vec(), &mut scratch)
+                .expect("detects")
+                .is_anomaly
+        })
+        .count();
+    let rows = t.pipeline.train.n_rows();
+    assert!(
+        above <= rows / 100 + 1,
+        "{above} of {rows} training rows above"
+    );
 }

@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::ClassificationRecipe;
 use crate::model::{Activation, BottleneckActivation};
-use crate::pipeline::{DataSource, RunConfig};
+use crate::pipeline::{DataSource, RunConfig, Task};
+use crate::quant::Threshold;
 
 /// Train an autoencoder + classifier on tabular data and ship it to a microcontroller.
 #[derive(Debug, Parser)]
@@ -108,6 +109,16 @@ pub struct TrainArgs {
     /// BatchNorm and the hidden layers' activation (same, as MLPerf Tiny's model).
     #[arg(long, value_enum, default_value_t = BottleneckArg::Linear)]
     pub bottleneck_activation: BottleneckArg,
+    /// What the model file ships: the encoder and classifier (classify), or also the
+    /// decoder and an anomaly threshold on the reconstruction error (both).
+    #[arg(long, value_enum, default_value_t = TaskArg::Classify)]
+    pub task: TaskArg,
+    /// Anomaly threshold: this quantile of the training rows' int8 scores.
+    #[arg(long, default_value_t = 0.99, conflicts_with = "threshold")]
+    pub threshold_quantile: f64,
+    /// Anomaly threshold as a mean squared reconstruction error (scaled inputs).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Directory for the artefacts.
     #[arg(long, default_value = "artifacts")]
     pub out: PathBuf,
@@ -123,6 +134,15 @@ pub enum ActivationArg {
     LeakyRelu,
     /// ReLU.
     Relu,
+}
+
+/// `--task` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    /// Encoder and classifier head.
+    Classify,
+    /// Encoder, classifier head, decoder and anomaly threshold.
+    Both,
 }
 
 /// `--bottleneck-activation` values.
@@ -205,6 +225,14 @@ impl TrainArgs {
             bottleneck_activation: match self.bottleneck_activation {
                 BottleneckArg::Linear => BottleneckActivation::Linear,
                 BottleneckArg::Same => BottleneckActivation::Same,
+            },
+            task: match self.task {
+                TaskArg::Classify => Task::Classify,
+                TaskArg::Both => Task::Both,
+            },
+            threshold: match self.threshold {
+                Some(v) => Threshold::Value(v),
+                None => Threshold::Quantile(self.threshold_quantile),
             },
         }
     }

@@ -54,6 +54,13 @@ fn train(args: &TrainArgs) -> Result<()> {
             100.0 * d.class_agreement,
             d.file_bytes
         );
+        if let Some(a) = model.spec.anomaly {
+            println!(
+                "anomaly threshold: integer score {} (mean squared error {:.6})",
+                a.threshold,
+                f64::from(a.threshold) * f64::from(a.score_scale)
+            );
+        }
         for path in written {
             println!("wrote {}", path.display());
         }

@@ -17,7 +17,9 @@ use crate::data::{
 use crate::error::{Result, TrainError};
 use crate::model::{Activation, Autoencoder, AutoencoderConfig, BottleneckActivation};
 use crate::plot::learning_curves_png;
-use crate::quant::{ExportInputs, ExportedModel, export_model, fold_encoder};
+use crate::quant::{
+    ExportInputs, ExportedModel, Threshold, export_model, fold_decoder, fold_encoder,
+};
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
 use crate::scaler::MinMaxScaler;
 use crate::training::{EpochStats, History, TrainingConfig, encode, train_autoencoder};
@@ -64,6 +66,27 @@ pub struct RunConfig {
     /// What follows the bottleneck's Dense layer.
     #[serde(default)]
     pub bottleneck_activation: BottleneckActivation,
+    /// What the model file ships.
+    #[serde(default)]
+    pub task: Task,
+    /// The anomaly threshold (tasks with a decoder).
+    #[serde(default = "default_threshold")]
+    pub threshold: Threshold,
+}
+
+/// What the model file ships.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// Encoder and classifier head (the tutorial).
+    #[default]
+    Classify,
+    /// Encoder, classifier head, decoder and anomaly section in one file.
+    Both,
+}
+
+fn default_threshold() -> Threshold {
+    Threshold::Quantile(0.99)
 }
 
 impl Default for RunConfig {
@@ -80,6 +103,8 @@ impl Default for RunConfig {
             seed: 1,
             activation: Activation::LeakyRelu,
             bottleneck_activation: BottleneckActivation::Linear,
+            task: Task::Classify,
+            threshold: default_threshold(),
         }
     }
 }
@@ -184,16 +209,35 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
             });
         }
     }
-    if hidden.len() + 1 > bottleneck_format::MAX_LAYERS {
+    // The decoder mirrors the hidden layers and ends with the output layer.
+    let (layers, what) = match config.task {
+        Task::Classify => (hidden.len() + 1, "encoder layers"),
+        Task::Both => (2 * (hidden.len() + 1), "encoder and decoder layers"),
+    };
+    if layers > bottleneck_format::MAX_LAYERS {
         return Err(TrainError::InvalidSetting {
             flag: "hidden",
             problem: format!(
-                "{} hidden layers and the bottleneck make {} encoder layers; the model file holds at most {}",
+                "{} hidden layers and the bottleneck make {layers} {what}; the model file holds at most {}",
                 hidden.len(),
-                hidden.len() + 1,
                 bottleneck_format::MAX_LAYERS
             ),
         });
+    }
+    match config.threshold {
+        Threshold::Quantile(q) if !(q > 0.0 && q <= 1.0) => {
+            return Err(TrainError::InvalidSetting {
+                flag: "threshold-quantile",
+                problem: format!("{q} must lie in (0, 1]"),
+            });
+        }
+        Threshold::Value(v) if !(v.is_finite() && v >= 0.0) => {
+            return Err(TrainError::InvalidSetting {
+                flag: "threshold",
+                problem: format!("{v} must be a finite mean squared error >= 0"),
+            });
+        }
+        _ => {}
     }
     if config.epochs == 0 {
         return Err(TrainError::InvalidSetting {
@@ -290,12 +334,15 @@ impl Pipeline {
     /// report.
     pub fn export(&mut self) -> Result<ExportedModel> {
         let layers = fold_encoder(&self.autoencoder.encoder);
+        let decoder = fold_decoder(&self.autoencoder.decoder);
         let exported = export_model(&ExportInputs {
             layers: &layers,
             scaler: &self.scaler,
             train: &self.train,
             test: &self.test,
             float_classifier: &self.bottleneck_classifier,
+            decoder: (self.config.task == Task::Both)
+                .then_some((decoder.as_slice(), self.config.threshold)),
         })?;
         self.report.device = Some(exported.metrics.clone());
         Ok(exported)

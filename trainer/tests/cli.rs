@@ -162,6 +162,24 @@ fn bad_input_exits_non_zero_and_writes_nothing() {
             "17 encoder layers; the model file holds at most 16",
         ),
         (
+            "quantile.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--task", "both", "--threshold-quantile", "1.5"],
+            "invalid setting --threshold-quantile: 1.5 must lie in (0, 1]",
+        ),
+        (
+            "threshold.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--task", "both", "--threshold=-1"],
+            "invalid setting --threshold: -1 must be a finite mean squared error >= 0",
+        ),
+        (
+            "deep-both.csv",
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
+            vec!["--task", "both", "--hidden", "4,4,4,4,4,4,4,4"],
+            "18 encoder and decoder layers; the model file holds at most 16",
+        ),
+        (
             "tanh.csv",
             "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n9,1,x\n2,2,y\n",
             vec!["--activation", "tanh"],

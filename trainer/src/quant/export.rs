@@ -1,12 +1,13 @@
 //! Quantizes the fitted pipeline into a model file and measures what the device will do.
 
 use bottleneck_format::{
-    ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Requant,
-    Role,
+    AnomalySpec, ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec,
+    ModelSpec, Requant, Role,
 };
 use bottleneck_runtime::{Logits, Model, Scratch};
 use ndarray::{Array2, Axis};
 
+use super::anomaly::quantize_decoder;
 #[cfg(doc)]
 use super::fold::fold_encoder;
 use super::fold::{FloatDense, forward_all};
@@ -38,6 +39,43 @@ pub struct ExportInputs<'a> {
     /// The logistic regression fitted on float bottleneck features, the float pipeline
     /// the int8 model is compared with.
     pub float_classifier: &'a LinearClassifier,
+    /// The decoder (folded, bottleneck side first) and how to set the threshold, for a
+    /// file that also detects anomalies (`--task both`); `None` ships the encoder and
+    /// the classifier only.
+    pub decoder: Option<(&'a [FloatDense], Threshold)>,
+}
+
+/// How the anomaly threshold is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Threshold {
+    /// This quantile (in `(0, 1]`) of the integer scores the device computes for the
+    /// training rows, nearest rank.
+    Quantile(f64),
+    /// A mean squared reconstruction error, turned into the largest integer score at or
+    /// below it.
+    Value(f64),
+}
+
+impl Threshold {
+    /// The integer threshold for the training rows' integer `scores`, with `score_scale`
+    /// the real value of one score unit.
+    pub fn integer(self, scores: &[u64], score_scale: f64) -> u32 {
+        match self {
+            Threshold::Quantile(q) => {
+                let mut sorted = scores.to_vec();
+                sorted.sort_unstable();
+                let rank =
+                    ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+                sorted
+                    .get(rank - 1)
+                    .copied()
+                    .unwrap_or(0)
+                    .min(u64::from(u32::MAX)) as u32
+            }
+            Threshold::Value(v) => (v / score_scale).floor().clamp(0.0, f64::from(u32::MAX)) as u32,
+        }
+    }
 }
 
 /// The model file and everything derived with it.
@@ -281,7 +319,13 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     let activations = forward_all(layers, &x_train);
 
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
-    let input = Affine::from_range(0.0, 1.0);
+    // An anomaly detector keeps headroom on both sides: anomalies leave the training
+    // range, and saturating them there cost up to 0.02 of AUC (BENCHMARKS.md).
+    let input = if inputs.decoder.is_some() {
+        Affine::from_range(-0.5, 1.5)
+    } else {
+        Affine::from_range(0.0, 1.0)
+    };
     let input_affine: Vec<(f32, f32)> = inputs
         .scaler
         .min
@@ -316,10 +360,33 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         .collect();
     let q_in =
         Array2::from_shape_vec((x_train.nrows(), x_train.ncols()), q_rows).unwrap_or_default();
-    let stack = quantize_stack(layers, &activations, &x_train, q_in, input, None, 0)?;
+    let stack = quantize_stack(layers, &activations, &x_train, q_in.clone(), input, None, 0)?;
     spec.layers = stack.layers;
-    let q_in = stack.q_out;
     let feature_affine = stack.out_affine;
+    if let Some((decoder, threshold)) = inputs.decoder {
+        let float_features = activations.last().cloned().unwrap_or_default();
+        let quantized = quantize_decoder(
+            decoder,
+            &float_features,
+            stack.q_out.clone(),
+            feature_affine,
+            input,
+            layers.len(),
+        )?;
+        let scores = quantized.scores(&q_in, &stack.q_out);
+        let n = x_train.ncols();
+        let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
+        spec.anomaly = Some(AnomalySpec {
+            score_scale,
+            threshold: threshold.integer(&scores, f64::from(score_scale)),
+        });
+        spec.layers
+            .extend(quantized.stack.layers.into_iter().map(|mut l| {
+                l.role = Role::Decoder;
+                l
+            }));
+    }
+    let q_in = stack.q_out;
 
     // After the loop `q_in` holds the int8 features the device computes for the training
     // rows: the head is fitted on them, dequantized.
