@@ -32,6 +32,9 @@ pub struct ModelView<'a> {
     layers: Layers<'a>,
     n_encoder: usize,
     n_features: usize,
+    /// Widest activation, inputs included: asked before every inference, so kept rather
+    /// than decoded again from the layers.
+    max_width: usize,
     head: Option<Head<'a>>,
     labels: Strings<'a>,
     anomaly: Option<Anomaly>,
@@ -575,6 +578,7 @@ impl<'a> ModelView<'a> {
         let mut width = n_inputs;
         let mut n_encoder = 0;
         let mut n_features = 0;
+        let mut max_width = n_inputs;
         let mut last = None;
         for index in 0..n_layers {
             let (layer, padding) = read_layer(rest, version, index, true)?;
@@ -604,6 +608,7 @@ impl<'a> ModelView<'a> {
                 }
             }
             width = layer.n_out();
+            max_width = max_width.max(width);
             last = Some(layer);
         }
         let decoder = n_encoder < n_layers;
@@ -696,6 +701,7 @@ impl<'a> ModelView<'a> {
             layers,
             n_encoder,
             n_features,
+            max_width,
             head,
             labels,
             anomaly,
@@ -797,9 +803,7 @@ impl<'a> ModelView<'a> {
 
     /// Widest activation in the stack, inputs included: the scratch size inference needs.
     pub fn max_width(&self) -> usize {
-        self.layers()
-            .map(|l| l.n_out())
-            .fold(self.n_inputs(), usize::max)
+        self.max_width
     }
 
     /// Multiply-accumulates of one full inference: every layer and the head.
