@@ -12,6 +12,7 @@
 extern crate alloc;
 
 mod bytes;
+mod cursor;
 mod error;
 #[cfg(feature = "alloc")]
 mod example;

@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::bytes::{HEAD_CHANNEL_LEN, Requant};
+use crate::cursor::Cursor;
 use crate::header::Header;
 use crate::limits::{
     MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_LAYERS_V2, MAX_NAME_LEN, MAX_WIDTH,
@@ -324,8 +325,21 @@ fn read_layer<'a>(
             take_again(rest).ok_or(Error::Malformed { what })
         }
     }
-    let kind: u32 = next(rest, "layer kind", checked)?;
     let bad = |what| Error::ParameterOutOfRange { what, index };
+    if !checked && version == 3 {
+        // The per-inference path: the record was checked when the file was parsed.
+        let mut cursor = Cursor(rest);
+        let record = match cursor.varint() {
+            Some(LAYER_KIND_DENSE_ALIGNED) => cursor.aligned_dense(),
+            _ => None,
+        }
+        .ok_or(Error::Malformed {
+            what: "aligned dense layer",
+        })?;
+        *rest = cursor.0;
+        return Ok((aligned_dense_view(record).map_err(bad)?, &[]));
+    }
+    let kind: u32 = next(rest, "layer kind", checked)?;
     Ok(match (kind, version) {
         (LAYER_KIND_DENSE, 1 | 2) => (dense_view(next(rest, "dense layer", checked)?), &[]),
         // Kind 1 is new in version 2.

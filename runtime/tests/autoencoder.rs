@@ -123,3 +123,45 @@ fn calls_needing_a_missing_part_get_a_typed_error() {
         Err(Error::NonFiniteInput { index: 2 })
     );
 }
+
+/// The layers a checked model hands out on every inference (decoded by the loader's
+/// fast reader, not by postcard) are exactly the ones written.
+#[test]
+fn iterated_layers_are_the_written_layers() {
+    use bottleneck_format::{ModelView, Role};
+    for seed in 0..30u64 {
+        let shape = V3Shape {
+            n_inputs: 1 + (seed as usize * 5) % 37,
+            encoder: &[19, 3],
+            decoder: Some(&[6]),
+            n_classes: 2,
+            n_golden: 0,
+        };
+        let spec = random_v3_spec(seed, &shape);
+        let bytes = spec.to_bytes().expect("valid");
+        let view = ModelView::parse(&bytes).expect("loads");
+        assert_eq!(view.layers().len(), spec.layers.len());
+        let mut n_in = shape.n_inputs;
+        for (layer, written) in view.layers().zip(&spec.layers) {
+            let d = *layer.as_dense().expect("dense");
+            assert_eq!(d.role(), written.role);
+            assert_eq!((d.n_in(), d.n_out()), (n_in, written.channels.len()));
+            assert_eq!(d.output_scale(), written.output_scale);
+            assert_eq!(d.output_zero_point(), written.output_zero_point);
+            assert_eq!(d.row_stride(), n_in.div_ceil(4) * 4);
+            for (c, ch) in written.channels.iter().enumerate() {
+                let got = d.channel(c).expect("channel");
+                assert_eq!(
+                    (got.bias(), got.positive(), got.negative()),
+                    (ch.bias, ch.positive, ch.negative)
+                );
+                for j in 0..n_in {
+                    assert_eq!(d.weight(c, j), Some(written.weights[c * n_in + j]));
+                }
+            }
+            n_in = d.n_out();
+        }
+        assert_eq!(view.encoder().len(), 2);
+        assert!(view.decoder().all(|l| l.role() == Role::Decoder));
+    }
+}

@@ -98,6 +98,22 @@ fn both() -> &'static Trained {
     })
 }
 
+/// Anomaly detection only (`--task anomaly`): trained on the normal class of a 2-class
+/// problem, no head; the other class's test rows are the anomalies.
+fn anomaly_only() -> &'static Trained {
+    static CELL: OnceLock<Trained> = OnceLock::new();
+    CELL.get_or_init(|| {
+        train(RunConfig {
+            task: Task::Anomaly,
+            normal_label: Some("0".into()),
+            hidden: Some(vec![37, 19]),
+            bottleneck: Some(9),
+            epochs: 10,
+            ..RunConfig::default()
+        })
+    })
+}
+
 /// Compares runtime and reference on every test row of `t`, using `bytes` as the file.
 /// Returns the number of rows whose outputs differ.
 fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
@@ -116,10 +132,14 @@ fn mismatches(t: &Trained, bytes: &[u8]) -> usize {
             "input quantization differs"
         );
         let expected = reference.infer(&expected_q);
-        let got = model.infer(&sample, &mut scratch).expect("inference");
-        let mut same = got.features == expected.features.as_slice()
-            && got.logits.as_slice() == expected.logits.as_slice()
-            && got.class == expected.class;
+        let mut same = if model.view().head().is_some() {
+            let got = model.infer(&sample, &mut scratch).expect("inference");
+            got.features == expected.features.as_slice()
+                && got.logits.as_slice() == expected.logits.as_slice()
+                && got.class == expected.class
+        } else {
+            model.encode(&sample, &mut scratch).expect("encoding") == expected.features.as_slice()
+        };
         if reference.has_decoder() {
             let reconstruction = model
                 .reconstruct(&sample, &mut scratch)
@@ -250,7 +270,7 @@ fn a_flipped_weight_is_caught() {
 fn int8_model_tracks_the_float_model() {
     // Measured, not bit-exact: quantization must not wreck the classifier.
     for t in [builtin(), multiclass()] {
-        let m = &t.model.metrics;
+        let m = t.model.metrics.as_ref().expect("a classifier");
         assert!(m.class_agreement > 0.9, "{m:?}");
         assert!(m.feature_error_mean_steps < 2.0, "{m:?}");
     }
@@ -321,4 +341,23 @@ fn both_model_runtime_equals_reference_on_every_test_row_and_random_inputs() {
         above <= rows / 100 + 1,
         "{above} of {rows} training rows above"
     );
+}
+
+#[test]
+fn anomaly_model_runtime_equals_reference_and_reports_detection() {
+    let t = anomaly_only();
+    let view = bottleneck_format::ModelView::parse(&t.model.bytes).expect("loads");
+    assert!(view.head().is_none() && view.anomaly().is_some());
+    assert_eq!(view.n_features(), 9);
+    assert_eq!(mismatches(t, &t.model.bytes), 0);
+    let model = Model::from_bytes(&t.model.bytes).expect("loads");
+    assert_eq!(model.self_test(&mut Scratch::<1024>::new()), Ok(4));
+    // Calibrated on the normal training rows only, measured on every test row.
+    assert!(t.pipeline.normal_train.targets.iter().all(|&c| c == 0));
+    let a = t.model.anomaly.as_ref().expect("detection measured");
+    assert_eq!(a.normal_rows + a.anomalous_rows, t.pipeline.test.n_rows());
+    assert!(a.anomalous_rows > 0 && a.normal_rows > 0);
+    let (float, int8) = (a.auc_float.expect("defined"), a.auc_int8.expect("defined"));
+    assert!((float - int8).abs() < 0.01, "float {float}, int8 {int8}");
+    assert!(t.pipeline.report.accuracy.is_none() && t.model.metrics.is_none());
 }

@@ -27,9 +27,11 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Describe a model file: header, CRC, layers, quantization, labels, self-test.
     Inspect(InspectArgs),
-    /// Run a model on labelled CSV data: accuracy and confusion matrix.
+    /// Run a model on labelled CSV data: accuracy and confusion matrix; for an anomaly
+    /// model (with --normal-label) ROC AUC, precision, recall and F1 of its scores.
     Eval(EvalArgs),
-    /// Classify every row of a CSV file: class, label and probability per row.
+    /// Run a model on every row of a CSV file: class, label and probability, and for an
+    /// anomaly model score, mean squared error and verdict per row.
     Predict(PredictArgs),
 }
 
@@ -51,6 +53,10 @@ pub struct EvalArgs {
     /// Column holding the labels.
     #[arg(long, value_name = "NAME")]
     pub label_column: String,
+    /// For a model that detects anomalies: the label of normal rows (every other label
+    /// counts as an anomaly).
+    #[arg(long, value_name = "LABEL")]
+    pub normal_label: Option<String>,
 }
 
 /// Options of `bottleneck predict`.
@@ -73,11 +79,16 @@ pub struct PredictArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Training data (CSV with a header row); without it the built-in problem is used.
-    #[arg(long, value_name = "FILE.csv", requires = "label_column")]
+    #[arg(long, value_name = "FILE.csv")]
     pub data: Option<PathBuf>,
-    /// Column of --data holding the class labels (text or integers).
-    #[arg(long, value_name = "NAME")]
+    /// Column of --data holding the class labels (text or integers); --task anomaly
+    /// works without one (every row normal).
+    #[arg(long, value_name = "NAME", requires = "data")]
     pub label_column: Option<String>,
+    /// With --task anomaly or both: the label of normal rows. The autoencoder trains and
+    /// calibrates on them only; test rows with other labels count as anomalies.
+    #[arg(long, value_name = "LABEL")]
+    pub normal_label: Option<String>,
     /// Explicit test set (same columns) instead of a random split.
     #[arg(long, value_name = "FILE.csv", requires = "data")]
     pub test_data: Option<PathBuf>,
@@ -109,8 +120,8 @@ pub struct TrainArgs {
     /// BatchNorm and the hidden layers' activation (same, as MLPerf Tiny's model).
     #[arg(long, value_enum, default_value_t = BottleneckArg::Linear)]
     pub bottleneck_activation: BottleneckArg,
-    /// What the model file ships: the encoder and classifier (classify), or also the
-    /// decoder and an anomaly threshold on the reconstruction error (both).
+    /// What the model file ships: the encoder and classifier (classify), the encoder,
+    /// decoder and a threshold on the reconstruction error (anomaly), or all (both).
     #[arg(long, value_enum, default_value_t = TaskArg::Classify)]
     pub task: TaskArg,
     /// Anomaly threshold: this quantile of the training rows' int8 scores.
@@ -141,6 +152,8 @@ pub enum ActivationArg {
 pub enum TaskArg {
     /// Encoder and classifier head.
     Classify,
+    /// Encoder, decoder and anomaly threshold.
+    Anomaly,
     /// Encoder, classifier head, decoder and anomaly threshold.
     Both,
 }
@@ -198,13 +211,13 @@ impl GenerateArgs {
 impl TrainArgs {
     /// The run configuration these options describe.
     pub fn run_config(&self) -> RunConfig {
-        let data = match (&self.data, &self.label_column) {
-            (Some(path), Some(label_column)) => DataSource::Csv {
+        let data = match &self.data {
+            Some(path) => DataSource::Csv {
                 path: path.clone(),
-                label_column: label_column.clone(),
+                label_column: self.label_column.clone(),
                 test_path: self.test_data.clone(),
             },
-            _ => DataSource::Builtin(ClassificationRecipe {
+            None => DataSource::Builtin(ClassificationRecipe {
                 seed: self.seed,
                 ..ClassificationRecipe::default()
             }),
@@ -228,12 +241,14 @@ impl TrainArgs {
             },
             task: match self.task {
                 TaskArg::Classify => Task::Classify,
+                TaskArg::Anomaly => Task::Anomaly,
                 TaskArg::Both => Task::Both,
             },
             threshold: match self.threshold {
                 Some(v) => Threshold::Value(v),
                 None => Threshold::Quantile(self.threshold_quantile),
             },
+            normal_label: self.normal_label.clone(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod classifier;
 #[cfg(feature = "training")]
 pub mod cli;
 pub mod data;
+pub mod detection;
 pub mod error;
 #[cfg(feature = "training")]
 pub mod model;

@@ -43,24 +43,42 @@ fn train(args: &TrainArgs) -> Result<()> {
             r.autoencoder.final_train_mse,
             r.autoencoder.final_valid_mse
         );
-        println!(
-            "logistic regression accuracy: raw features {:.3}, bottleneck features {:.3}",
-            r.accuracy.raw_features, r.accuracy.bottleneck_features
-        );
-        let d = &model.metrics;
-        println!(
-            "int8 model: accuracy {:.3}, agreement with float {:.1} %, {} bytes",
-            d.device_accuracy,
-            100.0 * d.class_agreement,
-            d.file_bytes
-        );
-        if let Some(a) = model.spec.anomaly {
+        if let Some(a) = &r.accuracy {
             println!(
-                "anomaly threshold: integer score {} (mean squared error {:.6})",
-                a.threshold,
-                f64::from(a.threshold) * f64::from(a.score_scale)
+                "logistic regression accuracy: raw features {:.3}, bottleneck features {:.3}",
+                a.raw_features, a.bottleneck_features
             );
         }
+        if let Some(d) = &model.metrics {
+            println!(
+                "int8 model: accuracy {:.3}, agreement with float {:.1} %",
+                d.device_accuracy,
+                100.0 * d.class_agreement,
+            );
+        }
+        if let Some(a) = &model.anomaly {
+            let auc =
+                |v: Option<f64>| v.map_or_else(|| "undefined".to_string(), |v| format!("{v:.4}"));
+            println!(
+                "anomaly threshold: integer score {} (mean squared error {:.6}); test ROC AUC float {}, int8 {}{}",
+                a.threshold,
+                a.threshold_mse,
+                auc(a.auc_float),
+                auc(a.auc_int8),
+                a.auc_note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+            println!(
+                "  at the threshold: precision {:.3}, recall {:.3}, F1 {:.3}, {:.1} % of normal test rows flagged",
+                a.precision,
+                a.recall,
+                a.f1,
+                100.0 * a.flagged_normal_rate
+            );
+        }
+        println!("model file: {} bytes", model.bytes.len());
         for path in written {
             println!("wrote {}", path.display());
         }
@@ -92,9 +110,14 @@ fn eval(args: &EvalArgs) -> Result<()> {
     let bytes = read_model(&args.model)?;
     let model = load_model(&args.model, &bytes)?;
     let data = read_csv(&args.data, &args.label_column)?;
-    let e = evaluate(&model, &args.data, &data)?;
-    println!("accuracy: {:.4} ({} rows)", e.accuracy, data.n_rows());
-    print!("{}", e.table());
+    let report = evaluate(&model, &args.data, &data, args.normal_label.as_deref())?;
+    if let Some(e) = &report.classification {
+        println!("accuracy: {:.4} ({} rows)", e.accuracy, data.n_rows());
+        print!("{}", e.table());
+    }
+    if let Some(a) = &report.anomaly {
+        print!("{}", a.to_markdown("Anomaly detection"));
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use bottleneck_runtime::{Classification, Model, Scratch};
 use ndarray::Array2;
 
 use crate::data::Dataset;
+use crate::detection::{AnomalyMetrics, anomaly_metrics};
 use crate::error::{Result, TrainError};
 
 /// Reads a model file and checks it with the runtime's loader.
@@ -294,15 +295,105 @@ fn check_width(model: &Model<'_>, path: &Path, columns: usize) -> Result<()> {
     Ok(())
 }
 
-/// Runs the model on every row of `data` and compares with its labels.
-pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evaluation> {
-    let features = select_columns(model, path, &data.feature_names, &data.features)?;
-    if model.view().head().is_none() {
-        return Err(TrainError::TestDataMismatch {
-            path: path.to_path_buf(),
-            problem: "the model has no classifier head to evaluate".into(),
-        });
+/// What `eval` measures: classification (files with a head) and anomaly detection
+/// (files with an anomaly section, given the normal label).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Accuracy and confusion matrix.
+    pub classification: Option<Evaluation>,
+    /// Detection metrics of the device's integer scores.
+    pub anomaly: Option<AnomalyMetrics>,
+}
+
+fn mismatch(path: &Path, problem: String) -> TrainError {
+    TrainError::TestDataMismatch {
+        path: path.to_path_buf(),
+        problem,
     }
+}
+
+/// Runs the model on every row of `data` and compares with its labels: accuracy for a
+/// model with a head, and with `normal_label`, how well its scores tell the rows with
+/// other labels (the anomalies) from the normal ones.
+pub fn evaluate(
+    model: &Model<'_>,
+    path: &Path,
+    data: &Dataset,
+    normal_label: Option<&str>,
+) -> Result<Report> {
+    let features = select_columns(model, path, &data.feature_names, &data.features)?;
+    let view = model.view();
+    let classification = match view.head() {
+        Some(_) => Some(classify_rows(model, path, data, &features)?),
+        None => None,
+    };
+    let anomaly = match (normal_label, view.anomaly()) {
+        (None, None) => None,
+        (None, Some(_)) if classification.is_some() => None,
+        (None, Some(_)) => {
+            return Err(mismatch(
+                path,
+                "this model detects anomalies: give --normal-label to say which rows are normal"
+                    .into(),
+            ));
+        }
+        (Some(_), None) => {
+            return Err(mismatch(
+                path,
+                "--normal-label: this model has no anomaly section (train it with --task anomaly or both)"
+                    .into(),
+            ));
+        }
+        (Some(label), Some(section)) => {
+            let Some(normal) = data.labels.iter().position(|l| l == label) else {
+                return Err(mismatch(
+                    path,
+                    format!(
+                        "--normal-label {label:?} names no row (labels: {})",
+                        data.labels.join(", ")
+                    ),
+                ));
+            };
+            let anomalous: Vec<bool> = data.targets.iter().map(|&t| t != normal).collect();
+            let scores = score_rows(model, path, &features)?;
+            Some(anomaly_metrics(
+                &scores,
+                f64::from(model.score_scale()),
+                None,
+                &anomalous,
+                section.threshold(),
+                Some(label),
+            ))
+        }
+    };
+    Ok(Report {
+        classification,
+        anomaly,
+    })
+}
+
+/// The device's integer anomaly score of every row.
+fn score_rows(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Result<Vec<u32>> {
+    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+    features
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            model
+                .anomaly_score(&row.to_vec(), &mut scratch)
+                .map(|s| s.score)
+                .map_err(|source| mismatch(path, format!("row {}: {source}", i + 1)))
+        })
+        .collect()
+}
+
+fn classify_rows(
+    model: &Model<'_>,
+    path: &Path,
+    data: &Dataset,
+    features: &Array2<f32>,
+) -> Result<Evaluation> {
     let labels: Vec<String> = (0..model.n_classes())
         .map(|k| model.label(k).unwrap_or("").to_string())
         .collect();
@@ -310,17 +401,17 @@ pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evalua
     for &t in &data.targets {
         let label = &data.labels[t];
         let Some(k) = labels.iter().position(|l| l == label) else {
-            return Err(TrainError::TestDataMismatch {
-                path: path.to_path_buf(),
-                problem: format!(
+            return Err(mismatch(
+                path,
+                format!(
                     "label {label:?} is not one of the model's labels ({})",
                     labels.join(", ")
                 ),
-            });
+            ));
         };
         truth.push(k);
     }
-    let predictions = run_rows(model, path, &features)?;
+    let predictions = run_rows(model, path, features)?;
     let mut confusion = vec![vec![0; labels.len()]; labels.len()];
     for (&t, p) in truth.iter().zip(&predictions) {
         confusion[t][p.class] += 1;
@@ -333,25 +424,55 @@ pub fn evaluate(model: &Model<'_>, path: &Path, data: &Dataset) -> Result<Evalua
     })
 }
 
-/// Classifies every row and returns CSV text: `row,class,label,probability`. Columns are
-/// picked by name ([`select_columns`]).
+/// Runs the model on every row and returns CSV text: `row,class,label,probability` for a
+/// model with a head, then `score,mse,anomaly` (integer score, its mean squared error,
+/// the verdict) for a model with an anomaly section. Columns are picked by name
+/// ([`select_columns`]).
 pub fn predict_csv(
     model: &Model<'_>,
     path: &Path,
     names: &[String],
     features: &Array2<f32>,
 ) -> Result<String> {
-    let features = select_columns(model, path, names, features)?;
-    let predictions = run_rows(model, path, &features)?;
-    let mut out = String::from("row,class,label,probability\n");
-    for (i, p) in predictions.iter().enumerate() {
-        let label = p.label;
-        let quoted = if label.contains([',', '"', '\n']) {
-            format!("\"{}\"", label.replace('"', "\"\""))
-        } else {
-            label.to_string()
-        };
-        let _ = writeln!(out, "{},{},{},{:.6}", i + 1, p.class, quoted, p.probability);
+    let features = select_columns(model, path, names, &features.clone())?;
+    let view = model.view();
+    let predictions = match view.head() {
+        Some(_) => Some(run_rows(model, path, &features)?),
+        None => None,
+    };
+    let scores = match view.anomaly() {
+        Some(a) => Some((score_rows(model, path, &features)?, a)),
+        None => None,
+    };
+    let mut header = vec!["row"];
+    if predictions.is_some() {
+        header.extend(["class", "label", "probability"]);
+    }
+    if scores.is_some() {
+        header.extend(["score", "mse", "anomaly"]);
+    }
+    let mut out = header.join(",") + "\n";
+    for i in 0..features.nrows() {
+        let _ = write!(out, "{}", i + 1);
+        if let Some(p) = predictions.as_ref().and_then(|p| p.get(i)) {
+            let label = p.label;
+            let quoted = if label.contains([',', '"', '\n']) {
+                format!("\"{}\"", label.replace('"', "\"\""))
+            } else {
+                label.to_string()
+            };
+            let _ = write!(out, ",{},{},{:.6}", p.class, quoted, p.probability);
+        }
+        if let Some((s, a)) = &scores {
+            let score = s.get(i).copied().unwrap_or(0);
+            let _ = write!(
+                out,
+                ",{score},{:.6e},{}",
+                model.score_value(score),
+                a.is_anomaly(score)
+            );
+        }
+        out.push('\n');
     }
     Ok(out)
 }

@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::artifacts::write_all_atomically;
 use crate::classifier::LinearClassifier;
 use crate::data::{
-    ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, train_test_split,
+    ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, read_features, train_test_split,
 };
 use crate::error::{Result, TrainError};
 use crate::model::{Activation, Autoencoder, AutoencoderConfig, BottleneckActivation};
-use crate::plot::learning_curves_png;
+use crate::plot::{learning_curves_png, score_histogram_png};
 use crate::quant::{
-    ExportInputs, ExportedModel, Threshold, export_model, fold_decoder, fold_encoder,
+    Detector, ExportInputs, ExportedModel, Threshold, export_model, fold_decoder, fold_encoder,
 };
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
 use crate::scaler::MinMaxScaler;
@@ -34,8 +34,9 @@ pub enum DataSource {
     Csv {
         /// The file.
         path: PathBuf,
-        /// The column holding the labels.
-        label_column: String,
+        /// The column holding the labels; `None`: unlabelled data (anomaly detection,
+        /// every row normal).
+        label_column: Option<String>,
         /// An explicit test file instead of a random split.
         test_path: Option<PathBuf>,
     },
@@ -72,6 +73,10 @@ pub struct RunConfig {
     /// The anomaly threshold (tasks with a decoder).
     #[serde(default = "default_threshold")]
     pub threshold: Threshold,
+    /// The label of normal rows: the autoencoder trains and calibrates on them only, and
+    /// test rows with any other label count as anomalies. `None`: every row is normal.
+    #[serde(default)]
+    pub normal_label: Option<String>,
 }
 
 /// What the model file ships.
@@ -81,8 +86,22 @@ pub enum Task {
     /// Encoder and classifier head (the tutorial).
     #[default]
     Classify,
+    /// Encoder, decoder and anomaly section: reconstruction error against a threshold.
+    Anomaly,
     /// Encoder, classifier head, decoder and anomaly section in one file.
     Both,
+}
+
+impl Task {
+    /// Whether the file gets a classifier head.
+    pub fn classifies(self) -> bool {
+        self != Task::Anomaly
+    }
+
+    /// Whether the file gets a decoder and an anomaly section.
+    pub fn detects(self) -> bool {
+        self != Task::Classify
+    }
 }
 
 fn default_threshold() -> Threshold {
@@ -105,6 +124,7 @@ impl Default for RunConfig {
             bottleneck_activation: BottleneckActivation::Linear,
             task: Task::Classify,
             threshold: default_threshold(),
+            normal_label: None,
         }
     }
 }
@@ -118,6 +138,9 @@ pub struct Pipeline {
     pub training: TrainingConfig,
     /// Training rows (unscaled).
     pub train: Dataset,
+    /// The training rows the autoencoder learns and the threshold is calibrated on: the
+    /// normal ones with `--normal-label`, else all of them.
+    pub normal_train: Dataset,
     /// Test rows (unscaled).
     pub test: Dataset,
     /// Scaler fitted on the training rows.
@@ -126,12 +149,27 @@ pub struct Pipeline {
     pub autoencoder: Autoencoder,
     /// Loss per epoch.
     pub history: History,
-    /// Logistic regression on scaled raw features.
-    pub raw_classifier: LinearClassifier,
-    /// Logistic regression on float bottleneck features.
-    pub bottleneck_classifier: LinearClassifier,
+    /// Logistic regression on scaled raw features (tasks with a classifier).
+    pub raw_classifier: Option<LinearClassifier>,
+    /// Logistic regression on float bottleneck features (tasks with a classifier).
+    pub bottleneck_classifier: Option<LinearClassifier>,
     /// The report.
     pub report: Report,
+}
+
+/// The label an unlabelled data set's rows get.
+pub const UNLABELLED: &str = "(unlabelled)";
+
+/// A data set without a label column: every row normal.
+fn unlabelled(path: &std::path::Path) -> Result<Dataset> {
+    let (feature_names, features) = read_features(path, None)?;
+    Ok(Dataset {
+        source: path.display().to_string(),
+        feature_names,
+        targets: vec![0; features.nrows()],
+        features,
+        labels: vec![UNLABELLED.to_string()],
+    })
 }
 
 fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
@@ -139,7 +177,7 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
         DataSource::Builtin(recipe) => (recipe.generate()?, None),
         DataSource::Csv {
             path,
-            label_column,
+            label_column: Some(label_column),
             test_path,
         } => {
             let data = read_csv(path, label_column)?;
@@ -149,8 +187,29 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
             };
             (data, test)
         }
+        DataSource::Csv {
+            path,
+            label_column: None,
+            test_path,
+        } => {
+            let data = unlabelled(path)?;
+            let test = match test_path {
+                Some(t) => {
+                    let test = unlabelled(t)?;
+                    if test.feature_names != data.feature_names {
+                        return Err(TrainError::TestDataMismatch {
+                            path: t.clone(),
+                            problem: "feature columns differ from the training data".into(),
+                        });
+                    }
+                    Some(test)
+                }
+                None => None,
+            };
+            (data, test)
+        }
     };
-    if data.n_classes() < 2 {
+    if config.task.classifies() && data.n_classes() < 2 {
         return Err(TrainError::SingleClass {
             source_name: data.source.clone(),
             label: data.labels.first().cloned().unwrap_or_default(),
@@ -169,6 +228,44 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
         }
         None => train_test_split(&data, config.test_fraction, config.seed),
     }
+}
+
+/// The class index of `--normal-label` in `train`, checked against the task.
+fn normal_class(config: &RunConfig, train: &Dataset) -> Result<Option<usize>> {
+    let Some(label) = &config.normal_label else {
+        return Ok(None);
+    };
+    if !config.task.detects() {
+        return Err(TrainError::InvalidSetting {
+            flag: "normal-label",
+            problem: "only --task anomaly or both detect anomalies".into(),
+        });
+    }
+    if train.labels == [UNLABELLED] {
+        return Err(TrainError::InvalidSetting {
+            flag: "normal-label",
+            problem: "needs --label-column to know each row's label".into(),
+        });
+    }
+    match train.labels.iter().position(|l| l == label) {
+        Some(k) => Ok(Some(k)),
+        None => Err(TrainError::InvalidSetting {
+            flag: "normal-label",
+            problem: format!(
+                "{label:?} names no training row of {} (labels: {})",
+                train.source,
+                train.labels.join(", ")
+            ),
+        }),
+    }
+}
+
+/// Which rows of `data` are anomalies: those not labelled `normal` (none without one).
+pub fn anomalous_rows(data: &Dataset, normal: Option<usize>) -> Vec<bool> {
+    data.targets
+        .iter()
+        .map(|&t| normal.is_some_and(|k| t != k))
+        .collect()
 }
 
 fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig> {
@@ -212,7 +309,7 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
     // The decoder mirrors the hidden layers and ends with the output layer.
     let (layers, what) = match config.task {
         Task::Classify => (hidden.len() + 1, "encoder layers"),
-        Task::Both => (2 * (hidden.len() + 1), "encoder and decoder layers"),
+        Task::Anomaly | Task::Both => (2 * (hidden.len() + 1), "encoder and decoder layers"),
     };
     if layers > bottleneck_format::MAX_LAYERS {
         return Err(TrainError::InvalidSetting {
@@ -260,24 +357,64 @@ impl Pipeline {
     /// Runs the whole float pipeline, reporting each epoch to `progress`.
     pub fn run(config: RunConfig, progress: impl FnMut(EpochStats)) -> Result<Pipeline> {
         let start = Instant::now();
+        if let (
+            true,
+            DataSource::Csv {
+                label_column: None, ..
+            },
+        ) = (config.task.classifies(), &config.data)
+        {
+            return Err(TrainError::InvalidSetting {
+                flag: "label-column",
+                problem: "a classifier needs the labels; unlabelled data suits --task anomaly"
+                    .into(),
+            });
+        }
         let (train, test) = load(&config)?;
         let training = training_config(&config, train.n_features())?;
+        let normal = normal_class(&config, &train)?;
+        let normal_train = match normal {
+            Some(k) => {
+                let rows: Vec<usize> = (0..train.n_rows())
+                    .filter(|&i| train.targets[i] == k)
+                    .collect();
+                train.select(&rows)
+            }
+            None => train.clone(),
+        };
+        if normal_train.n_rows() < 2 {
+            return Err(TrainError::TooFewRows {
+                source_name: train.source.clone(),
+                rows: normal_train.n_rows(),
+                needed: "the autoencoder needs at least 2 normal training rows".into(),
+            });
+        }
 
-        let scaler = MinMaxScaler::fit(&train.features);
+        // Fitted on the rows the autoencoder learns: what the device will see as normal.
+        let scaler = MinMaxScaler::fit(&normal_train.features);
+        let x_normal = scaler.transform(&normal_train.features);
         let x_train = scaler.transform(&train.features);
         let x_test = scaler.transform(&test.features);
 
         let ae_start = Instant::now();
-        let (autoencoder, history) = train_autoencoder(&training, &x_train, &x_test, progress)?;
+        let (autoencoder, history) = train_autoencoder(&training, &x_normal, &x_test, progress)?;
         let training_seconds = ae_start.elapsed().as_secs_f64();
 
-        let n_classes = train.n_classes();
-        let raw_classifier =
-            LinearClassifier::fit(&x_train, &train.targets, n_classes, "raw features")?;
-        let z_train = encode(&autoencoder.encoder, &x_train);
-        let z_test = encode(&autoencoder.encoder, &x_test);
-        let bottleneck_classifier =
-            LinearClassifier::fit(&z_train, &train.targets, n_classes, "bottleneck features")?;
+        let (raw_classifier, bottleneck_classifier, accuracy) = if config.task.classifies() {
+            let n_classes = train.n_classes();
+            let raw = LinearClassifier::fit(&x_train, &train.targets, n_classes, "raw features")?;
+            let z_train = encode(&autoencoder.encoder, &x_train);
+            let z_test = encode(&autoencoder.encoder, &x_test);
+            let bottleneck =
+                LinearClassifier::fit(&z_train, &train.targets, n_classes, "bottleneck features")?;
+            let accuracy = Accuracies {
+                raw_features: raw.accuracy(&x_test, &test.targets),
+                bottleneck_features: bottleneck.accuracy(&z_test, &test.targets),
+            };
+            (Some(raw), Some(bottleneck), Some(accuracy))
+        } else {
+            (None, None, None)
+        };
 
         let mut counts = train.class_counts();
         for (c, t) in counts.iter_mut().zip(test.class_counts()) {
@@ -309,17 +446,16 @@ impl Pipeline {
                 final_valid_mse: history.valid_loss.last().copied().unwrap_or(f64::NAN),
                 training_seconds,
             },
-            accuracy: Accuracies {
-                raw_features: raw_classifier.accuracy(&x_test, &test.targets),
-                bottleneck_features: bottleneck_classifier.accuracy(&z_test, &test.targets),
-            },
+            accuracy,
             device: None,
+            anomaly: None,
             total_seconds: start.elapsed().as_secs_f64(),
         };
         Ok(Pipeline {
             config,
             training,
             train,
+            normal_train,
             test,
             scaler,
             autoencoder,
@@ -335,16 +471,28 @@ impl Pipeline {
     pub fn export(&mut self) -> Result<ExportedModel> {
         let layers = fold_encoder(&self.autoencoder.encoder);
         let decoder = fold_decoder(&self.autoencoder.decoder);
+        let normal = normal_class(&self.config, &self.train)?;
+        let anomalous = anomalous_rows(&self.test, normal);
         let exported = export_model(&ExportInputs {
             layers: &layers,
             scaler: &self.scaler,
-            train: &self.train,
+            train: if self.config.task.classifies() {
+                &self.train
+            } else {
+                &self.normal_train
+            },
+            normal_train: &self.normal_train,
             test: &self.test,
-            float_classifier: &self.bottleneck_classifier,
-            decoder: (self.config.task == Task::Both)
-                .then_some((decoder.as_slice(), self.config.threshold)),
+            float_classifier: self.bottleneck_classifier.as_ref(),
+            decoder: self.config.task.detects().then_some(Detector {
+                layers: &decoder,
+                threshold: self.config.threshold,
+                anomalous: &anomalous,
+                normal_label: self.config.normal_label.as_deref(),
+            }),
         })?;
-        self.report.device = Some(exported.metrics.clone());
+        self.report.device = exported.metrics.clone();
+        self.report.anomaly = exported.anomaly.clone();
         Ok(exported)
     }
 
@@ -390,6 +538,15 @@ impl Pipeline {
         ];
         if let Some(model) = model {
             files.push(("model.bin", model.bytes.clone()));
+            if let (Some(scores), Some(a)) = (&model.test_scores, &model.anomaly) {
+                let png = score_histogram_png(scores, a.threshold_mse).map_err(|message| {
+                    TrainError::Write {
+                        path: dir.join("anomaly_scores.png"),
+                        message,
+                    }
+                })?;
+                files.push(("anomaly_scores.png", png));
+            }
         }
         let files: Vec<(PathBuf, Vec<u8>)> = files
             .into_iter()

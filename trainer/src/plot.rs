@@ -1,4 +1,5 @@
-//! The learning-curves plot (train and validation loss per epoch), as PNG bytes.
+//! The plots, as PNG bytes: learning curves (train and validation loss per epoch) and the
+//! anomaly-score histogram.
 
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -64,13 +65,97 @@ pub fn learning_curves_png(history: &History) -> Result<Vec<u8>, String> {
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
+    encode_png(&rgb)
+}
+
+/// A histogram of anomaly scores (mean squared reconstruction error, as the device
+/// computes it) for normal and anomalous rows, with the threshold drawn; PNG bytes.
+pub fn score_histogram_png(scores: &[(f64, bool)], threshold: f64) -> Result<Vec<u8>, String> {
+    let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    const BINS: usize = 40;
+    let max = scores
+        .iter()
+        .map(|&(s, _)| s)
+        .chain([threshold])
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max)
+        .max(1e-12)
+        * 1.02;
+    let width = max / BINS as f64;
+    let mut counts = [[0usize; BINS]; 2];
+    for &(s, anomalous) in scores {
+        let bin = ((s / width) as usize).min(BINS - 1);
+        counts[usize::from(anomalous)][bin] += 1;
+    }
+    let top = counts.iter().flatten().copied().max().unwrap_or(1).max(1);
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Anomaly scores on the test split (int8, as the device computes them)",
+                ("sans-serif", 20),
+            )
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..max, 0f64..top as f64 * 1.1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("reconstruction MSE (scaled inputs)")
+            .y_desc("rows")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let series = [("normal", 0, BLUE), ("anomalous", 1, RED)];
+        for (name, k, color) in series {
+            chart
+                .draw_series(counts[k].iter().enumerate().filter(|(_, c)| **c > 0).map(
+                    |(b, &c)| {
+                        let x0 = b as f64 * width;
+                        Rectangle::new(
+                            [(x0, 0.0), (x0 + width, c as f64)],
+                            color.mix(0.45).filled(),
+                        )
+                    },
+                ))
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], color.mix(0.45).filled())
+                });
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(threshold, 0.0), (threshold, top as f64 * 1.1)],
+                BLACK.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("threshold")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode_png(&rgb)
+}
+
+/// The RGB buffer as PNG bytes.
+fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, String> {
     let mut png_bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
     encoder.set_compression(png::Compression::Best);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())?;
     Ok(png_bytes)
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::detection::AnomalyMetrics;
+
 /// Rows of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassCount {
@@ -88,10 +90,14 @@ pub struct Report {
     pub data: DataSummary,
     /// The autoencoder.
     pub autoencoder: AutoencoderSummary,
-    /// Logistic regression accuracies on the test split.
-    pub accuracy: Accuracies,
-    /// The int8 model as the device runs it (absent until the model is exported).
+    /// Logistic regression accuracies on the test split (tasks with a classifier).
+    pub accuracy: Option<Accuracies>,
+    /// The int8 model's classification as the device runs it (absent until the model is
+    /// exported, and for `--task anomaly`).
     pub device: Option<DeviceMetrics>,
+    /// Anomaly detection on the test split (tasks with a decoder, once exported).
+    #[serde(default)]
+    pub anomaly: Option<AnomalyMetrics>,
     /// Wall-clock time of the whole pipeline in seconds.
     pub total_seconds: f64,
 }
@@ -126,10 +132,8 @@ impl Report {
              | final train MSE | {:.6} |\n\
              | final validation MSE | {:.6} |\n\
              | training time | {:.1} s |\n\n\
-             ## Logistic regression, test-split accuracy\n\n\
-             | features | accuracy |\n|---|---|\n\
-             | raw (scaled) | {:.3} |\n\
-             | bottleneck (float encoder) | {:.3} |\n\n\
+             {}\
+             {}\
              {}\
              Total time: {:.1} s.\n",
             d.source,
@@ -143,11 +147,23 @@ impl Report {
             a.final_train_mse,
             a.final_valid_mse,
             a.training_seconds,
-            self.accuracy.raw_features,
-            self.accuracy.bottleneck_features,
+            self.accuracy
+                .as_ref()
+                .map(|a| format!(
+                    "## Logistic regression, test-split accuracy\n\n\
+                     | features | accuracy |\n|---|---|\n\
+                     | raw (scaled) | {:.3} |\n\
+                     | bottleneck (float encoder) | {:.3} |\n\n",
+                    a.raw_features, a.bottleneck_features
+                ))
+                .unwrap_or_default(),
             self.device
                 .as_ref()
                 .map(device_markdown)
+                .unwrap_or_default(),
+            self.anomaly
+                .as_ref()
+                .map(|a| a.to_markdown("Anomaly detection on the test split"))
                 .unwrap_or_default(),
             self.total_seconds,
         )

@@ -448,3 +448,140 @@ fn same_data_seed_and_flags_give_a_byte_identical_model_whatever_the_thread_coun
     assert_eq!(models[0], models[1]);
     assert_eq!(models[0], models[2]);
 }
+
+#[test]
+fn anomaly_task_trains_on_normal_rows_and_eval_predict_report_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(
+        &csv,
+        &[
+            "--samples",
+            "200",
+            "--features",
+            "8",
+            "--informative",
+            "3",
+            "--redundant",
+            "3",
+        ],
+    );
+    let artifacts = dir.path().join("a");
+    let out = train_command(&csv, &artifacts, &[])
+        .args(["--task", "anomaly", "--normal-label", "0", "--epochs", "5"])
+        .output()
+        .expect("run");
+    assert_ok(&out);
+    for file in [
+        "model.bin",
+        "report.json",
+        "report.md",
+        "anomaly_scores.png",
+    ] {
+        assert!(artifacts.join(file).exists(), "{file} missing");
+    }
+    let report = std::fs::read_to_string(artifacts.join("report.json")).expect("report");
+    for key in [
+        "\"auc_int8\"",
+        "\"auc_float\"",
+        "\"precision\"",
+        "\"score_spearman\"",
+        "\"threshold\"",
+    ] {
+        assert!(report.contains(key), "{key} missing in {report}");
+    }
+    let model = artifacts.join("model.bin");
+    let text = String::from_utf8_lossy(&bottleneck(&["inspect", path(&model)]).stdout).into_owned();
+    assert!(
+        text.contains("head: none") && text.contains("anomaly: score"),
+        "{text}"
+    );
+    assert!(text.contains("decoder dense"), "{text}");
+
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            path(&model),
+            "--data",
+            path(&csv),
+            "--label-column",
+            "label",
+        ];
+        args.extend(extra);
+        bottleneck(&args)
+    };
+    let out = eval(&["--normal-label", "0"]);
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ROC AUC, int8 (device)") && text.contains("precision"),
+        "{text}"
+    );
+    // Without the normal label the model cannot be judged: a clear error.
+    let out = eval(&[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --normal-label"));
+    let out = eval(&["--normal-label", "9"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--normal-label \"9\" names no row"));
+
+    let out = bottleneck(&["predict", path(&model), "--data", path(&csv)]);
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "row,score,mse,anomaly");
+    assert_eq!(lines.len(), 201);
+    assert!(lines[1].ends_with(",true") || lines[1].ends_with(",false"));
+}
+
+#[test]
+fn anomaly_task_takes_unlabelled_data_and_refuses_bad_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("plain.csv");
+    let mut text = String::from("a,b,c\n");
+    for i in 0..40 {
+        text.push_str(&format!("{},{},{}\n", i % 7, (i * 3) % 5, i % 2));
+    }
+    std::fs::write(&csv, text).expect("write");
+    let artifacts = dir.path().join("a");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--data",
+            path(&csv),
+            "--out",
+            path(out),
+            "--epochs",
+            "2",
+        ];
+        args.extend(extra);
+        bottleneck(&args)
+    };
+    let out = run(&artifacts, &["--task", "anomaly"]);
+    assert_ok(&out);
+    // Every test row is normal: AUC undefined, said so, the rest still reported.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("undefined: no anomalous rows"), "{stdout}");
+    assert!(stdout.contains("normal test rows flagged"), "{stdout}");
+    let bad = dir.path().join("bad");
+    for (extra, message) in [
+        (vec![], "a classifier needs the labels"),
+        (
+            vec!["--task", "anomaly", "--normal-label", "x"],
+            "needs --label-column",
+        ),
+        (
+            vec!["--task", "anomaly", "--threshold-quantile", "0"],
+            "must lie in (0, 1]",
+        ),
+    ] {
+        let out = run(&bad, &extra);
+        assert!(!out.status.success(), "{extra:?} succeeded");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        assert!(
+            !bad.exists(),
+            "{extra:?}: artefacts written despite the error"
+        );
+    }
+}

@@ -31,7 +31,7 @@ fn a_short_training_run_lowers_the_loss() {
     assert!(h.valid_loss[5] < h.valid_loss[0], "{:?}", h.valid_loss);
     assert_eq!(p.training.autoencoder.bottleneck, 6);
     assert_eq!(p.training.autoencoder.hidden, [24, 12]);
-    let acc = &p.report.accuracy;
+    let acc = p.report.accuracy.as_ref().expect("a classifier");
     assert!(
         acc.raw_features > 0.6 && acc.bottleneck_features > 0.5,
         "{acc:?}"
@@ -41,10 +41,21 @@ fn a_short_training_run_lowers_the_loss() {
 #[test]
 fn multiclass_pipeline_runs() {
     let p = Pipeline::run(small(3), |_| {}).expect("trains");
-    assert_eq!(p.raw_classifier.weights.nrows(), 3);
-    assert_eq!(p.bottleneck_classifier.n_classes, 3);
+    assert_eq!(
+        p.raw_classifier.as_ref().expect("fitted").weights.nrows(),
+        3
+    );
+    assert_eq!(
+        p.bottleneck_classifier.as_ref().expect("fitted").n_classes,
+        3
+    );
     assert!(
-        p.report.accuracy.raw_features > 0.4,
+        p.report
+            .accuracy
+            .as_ref()
+            .expect("a classifier")
+            .raw_features
+            > 0.4,
         "{:?}",
         p.report.accuracy
     );
@@ -119,7 +130,7 @@ fn single_class_and_constant_column_csv() {
     let config = RunConfig {
         data: DataSource::Csv {
             path: one_class.clone(),
-            label_column: "label".into(),
+            label_column: Some("label".into()),
             test_path: None,
         },
         epochs: 1,
@@ -147,7 +158,7 @@ fn single_class_and_constant_column_csv() {
     let config = RunConfig {
         data: DataSource::Csv {
             path: constant,
-            label_column: "label".into(),
+            label_column: Some("label".into()),
             test_path: None,
         },
         epochs: 3,

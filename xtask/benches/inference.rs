@@ -41,7 +41,10 @@ impl FloatClassifier {
             .zip(&scaler.range)
             .map(|(m, r)| -m / r)
             .collect());
-        let head = &pipeline.bottleneck_classifier;
+        let head = pipeline
+            .bottleneck_classifier
+            .as_ref()
+            .expect("the seed model classifies");
         let (n_logits, n_features) = head.weights.dim();
         let head_weights = Tensor::from_data(
             TensorData::new(

@@ -7,7 +7,7 @@ use bottleneck_format::{
 use bottleneck_runtime::{Logits, Model, Scratch};
 use ndarray::{Array2, Axis};
 
-use super::anomaly::quantize_decoder;
+use super::anomaly::{mse_scores, quantize_decoder};
 #[cfg(doc)]
 use super::fold::fold_encoder;
 use super::fold::{FloatDense, forward_all};
@@ -16,6 +16,7 @@ use super::reference::{ReferenceModel, dense_batch};
 use super::rounding::{Calibration, fit_row};
 use crate::classifier::{LinearClassifier, accuracy};
 use crate::data::Dataset;
+use crate::detection::{AnomalyMetrics, anomaly_metrics};
 use crate::error::{Result, TrainError};
 use crate::report::DeviceMetrics;
 use crate::scaler::MinMaxScaler;
@@ -34,15 +35,30 @@ pub struct ExportInputs<'a> {
     pub scaler: &'a MinMaxScaler,
     /// Training rows (unscaled): calibration ranges, rounding, and the head's fit.
     pub train: &'a Dataset,
+    /// The normal training rows the threshold is calibrated on (all of them without a
+    /// normal label).
+    pub normal_train: &'a Dataset,
     /// Test rows (unscaled): golden vectors and the measurements.
     pub test: &'a Dataset,
     /// The logistic regression fitted on float bottleneck features, the float pipeline
-    /// the int8 model is compared with.
-    pub float_classifier: &'a LinearClassifier,
-    /// The decoder (folded, bottleneck side first) and how to set the threshold, for a
-    /// file that also detects anomalies (`--task both`); `None` ships the encoder and
-    /// the classifier only.
-    pub decoder: Option<(&'a [FloatDense], Threshold)>,
+    /// the int8 model is compared with; `None` ships no head (`--task anomaly`).
+    pub float_classifier: Option<&'a LinearClassifier>,
+    /// The decoder and its threshold, for a file that detects anomalies; `None` ships
+    /// the encoder and the classifier only.
+    pub decoder: Option<Detector<'a>>,
+}
+
+/// What an anomaly-detecting file needs beyond the encoder.
+#[derive(Debug, Clone, Copy)]
+pub struct Detector<'a> {
+    /// The decoder, folded ([`super::fold_decoder`]), bottleneck side first.
+    pub layers: &'a [FloatDense],
+    /// How the threshold is chosen.
+    pub threshold: Threshold,
+    /// Which test rows are anomalies (for the measurements).
+    pub anomalous: &'a [bool],
+    /// The label of normal rows, for the report.
+    pub normal_label: Option<&'a str>,
 }
 
 /// How the anomaly threshold is chosen.
@@ -87,10 +103,16 @@ pub struct ExportedModel {
     pub bytes: Vec<u8>,
     /// The trainer's reference inference for this model.
     pub reference: ReferenceModel,
-    /// The logistic regression fitted on the device's features (before quantization).
-    pub device_classifier: LinearClassifier,
-    /// Measurements on the test split.
-    pub metrics: DeviceMetrics,
+    /// The logistic regression fitted on the device's features (before quantization;
+    /// files with a head).
+    pub device_classifier: Option<LinearClassifier>,
+    /// Classification measured on the test split (files with a head).
+    pub metrics: Option<DeviceMetrics>,
+    /// Anomaly detection measured on the test split (files with a decoder).
+    pub anomaly: Option<AnomalyMetrics>,
+    /// Per test row, the device's score as a mean squared error and whether the row is
+    /// an anomaly (files with a decoder): the histogram's data.
+    pub test_scores: Option<Vec<(f64, bool)>>,
 }
 
 fn column_ranges(x: &Array2<f64>) -> (f64, f64) {
@@ -321,7 +343,7 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
     // An anomaly detector keeps headroom on both sides: anomalies leave the training
     // range, and saturating them there cost up to 0.02 of AUC (BENCHMARKS.md).
-    let input = if inputs.decoder.is_some() {
+    let input = if inputs.decoder.is_some() && inputs.float_classifier.is_none() {
         Affine::from_range(-0.5, 1.5)
     } else {
         Affine::from_range(0.0, 1.0)
@@ -348,37 +370,42 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         feature_names: inputs.train.feature_names.clone(),
         layers: Vec::with_capacity(layers.len()),
         head: None,
-        labels: inputs.train.labels.clone(),
+        labels: if inputs.float_classifier.is_some() {
+            inputs.train.labels.clone()
+        } else {
+            Vec::new()
+        },
         anomaly: None,
         golden: Vec::new(),
     };
     let quantizer = ReferenceModel::new(&spec);
-    let q_rows: Vec<i64> = rows_f32(&inputs.train.features)
-        .iter()
-        .flat_map(|r| quantizer.quantize(r))
-        .map(i64::from)
-        .collect();
-    let q_in =
-        Array2::from_shape_vec((x_train.nrows(), x_train.ncols()), q_rows).unwrap_or_default();
+    let q_in = quantize_rows(&quantizer, &inputs.train.features);
     let stack = quantize_stack(layers, &activations, &x_train, q_in.clone(), input, None, 0)?;
     spec.layers = stack.layers;
     let feature_affine = stack.out_affine;
-    if let Some((decoder, threshold)) = inputs.decoder {
+    if let Some(detector) = inputs.decoder {
         let float_features = activations.last().cloned().unwrap_or_default();
         let quantized = quantize_decoder(
-            decoder,
+            detector.layers,
             &float_features,
             stack.q_out.clone(),
             feature_affine,
             input,
             layers.len(),
         )?;
-        let scores = quantized.scores(&q_in, &stack.q_out);
+        // The threshold comes from the integer scores the device computes for the normal
+        // training rows.
+        let q_normal = quantize_rows(&quantizer, &inputs.normal_train.features);
+        let q_features = spec
+            .layers
+            .iter()
+            .fold(q_normal.clone(), |q, layer| dense_batch(layer, &q));
+        let scores = quantized.scores(&q_normal, &q_features);
         let n = x_train.ncols();
         let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
         spec.anomaly = Some(AnomalySpec {
             score_scale,
-            threshold: threshold.integer(&scores, f64::from(score_scale)),
+            threshold: detector.threshold.integer(&scores, f64::from(score_scale)),
         });
         spec.layers
             .extend(quantized.stack.layers.into_iter().map(|mut l| {
@@ -390,20 +417,26 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
 
     // After the loop `q_in` holds the int8 features the device computes for the training
     // rows: the head is fitted on them, dequantized.
-    let f_train = q_in.mapv(|q| feature_affine.dequantize(q as i8) as f32);
-    let device_classifier = LinearClassifier::fit(
-        &f_train,
-        &inputs.train.targets,
-        inputs.train.n_classes(),
-        "int8 device features",
-    )?;
-    let float_train_features = activations.last().cloned().unwrap_or_default();
-    spec.head = Some(quantize_head(
-        &device_classifier,
-        feature_affine,
-        &f_train.mapv(f64::from),
-        &float_train_features,
-    )?);
+    let device_classifier = match inputs.float_classifier {
+        Some(_) => {
+            let f_train = q_in.mapv(|q| feature_affine.dequantize(q as i8) as f32);
+            let device_classifier = LinearClassifier::fit(
+                &f_train,
+                &inputs.train.targets,
+                inputs.train.n_classes(),
+                "int8 device features",
+            )?;
+            let float_train_features = activations.last().cloned().unwrap_or_default();
+            spec.head = Some(quantize_head(
+                &device_classifier,
+                feature_affine,
+                &f_train.mapv(f64::from),
+                &float_train_features,
+            )?);
+            Some(device_classifier)
+        }
+        None => None,
+    };
     let reference = ReferenceModel::new(&spec);
 
     let test_rows = rows_f32(&inputs.test.features);
@@ -427,20 +460,94 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         problem: format!("the quantized model is not a valid file: {e}"),
     })?;
 
-    let metrics = measure(
-        inputs,
-        &bytes,
-        feature_affine,
-        &test_rows,
-        &device_classifier,
-    )?;
+    let metrics = match (&device_classifier, inputs.float_classifier) {
+        (Some(device), Some(float)) => Some(measure(
+            inputs,
+            &bytes,
+            feature_affine,
+            &test_rows,
+            device,
+            float,
+        )?),
+        _ => None,
+    };
+    let (anomaly, test_scores) = match inputs.decoder {
+        Some(detector) => {
+            let (m, s) = measure_anomaly(inputs, detector, &bytes, &test_rows)?;
+            (Some(m), Some(s))
+        }
+        None => (None, None),
+    };
     Ok(ExportedModel {
         spec,
         bytes,
         reference,
         device_classifier,
         metrics,
+        anomaly,
+        test_scores,
     })
+}
+
+/// `features` (unscaled rows) quantized as the device does, as i64.
+fn quantize_rows(quantizer: &ReferenceModel, features: &Array2<f32>) -> Array2<i64> {
+    let q: Vec<i64> = rows_f32(features)
+        .iter()
+        .flat_map(|r| quantizer.quantize(r))
+        .map(i64::from)
+        .collect();
+    Array2::from_shape_vec((features.nrows(), features.ncols()), q).unwrap_or_default()
+}
+
+/// The device's scores on the test rows (run by the runtime) against the float model's,
+/// and the detection metrics they give.
+fn measure_anomaly(
+    inputs: &ExportInputs<'_>,
+    detector: Detector<'_>,
+    bytes: &[u8],
+    test_rows: &[Vec<f32>],
+) -> Result<(AnomalyMetrics, Vec<(f64, bool)>)> {
+    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
+        problem: format!("the runtime rejects the model: {e}"),
+    })?;
+    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
+    let mut scores = Vec::with_capacity(test_rows.len());
+    for row in test_rows {
+        let s = model
+            .anomaly_score(row, &mut scratch)
+            .map_err(|e| TrainError::Quantization {
+                problem: format!("the runtime failed on a test row: {e}"),
+            })?;
+        scores.push(s.score);
+    }
+    let x_test = inputs
+        .scaler
+        .transform(&inputs.test.features)
+        .mapv(f64::from);
+    let stack: Vec<FloatDense> = inputs
+        .layers
+        .iter()
+        .chain(detector.layers)
+        .cloned()
+        .collect();
+    let reconstruction = forward_all(&stack, &x_test).pop().unwrap_or_default();
+    let float = mse_scores(&x_test, &reconstruction);
+    let threshold = model.view().anomaly().map_or(0, |a| a.threshold());
+    let scale = f64::from(model.score_scale());
+    let metrics = anomaly_metrics(
+        &scores,
+        scale,
+        Some(&float),
+        detector.anomalous,
+        threshold,
+        detector.normal_label,
+    );
+    let sample = scores
+        .iter()
+        .zip(detector.anomalous)
+        .map(|(&s, &a)| (f64::from(s) * scale, a))
+        .collect();
+    Ok((metrics, sample))
 }
 
 fn measure(
@@ -449,6 +556,7 @@ fn measure(
     feature_affine: Affine,
     test_rows: &[Vec<f32>],
     device_classifier: &LinearClassifier,
+    float_classifier: &LinearClassifier,
 ) -> Result<DeviceMetrics> {
     let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
         problem: format!("the runtime rejects the model: {e}"),
@@ -471,7 +579,7 @@ fn measure(
         .pop()
         .unwrap_or_default();
     let float_features_f32 = float_features.mapv(|v| v as f32);
-    let float_classes = inputs.float_classifier.predict(&float_features_f32);
+    let float_classes = float_classifier.predict(&float_features_f32);
     let same_head_classes = device_classifier.predict(&float_features_f32);
     let mut err_max = 0.0f64;
     let mut err_sum = 0.0f64;

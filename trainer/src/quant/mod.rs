@@ -12,6 +12,6 @@ pub mod params;
 pub mod reference;
 pub mod rounding;
 
-pub use export::{ExportInputs, ExportedModel, Threshold, export_model};
+pub use export::{Detector, ExportInputs, ExportedModel, Threshold, export_model};
 pub use fold::{FloatDense, fold_decoder, fold_encoder};
 pub use reference::{ReferenceModel, ReferenceOutput};
