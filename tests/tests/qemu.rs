@@ -1,14 +1,41 @@
 //! The parity contract on emulated microcontrollers: the firmware, built for every board
 //! of the table (xtask/src/boards.rs) and run under QEMU, prints for every sample exactly
-//! the class, int8 input, features and logits the runtime computes on the host.
+//! the class, int8 input, features and logits the runtime computes on the host — and,
+//! for a model that also detects anomalies, the integer score, verdict and reconstruction.
 //!
 //! Needs `qemu-system-arm` and both Rust targets. Without them the test says so loudly
 //! and passes on a developer's machine; under CI (`CI` set) it fails instead.
 
 use std::time::Duration;
 
-use xtask::BOARDS;
-use xtask::firmware::{build, float_routines, measurements, missing_tools, prepare, run_qemu};
+use bottleneck_trainer::pipeline::Task;
+use xtask::firmware::{
+    Prepared, build, float_routines, measurements, missing_tools, prepare, prepare_task, run_qemu,
+};
+use xtask::{BOARDS, Board};
+
+/// Runs the parity firmware of `board` (built for `prepared`) and checks its lines.
+fn check_parity_lines(board: Board, elf_dir: &std::path::Path, prepared: &Prepared) -> Vec<String> {
+    let run = run_qemu(board, &elf_dir.join("parity"), Duration::from_secs(120))
+        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+    assert!(
+        run.success,
+        "{}: firmware failed:\n{}",
+        board.core,
+        run.lines.join("\n")
+    );
+    let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
+    for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
+        assert_eq!(*g, e, "{}: line {i} differs", board.core);
+    }
+    assert_eq!(
+        got.len(),
+        prepared.expected.len(),
+        "{}: output cut short",
+        board.core
+    );
+    run.lines
+}
 
 #[test]
 fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
@@ -29,25 +56,8 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         let elf_dir = build(board, &prepared)
             .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
 
-        let run = run_qemu(board, &elf_dir.join("parity"), Duration::from_secs(120))
-            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-        assert!(
-            run.success,
-            "{}: firmware failed:\n{}",
-            board.core,
-            run.lines.join("\n")
-        );
-        let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
-        for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
-            assert_eq!(*g, e, "{}: line {i} differs", board.core);
-        }
-        assert_eq!(
-            got.len(),
-            prepared.expected.len(),
-            "{}: output cut short",
-            board.core
-        );
-        let m = measurements(&run.lines).expect("timing, memory and stack lines");
+        let lines = check_parity_lines(board, &elf_dir, &prepared);
+        let m = measurements(&lines).expect("timing, memory and stack lines");
         assert!(m.inference_ticks > 0 && m.peak_stack > 0, "{m:?}");
         // The table's clock is the one QEMU runs: the calibration loop agrees within 1 %.
         let calibrated = m.instructions_per_tick();
@@ -58,8 +68,7 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
             board.core
         );
         // The stack measurement sees a known 1 KiB local...
-        let probe = run
-            .lines
+        let probe = lines
             .iter()
             .find_map(|l| l.strip_prefix("stack probe: "))
             .and_then(|l| l.split(' ').next())
@@ -105,4 +114,26 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
     );
     let full = float_routines(&m0.join("parity")).expect("ELF");
     assert!(full.iter().any(|s| s.contains("__aeabi_f")), "{full:?}");
+
+    // The whole autoencoder: a `--task both` model (classifier and anomaly detector in one
+    // file) gives the same scores, verdicts and reconstructions on both cores. Built after
+    // the checks above: the firmware embeds one model at a time.
+    let both_dir = dir.path().join("both");
+    std::fs::create_dir_all(&both_dir).expect("dir");
+    let both = prepare_task(&both_dir, 5, Task::Both);
+    let scored = both
+        .expected
+        .iter()
+        .filter(|l| l.contains(": score "))
+        .count();
+    assert_eq!(scored, 20, "every sample scored: {:?}", both.expected);
+    assert!(
+        both.expected.iter().any(|l| l.contains("anomaly true"))
+            || both.expected.iter().any(|l| l.contains("anomaly false")),
+    );
+    for board in BOARDS {
+        let elf_dir = build(board, &both)
+            .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
+        check_parity_lines(board, &elf_dir, &both);
+    }
 }

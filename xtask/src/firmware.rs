@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bottleneck_runtime::{Model, Scratch};
-use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
+use bottleneck_trainer::pipeline::{Pipeline, RunConfig, Task};
 use object::{Object, ObjectSection, ObjectSymbol};
 
 use crate::{BOARDS, Board};
@@ -104,9 +104,16 @@ pub fn ints(values: &[i32]) -> String {
 /// problem with `epochs` epochs, writes it and [`SAMPLES`] test rows into `dir`, and
 /// computes the expected firmware output with the runtime on the host.
 pub fn prepare(dir: &Path, epochs: usize) -> Prepared {
+    prepare_task(dir, epochs, Task::Classify)
+}
+
+/// [`prepare`] for a model trained with `task` (`Both`: the seed problem's classifier and
+/// an anomaly detector in one file, so the firmware prints scores too).
+pub fn prepare_task(dir: &Path, epochs: usize, task: Task) -> Prepared {
     let mut pipeline = Pipeline::run(
         RunConfig {
             epochs,
+            task,
             ..RunConfig::default()
         },
         |_| {},
@@ -141,14 +148,28 @@ pub fn prepare(dir: &Path, epochs: usize) -> Prepared {
     let mut q = vec![0i8; model.n_inputs()];
     for (i, row) in rows.iter().enumerate() {
         model.quantize(row, &mut q).expect("finite");
-        let out = model.infer_quantized(&q, &mut scratch).expect("inference");
-        expected.push(format!(
-            "sample {i}: class {} q {} f {} l {}",
-            out.class,
-            hex(&q),
-            hex(out.features),
-            ints(&out.logits)
-        ));
+        if model.view().head().is_some() {
+            let out = model.infer_quantized(&q, &mut scratch).expect("inference");
+            expected.push(format!(
+                "sample {i}: class {} q {} f {} l {}",
+                out.class,
+                hex(&q),
+                hex(out.features),
+                ints(&out.logits)
+            ));
+        }
+        if model.view().anomaly().is_some() {
+            let d = model.detect_quantized(&q, &mut scratch).expect("detection");
+            let r = model
+                .reconstruct_quantized(&q, &mut scratch)
+                .expect("reconstruction");
+            expected.push(format!(
+                "sample {i}: score {} anomaly {} r {}",
+                d.score,
+                d.is_anomaly,
+                hex(r)
+            ));
+        }
     }
     expected.push(format!("total: {} samples", rows.len()));
     Prepared {

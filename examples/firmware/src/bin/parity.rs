@@ -1,6 +1,8 @@
-//! Runs the model's self-test, then classifies every embedded sample and prints, per
-//! sample, the class and digests of the int8 input, features and logits — the lines the
-//! host test recomputes with the runtime on the host. Then prints footprint and timing.
+//! Runs the model's self-test, then runs every embedded sample and prints, per sample,
+//! the class, int8 input, features and logits (a model with a head), and the integer
+//! anomaly score, verdict and int8 reconstruction (a model with an anomaly section) —
+//! the lines the host test recomputes with the runtime on the host. Then prints
+//! footprint and timing.
 #![no_std]
 #![no_main]
 
@@ -49,21 +51,42 @@ fn run() -> Result<(), Error> {
     let mut x = [0f32; WIDTH];
     let mut q = [0i8; WIDTH];
     let (mut count, mut ticks_min, mut ticks_max) = (0usize, u32::MAX, 0u32);
+    let classifies = model.view().head().is_some();
+    let detects = model.view().anomaly().is_some();
     while sample(count, n, &mut x[..n]) {
         model.quantize(&x[..n], &mut q[..n])?;
-        let start = now();
-        let out = model.infer_quantized(&q[..n], &mut scratch)?;
-        let ticks = elapsed(start, now());
-        ticks_min = ticks_min.min(ticks);
-        ticks_max = ticks_max.max(ticks);
-        hprintln!(
-            "sample {}: class {} q {} f {} l {}",
-            count,
-            out.class,
-            Hex(&q[..n]),
-            Hex(out.features),
-            Ints(&out.logits)
-        );
+        if classifies {
+            let start = now();
+            let out = model.infer_quantized(&q[..n], &mut scratch)?;
+            let ticks = elapsed(start, now());
+            ticks_min = ticks_min.min(ticks);
+            ticks_max = ticks_max.max(ticks);
+            hprintln!(
+                "sample {}: class {} q {} f {} l {}",
+                count,
+                out.class,
+                Hex(&q[..n]),
+                Hex(out.features),
+                Ints(&out.logits)
+            );
+        }
+        if detects {
+            let start = now();
+            let d = model.detect_quantized(&q[..n], &mut scratch)?;
+            let ticks = elapsed(start, now());
+            if !classifies {
+                ticks_min = ticks_min.min(ticks);
+                ticks_max = ticks_max.max(ticks);
+            }
+            let r = model.reconstruct_quantized(&q[..n], &mut scratch)?;
+            hprintln!(
+                "sample {}: score {} anomaly {} r {}",
+                count,
+                d.score,
+                d.is_anomaly,
+                Hex(r)
+            );
+        }
         count += 1;
     }
     hprintln!("total: {} samples", count);
@@ -84,9 +107,15 @@ fn run() -> Result<(), Error> {
     // model handle (everything else above is this demo's: samples, formatting, output).
     let mut result = Ok(0);
     let runtime_stack = stack_used_by(|| {
-        result = model
-            .infer_quantized(&q[..n], &mut scratch)
-            .map(|out| out.class);
+        result = if classifies {
+            model
+                .infer_quantized(&q[..n], &mut scratch)
+                .map(|out| out.class)
+        } else {
+            model
+                .detect_quantized(&q[..n], &mut scratch)
+                .map(|d| usize::from(d.is_anomaly))
+        };
     });
     result?;
     // Checks the method: a known 1 KiB local must measure at least 1 KiB.
