@@ -165,3 +165,54 @@ fn iterated_layers_are_the_written_layers() {
         assert!(view.decoder().all(|l| l.role() == Role::Decoder));
     }
 }
+
+/// The limits: 1024 inputs and 16 layers (8 encoder, 8 decoder) load, self-test and
+/// score in a `Scratch<1024>`; a 17th layer is refused.
+#[test]
+fn the_widest_and_deepest_model_runs_and_one_more_layer_is_refused() {
+    use bottleneck_format::{Error as FormatError, MAX_LAYERS, MAX_WIDTH};
+    let shape = V3Shape {
+        n_inputs: MAX_WIDTH,
+        encoder: &[MAX_WIDTH, 40, 33, 20, 17, 12, 9, 5],
+        decoder: Some(&[9, 12, 17, 20, 33, 40, 61]),
+        n_classes: 3,
+        n_golden: 2,
+    };
+    let spec = random_v3_spec(3, &shape);
+    assert_eq!(spec.layers.len(), MAX_LAYERS);
+    let bytes = spec.to_bytes().expect("valid");
+    let model = Model::from_bytes(&bytes).expect("loads");
+    let mut scratch = Box::new(Scratch::<MAX_WIDTH>::new());
+    assert_eq!(model.self_test(&mut scratch), Ok(2));
+    let q = vec![5i8; MAX_WIDTH];
+    let d = model.detect_quantized(&q, &mut scratch).expect("detects");
+    assert_eq!(d.is_anomaly, d.score > d.threshold);
+    // A scratch one short of the widest layer is refused, not overrun.
+    let mut small = Box::new(Scratch::<{ MAX_WIDTH - 1 }>::new());
+    assert_eq!(
+        model.detect_quantized(&q, &mut small),
+        Err(Error::ScratchTooSmall {
+            needed: MAX_WIDTH,
+            capacity: MAX_WIDTH - 1
+        })
+    );
+    let deeper = V3Shape {
+        decoder: Some(&[9, 12, 17, 20, 33, 40, 61, 70]),
+        n_golden: 0,
+        ..shape
+    };
+    let mut spec = random_v3_spec(3, &deeper);
+    spec.anomaly = None;
+    let e = spec.to_bytes().expect_err("17 layers");
+    assert!(
+        matches!(
+            e,
+            bottleneck_format::WriteError::Invalid(FormatError::OutOfRange {
+                what: "layer count",
+                found: 17,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}

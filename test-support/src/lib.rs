@@ -226,13 +226,16 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
 /// Adds `n` golden vectors with random int8 inputs, their outputs computed by the
 /// runtime on the model as it stands.
 fn add_golden(spec: &mut ModelSpec, rng: &mut SplitMix, n: usize) {
+    if n == 0 {
+        return;
+    }
     let n_inputs = spec.input_affine.len();
     let inputs: Vec<Vec<i8>> = (0..n)
         .map(|_| (0..n_inputs).map(|_| rng.i8()).collect())
         .collect();
     let bare = spec.to_bytes().expect("random spec is valid");
     let model = Model::from_bytes(&bare).expect("random spec loads");
-    let mut scratch = Scratch::<256>::new();
+    let mut scratch = Box::new(Scratch::<{ bottleneck_format::MAX_WIDTH }>::new());
     let golden = inputs
         .into_iter()
         .map(|input| {

@@ -272,11 +272,10 @@ fn render(
              select and, for negative accumulators, the slope-scaled multiplier, saturation), \
              reading the channel record, and loop bookkeeping. \
              1.5 overall leaves under {:.0} instructions per row for all of that. The loop \
-             itself cannot get much cheaper: the weights sit at arbitrary byte offsets in the \
-             file, so each weight word needs its own `LDR` (`LDRD`/`LDM` fault on unaligned \
-             addresses), and the 12 registers inline assembly may use allow only two rows \
-             per pass. Word-aligned weight rows (a format change) plus requantization in \
-             assembly would be the way there.",
+             still loads each weight word with its own `LDR`: format version 3 now puts every \
+             weight row on a word boundary, so `LDRD`/`LDM` of the weights (which fault on \
+             unaligned addresses) become possible; the kernel does not use them yet, nor \
+             requantization in assembly — the routes of issue 13.",
             rest / rows as f64,
             ((goal - lp) * macs as f64 / rows as f64).max(0.0)
         );
@@ -293,9 +292,13 @@ fn render(
             reasons,
             "- **Model file, 1.1x.** Weights, biases and per-channel requantization alone take \
              {min} bytes = {:.3}x the parameter count; the per-feature input affine ({} bytes), \
-             the {} golden vectors ({} bytes) and the rest ({} bytes) come on top.",
+             the training columns' names ({} bytes, which `eval` and `predict` match columns \
+             by), the rows' word padding ({} bytes), the {} golden vectors ({} bytes) and the \
+             rest ({} bytes) come on top.",
             min as f64 / layout.parameters as f64,
             layout.input_affine_bytes,
+            layout.name_bytes,
+            layout.row_padding_bytes,
             layout.golden_count,
             layout.golden_bytes,
             layout.other_bytes,
@@ -424,6 +427,8 @@ fn render(
          | int8 weights | {} |\n| int32 biases | {} |\n\
          | requantization (multiplier + shift per channel; LeakyReLU slope per layer) | {} |\n\
          | input affine (scaler folded into input quantization, 2 x f32 per feature) | {} |\n\
+         | training columns' names (format version 3) | {} |\n\
+         | zero padding of weight rows to whole words (version 3) | {} |\n\
          | golden vectors ({}) | {} |\n\
          | header, CRC, dimensions, labels, length prefixes | {} |\n\
          | **total** | **{}** = {:.3} x {} parameters |\n",
@@ -431,6 +436,8 @@ fn render(
         layout.bias_bytes,
         layout.requant_bytes,
         layout.input_affine_bytes,
+        layout.name_bytes,
+        layout.row_padding_bytes,
         layout.golden_count,
         layout.golden_bytes,
         layout.other_bytes,
@@ -478,18 +485,19 @@ fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
          `xtask/data/breast_cancer.csv`, see its README): benign rows are normal, malignant \
          ones the anomalies. The autoencoder (`30 -> 60 -> 30 -> b`, the trainer's default \
          hidden layers and settings, 200 epochs) is trained on {} benign rows only and scores \
-         {} benign and {} malignant test rows by reconstruction MSE. The int8 scores come from \
-         the trainer's reference for the quantized encoder and decoder (reconstruction on the \
-         input's own int8 scale, integer squared-error sum): the model file cannot carry a \
-         decoder yet (format v3, issue 12), so no device runs them. The baseline is PCA \
-         reconstruction error with `b` components (for b = 15 its AUC matches \
-         scikit-learn's `PCA` on the same rows: a unit test pins it).\n\n\
-         The last two columns quantize the input on a range widened by {headroom} of the \
-         training range on each side (`[-{headroom}, 1 + {headroom}]` in the scaled space \
-         instead of `[0, 1]`): malignant rows often lie beyond the benign training range, \
-         and a `[0, 1]` int8 input saturates exactly the deviation that marks them.\n\n\
-         | bottleneck b | AUC float | AUC int8 (device integers) | int8 - float (goal: within 0.01) | Spearman int8 vs float | AUC PCA, b components | autoencoder - PCA | AUC int8, widened input | int8 widened - float |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+         {} benign and {} malignant test rows by reconstruction MSE. The int8 scores are the \
+         ones the device computes: the version-3 model file `--task anomaly` writes (encoder, \
+         decoder on the input's own int8 scale, threshold), run by the runtime crate \
+         (`Model::anomaly_score`). The baseline is PCA reconstruction error with `b` \
+         components (for b = 15 its AUC matches scikit-learn's `PCA` on the same rows: a unit \
+         test pins it).\n\n\
+         Anomaly files quantize the input on `[-{headroom}, 1 + {headroom}]` of the scaled \
+         training range rather than `[0, 1]`: malignant rows often lie beyond the benign \
+         range, and a `[0, 1]` int8 input saturates exactly the deviation that marks them. \
+         The last two columns show the same int8 model without that headroom (the trainer's \
+         reference, not a file).\n\n\
+         | bottleneck b | AUC float | AUC int8 (model file, device integers) | int8 - float (goal: within 0.01) | Spearman int8 vs float | AUC PCA, b components | autoencoder - PCA | model file | AUC int8, no headroom | no headroom - float |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
         first.train_rows,
         first.normal_test_rows,
         first.anomalous_test_rows,
@@ -497,7 +505,7 @@ fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
     );
     for a in runs {
         md.push_str(&format!(
-            "| {}{} | {:.4} | {:.4} | {:+.4} | {:.3} | {:.4} | {:+.4} | {:.4} | {:+.4} |\n",
+            "| {}{} | {:.4} | {:.4} | {:+.4} | {:.3} | {:.4} | {:+.4} | {} B | {:.4} | {:+.4} |\n",
             a.widths.last().copied().unwrap_or(0),
             if std::ptr::eq(a, first) {
                 " (default)"
@@ -510,8 +518,9 @@ fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
             a.rank_correlation,
             a.pca_auc,
             a.float_auc - a.pca_auc,
-            a.int8_auc_widened,
-            a.int8_auc_widened - a.float_auc,
+            a.file_bytes,
+            a.int8_auc_no_headroom,
+            a.int8_auc_no_headroom - a.float_auc,
         ));
     }
     let widths = |pick: &dyn Fn(&crate::bench::anomaly::AnomalyRun) -> bool| {
@@ -529,14 +538,14 @@ fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
     md.push_str(&format!(
         "\nThe autoencoder beats the PCA baseline at b = {}; it does not at b = {} (this \
          data is nearly linear: PCA with half the dimensions is a strong baseline). The int8 \
-         AUC is within 0.01 of the float one at b = {}, not at b = {}; with the widened \
-         input it is at b = {}, not at b = {}. Open points of issue 12.\n",
+         AUC of the model file is within 0.01 of the float one at b = {}, not at b = {}; \
+         without the headroom it would be at b = {}, not at b = {}.\n",
         widths(&|a| a.float_auc > a.pca_auc),
         widths(&|a| a.float_auc <= a.pca_auc),
         widths(&|a| (a.int8_auc - a.float_auc).abs() <= 0.01),
         widths(&|a| (a.int8_auc - a.float_auc).abs() > 0.01),
-        widths(&|a| (a.int8_auc_widened - a.float_auc).abs() <= 0.01),
-        widths(&|a| (a.int8_auc_widened - a.float_auc).abs() > 0.01),
+        widths(&|a| (a.int8_auc_no_headroom - a.float_auc).abs() <= 0.01),
+        widths(&|a| (a.int8_auc_no_headroom - a.float_auc).abs() > 0.01),
     ));
     md
 }

@@ -11,6 +11,10 @@ pub struct FileLayout {
     pub parameters: usize,
     /// int8 weights, one byte each.
     pub weight_bytes: usize,
+    /// Zero bytes that pad weight rows to whole words (version 3).
+    pub row_padding_bytes: usize,
+    /// The training columns' names with their length prefixes (version 3).
+    pub name_bytes: usize,
     /// int32 biases, four bytes each.
     pub bias_bytes: usize,
     /// Requantization multipliers and shifts stored per channel (one per channel in
@@ -37,15 +41,23 @@ impl FileLayout {
             golden_count: view.golden_count(),
             ..FileLayout::default()
         };
-        // Weight bytes include version 3's row padding (rows start on word boundaries).
         for layer in view.layers().filter_map(|l| l.as_dense().copied()) {
             let channels = layer.n_out();
-            l.weight_bytes += layer.weights().len();
+            l.weight_bytes += layer.n_in() * channels;
+            l.row_padding_bytes += layer.weights().len() - layer.n_in() * channels;
             l.bias_bytes += 4 * channels;
             l.requant_bytes += layer.channel_records().len() - 4 * channels;
         }
         let logits = view.n_logits();
-        l.weight_bytes += view.head().map_or(0, |h| h.weights().len());
+        if let Some(h) = view.head() {
+            l.weight_bytes += h.n_in() * h.n_logits();
+            l.row_padding_bytes += h.weights().len() - h.n_in() * h.n_logits();
+        }
+        let names: Vec<&str> = view.feature_names().collect();
+        if !names.is_empty() {
+            // Each name's varint length (1 byte up to 127) and bytes, and the count.
+            l.name_bytes = 1 + names.iter().map(|n| 1 + n.len()).sum::<usize>();
+        }
         l.bias_bytes += 4 * logits;
         l.requant_bytes += logits * (bottleneck_format::HEAD_CHANNEL_LEN - 4);
         for g in view.golden() {
@@ -53,6 +65,8 @@ impl FileLayout {
         }
         l.other_bytes = l.total
             - l.weight_bytes
+            - l.row_padding_bytes
+            - l.name_bytes
             - l.bias_bytes
             - l.requant_bytes
             - l.input_affine_bytes
