@@ -360,4 +360,19 @@ fn anomaly_model_runtime_equals_reference_and_reports_detection() {
     let (float, int8) = (a.auc_float.expect("defined"), a.auc_int8.expect("defined"));
     assert!((float - int8).abs() < 0.01, "float {float}, int8 {int8}");
     assert!(t.pipeline.report.accuracy.is_none() && t.model.metrics.is_none());
+    // Random int8 inputs, saturating ones included: reconstruction and score agree.
+    let mut scratch = Scratch::<1024>::new();
+    let mut rng = SplitMix(29);
+    for _ in 0..200 {
+        let q: Vec<i8> = (0..model.n_inputs()).map(|_| rng.i8()).collect();
+        let expected = t.model.reference.infer(&q);
+        let r = model
+            .reconstruct_quantized(&q, &mut scratch)
+            .expect("reconstructs");
+        assert_eq!(r, expected.reconstruction.as_slice());
+        let s = model
+            .anomaly_score_quantized(&q, &mut scratch)
+            .expect("scores");
+        assert_eq!(s, expected.score);
+    }
 }

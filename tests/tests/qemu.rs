@@ -135,5 +135,13 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         let elf_dir = build(board, &both)
             .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
         check_parity_lines(board, &elf_dir, &both);
+        // Linked panic-free with every anomaly entry point, and runs cleanly.
+        let run = run_qemu(
+            board,
+            &elf_dir.join("panic_proof"),
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(run.success, "{}: panic-proof firmware failed", board.core);
     }
 }

@@ -23,10 +23,28 @@ fn run() -> Option<()> {
     let mut q = [0i8; WIDTH];
     let mut index = 0;
     while sample(index, n, &mut x[..n]) {
-        let c = model.classify(&x[..n], &mut scratch).ok()?;
         model.quantize(&x[..n], &mut q[..n]).ok()?;
-        let i = model.infer_quantized(&q[..n], &mut scratch).ok()?;
-        core::hint::black_box((c.probability, i.class));
+        // Every entry point, classification and anomaly detection alike; a part the
+        // model lacks is a typed error, not a stop.
+        let c = model
+            .classify(&x[..n], &mut scratch)
+            .ok()
+            .map(|c| c.probability);
+        let i = model
+            .infer_quantized(&q[..n], &mut scratch)
+            .ok()
+            .map(|i| i.class);
+        let d = model.detect(&x[..n], &mut scratch).ok();
+        let dq = model.detect_quantized(&q[..n], &mut scratch).ok();
+        let s = model
+            .anomaly_score(&x[..n], &mut scratch)
+            .ok()
+            .map(|s| s.value);
+        let r = model
+            .reconstruct(&x[..n], &mut scratch)
+            .ok()
+            .map(<[i8]>::len);
+        core::hint::black_box((c, i, d, dq, s, r));
         index += 1;
     }
     Some(())
