@@ -116,32 +116,41 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
     assert!(full.iter().any(|s| s.contains("__aeabi_f")), "{full:?}");
 
     // The whole autoencoder: a `--task both` model (classifier and anomaly detector in one
-    // file) gives the same scores, verdicts and reconstructions on both cores. Built after
-    // the checks above: the firmware embeds one model at a time.
-    let both_dir = dir.path().join("both");
-    std::fs::create_dir_all(&both_dir).expect("dir");
-    let both = prepare_task(&both_dir, 5, Task::Both);
-    let scored = both
-        .expected
-        .iter()
-        .filter(|l| l.contains(": score "))
-        .count();
-    assert_eq!(scored, 20, "every sample scored: {:?}", both.expected);
-    assert!(
-        both.expected.iter().any(|l| l.contains("anomaly true"))
-            || both.expected.iter().any(|l| l.contains("anomaly false")),
-    );
-    for board in BOARDS {
-        let elf_dir = build(board, &both)
-            .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
-        check_parity_lines(board, &elf_dir, &both);
-        // Linked panic-free with every anomaly entry point, and runs cleanly.
-        let run = run_qemu(
-            board,
-            &elf_dir.join("panic_proof"),
-            Duration::from_secs(120),
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-        assert!(run.success, "{}: panic-proof firmware failed", board.core);
+    // file) and a `--task anomaly` model (no head) give the same scores, verdicts and
+    // reconstructions on both cores. Built after the checks above: the firmware embeds
+    // one model at a time.
+    for task in [Task::Both, Task::Anomaly] {
+        let task_dir = dir.path().join(format!("{task:?}"));
+        std::fs::create_dir_all(&task_dir).expect("dir");
+        let prepared = prepare_task(&task_dir, 5, task);
+        let scored = prepared
+            .expected
+            .iter()
+            .filter(|l| l.contains(": score "))
+            .count();
+        assert_eq!(scored, 20, "{task:?}: every sample scored");
+        let classified = prepared
+            .expected
+            .iter()
+            .filter(|l| l.contains(": class "))
+            .count();
+        assert_eq!(
+            classified,
+            if task == Task::Both { 20 } else { 0 },
+            "{task:?}"
+        );
+        for board in BOARDS {
+            let elf_dir = build(board, &prepared)
+                .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
+            check_parity_lines(board, &elf_dir, &prepared);
+            // Linked panic-free with every anomaly entry point, and runs cleanly.
+            let run = run_qemu(
+                board,
+                &elf_dir.join("panic_proof"),
+                Duration::from_secs(120),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+            assert!(run.success, "{}: panic-proof firmware failed", board.core);
+        }
     }
 }
