@@ -151,6 +151,16 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
             )
             .unwrap_or_else(|e| panic!("{}: {e}", board.core));
             assert!(run.success, "{}: panic-proof firmware failed", board.core);
+            let run = run_qemu(board, &elf_dir.join("int_only"), Duration::from_secs(120))
+                .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+            assert!(run.success, "{}: int-only firmware failed", board.core);
         }
+        // The integer anomaly path links no float routine on the FPU-less core either.
+        let m0 = build(m0_board, &prepared).expect("already built");
+        let int_only = float_routines(&m0.join("int_only")).expect("ELF");
+        assert!(
+            int_only.is_empty(),
+            "{task:?}: float routines: {int_only:?}"
+        );
     }
 }
