@@ -73,7 +73,7 @@ pub fn dots(block: &[u8], n_in: usize, stride: usize, src: &[i8], wide: &[i16], 
 #[inline(always)]
 fn tail(row: &[u8], src: &[i8], n: usize) -> i32 {
     // Most widths are whole groups of four: skip the slicing's checks outright.
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         return 0;
     }
     let start = n - n % 4;
