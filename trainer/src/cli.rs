@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::data::ClassificationRecipe;
+use crate::data::{ClassificationRecipe, Dataset, MachineSoundRecipe};
 use crate::model::{Activation, BottleneckActivation};
 use crate::pipeline::{DataSource, RunConfig, Task};
 use crate::quant::Threshold;
@@ -173,37 +173,109 @@ pub struct GenerateArgs {
     /// The CSV file to write.
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
+    /// The kind of data: the tutorial's classification problem, or log-mel-like
+    /// frames of a machine with injected anomalies (MLPerf Tiny's AD input shape).
+    #[arg(long, value_enum, default_value_t = RecipeArg::Classification)]
+    pub recipe: RecipeArg,
     /// Rows.
     #[arg(long, default_value_t = 1000)]
     pub samples: usize,
-    /// Feature columns.
-    #[arg(long, default_value_t = 100)]
-    pub features: usize,
-    /// Informative features.
-    #[arg(long, default_value_t = 10)]
-    pub informative: usize,
-    /// Redundant features (linear combinations of the informative ones).
-    #[arg(long, default_value_t = 90)]
-    pub redundant: usize,
-    /// Classes.
-    #[arg(long, default_value_t = 2)]
-    pub classes: usize,
+    /// Feature columns [default: 100] (classification).
+    #[arg(long)]
+    pub features: Option<usize>,
+    /// Informative features [default: 10] (classification).
+    #[arg(long)]
+    pub informative: Option<usize>,
+    /// Redundant features, linear combinations of the informative ones [default: 90]
+    /// (classification).
+    #[arg(long)]
+    pub redundant: Option<usize>,
+    /// Classes [default: 2] (classification).
+    #[arg(long)]
+    pub classes: Option<usize>,
+    /// Frames per row [default: 5] (machine-sound).
+    #[arg(long)]
+    pub frames: Option<usize>,
+    /// Mel bins per frame [default: 128] (machine-sound).
+    #[arg(long)]
+    pub mels: Option<usize>,
+    /// Fraction of rows with an injected fault [default: 0.1] (machine-sound).
+    #[arg(long)]
+    pub anomaly_fraction: Option<f64>,
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 
+/// `--recipe` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecipeArg {
+    /// scikit-learn's `make_classification` recipe (the tutorial's data).
+    Classification,
+    /// Log-mel-like machine-sound frames, labels `normal` / `anomaly`.
+    MachineSound,
+}
+
 impl GenerateArgs {
-    /// The recipe these options describe.
+    /// The classification recipe these options describe.
     pub fn recipe(&self) -> ClassificationRecipe {
+        let d = ClassificationRecipe::default();
         ClassificationRecipe {
             n_samples: self.samples,
-            n_features: self.features,
-            n_informative: self.informative,
-            n_redundant: self.redundant,
-            n_classes: self.classes,
+            n_features: self.features.unwrap_or(d.n_features),
+            n_informative: self.informative.unwrap_or(d.n_informative),
+            n_redundant: self.redundant.unwrap_or(d.n_redundant),
+            n_classes: self.classes.unwrap_or(d.n_classes),
             seed: self.seed,
-            ..ClassificationRecipe::default()
+            ..d
+        }
+    }
+
+    /// The data these options describe; an option of the other recipe is refused
+    /// rather than ignored.
+    pub fn generate(&self) -> crate::Result<Dataset> {
+        fn foreign(flags: &[(&'static str, bool)]) -> Option<&'static str> {
+            flags
+                .iter()
+                .find(|(_, given)| *given)
+                .map(|(flag, _)| *flag)
+        }
+        match self.recipe {
+            RecipeArg::Classification => {
+                if let Some(flag) = foreign(&[
+                    ("frames", self.frames.is_some()),
+                    ("mels", self.mels.is_some()),
+                    ("anomaly-fraction", self.anomaly_fraction.is_some()),
+                ]) {
+                    return Err(crate::TrainError::InvalidSetting {
+                        flag: "recipe",
+                        problem: format!("--{flag} applies to --recipe machine-sound only"),
+                    });
+                }
+                self.recipe().generate()
+            }
+            RecipeArg::MachineSound => {
+                if let Some(flag) = foreign(&[
+                    ("features", self.features.is_some()),
+                    ("informative", self.informative.is_some()),
+                    ("redundant", self.redundant.is_some()),
+                    ("classes", self.classes.is_some()),
+                ]) {
+                    return Err(crate::TrainError::InvalidSetting {
+                        flag: "recipe",
+                        problem: format!("--{flag} applies to --recipe classification only"),
+                    });
+                }
+                let d = MachineSoundRecipe::default();
+                MachineSoundRecipe {
+                    n_samples: self.samples,
+                    frames: self.frames.unwrap_or(d.frames),
+                    mels: self.mels.unwrap_or(d.mels),
+                    anomaly_fraction: self.anomaly_fraction.unwrap_or(d.anomaly_fraction),
+                    seed: self.seed,
+                }
+                .generate()
+            }
         }
     }
 }

@@ -87,7 +87,7 @@ fn train(args: &TrainArgs) -> Result<()> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {
-    let data = args.recipe().generate()?;
+    let data = args.generate()?;
     write_csv(&data, &args.out)?;
     println!(
         "wrote {} ({} rows, {} features, {} classes)",

@@ -585,3 +585,40 @@ fn anomaly_task_takes_unlabelled_data_and_refuses_bad_settings() {
         );
     }
 }
+
+/// MLPerf Tiny's anomaly-detection network from flags, on generated log-mel-like frames:
+/// 640 -> 128 x4 -> 8 -> 128 x4 -> 640, BatchNorm + ReLU everywhere but the output, and
+/// the published 264,192 weights + 1,672 biases once BatchNorm is folded.
+#[test]
+fn mlperf_tiny_anomaly_network_from_flags_has_its_published_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("frames.csv");
+    generate(&csv, &["--recipe", "machine-sound", "--samples", "120"]);
+    let artifacts = dir.path().join("ad");
+    let out = train_command(&csv, &artifacts, &[])
+        .args([
+            "--task",
+            "anomaly",
+            "--normal-label",
+            "normal",
+            "--epochs",
+            "1",
+        ])
+        .args(["--hidden", "128,128,128,128", "--bottleneck", "8"])
+        .args(["--activation", "relu", "--bottleneck-activation", "same"])
+        .output()
+        .expect("run");
+    assert_ok(&out);
+    let model = artifacts.join("model.bin");
+    let text = String::from_utf8_lossy(&bottleneck(&["inspect", path(&model)]).stdout).into_owned();
+    assert!(text.contains("parameters: 265864;"), "{text}");
+    assert!(
+        text.contains("layer 4: encoder dense 128 -> 8 (ReLU)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("layer 9: decoder dense 128 -> 640 (linear)"),
+        "{text}"
+    );
+    assert!(text.contains("self-test: 4 golden vectors"), "{text}");
+}

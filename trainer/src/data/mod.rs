@@ -2,10 +2,12 @@
 
 mod csv_io;
 mod generate;
+mod machine_sound;
 mod split;
 
 pub use csv_io::{parse_csv, read_csv, read_csv_with_labels, read_features, write_csv};
 pub use generate::ClassificationRecipe;
+pub use machine_sound::MachineSoundRecipe;
 pub use split::train_test_split;
 
 use ndarray::Array2;
