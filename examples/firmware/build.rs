@@ -1,6 +1,6 @@
-//! Writes the board's memory map from the one board table (`xtask/src/boards.rs`), and
+//! Writes the board's memory map from the one board table (`xtask/src/boards.rs`),
 //! embeds the model file and samples named by BOTTLENECK_MODEL and BOTTLENECK_SAMPLES
-//! (the QEMU test harness sets them).
+//! (the QEMU test harness sets them), and sizes the scratch buffers for that model.
 //!
 //! The board is `BOTTLENECK_BOARD` (a name from the table), or else the first board of
 //! the target: two boards with one target triple (say two Armv7E-M parts) coexist.
@@ -45,4 +45,19 @@ fn main() {
         println!("cargo:rerun-if-changed={source}");
         std::fs::copy(&source, out.join(name)).unwrap_or_else(|e| panic!("{var}={source}: {e}"));
     }
+
+    // The scratch width is the model's widest activation (200 for the seed model, 640 for
+    // MLPerf Tiny's AD model): RAM figures then count exactly what that model needs.
+    let model = std::fs::read(out.join("model.bin")).expect("model copied above");
+    let width = bottleneck_format::ModelView::parse(&model)
+        .map(|v| v.max_width())
+        .unwrap_or_else(|e| panic!("BOTTLENECK_MODEL does not load: {e}"));
+    std::fs::write(
+        out.join("width.rs"),
+        format!(
+            "/// Widest activation of the embedded model: the scratch buffers' width.\n\
+             pub const WIDTH: usize = {width};\n"
+        ),
+    )
+    .expect("write width.rs");
 }

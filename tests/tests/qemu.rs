@@ -49,6 +49,7 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let prepared = prepare(dir.path(), 5);
+    let mut instructions = Vec::new();
 
     for board in BOARDS {
         // Building links the panic-proof binary too: it fails to link if any panicking
@@ -58,6 +59,7 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
 
         let lines = check_parity_lines(board, &elf_dir, &prepared);
         let m = measurements(&lines).expect("timing, memory and stack lines");
+        instructions.push((board, m.instructions()));
         assert!(m.inference_ticks > 0 && m.peak_stack > 0, "{m:?}");
         // The table's clock is the one QEMU runs: the calibration loop agrees within 1 %.
         let calibrated = m.instructions_per_tick();
@@ -97,6 +99,22 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         let run = run_qemu(board, &elf_dir.join("int_only"), Duration::from_secs(120))
             .unwrap_or_else(|e| panic!("{}: {e}", board.core));
         assert!(run.success, "{}: int-only firmware failed", board.core);
+    }
+
+    // Boards sharing a target run the same instructions: the Armv6-M build counts the
+    // same on the AN385's Cortex-M3 as on the micro:bit's Cortex-M0 (within a tick).
+    for (a, ia) in &instructions {
+        for (b, ib) in &instructions {
+            if a.target == b.target {
+                let tick = a.instructions_per_tick().max(b.instructions_per_tick());
+                assert!(
+                    (ia - ib).abs() <= 2.0 * tick,
+                    "{} {ia} vs {} {ib} instructions",
+                    a.name,
+                    b.name
+                );
+            }
+        }
     }
 
     // On the FPU-less Cortex-M0 the integer path links no float routine at all, while the

@@ -403,7 +403,7 @@ fn render(
         loops.m4.instructions, loops.m4.macs, loops.m0.instructions, loops.m0.macs,
     );
     for d in devices {
-        let lp = if d.board.core == "Cortex-M0" {
+        let lp = if d.board.target == "thumbv6m-none-eabi" {
             loops.m0.per_mac()
         } else {
             loops.m4.per_mac()

@@ -6,7 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bottleneck_runtime::{Model, Scratch};
-use bottleneck_trainer::pipeline::{Pipeline, RunConfig, Task};
+use bottleneck_trainer::data::{MachineSoundRecipe, write_csv};
+use bottleneck_trainer::model::{Activation, BottleneckActivation};
+use bottleneck_trainer::pipeline::{DataSource, Pipeline, RunConfig, Task};
 use object::{Object, ObjectSection, ObjectSymbol};
 
 use crate::{BOARDS, Board};
@@ -30,8 +32,15 @@ impl ModelShape {
             .chain(view.layers().map(|l| l.n_out()))
             .map(|w| w.to_string())
             .collect();
+        let parts: Vec<String> = [
+            (view.head().is_some()).then(|| format!("{} classes", view.n_classes())),
+            view.anomaly().map(|_| "anomaly score".to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         ModelShape {
-            description: format!("{}, {} classes", widths.join(" -> "), view.n_classes()),
+            description: format!("{}, {}", widths.join(" -> "), parts.join(" and ")),
             macs: view.mac_count(),
             rows: view.layers().map(|l| l.n_out()).sum::<usize>() + view.n_logits(),
         }
@@ -110,15 +119,50 @@ pub fn prepare(dir: &Path, epochs: usize) -> Prepared {
 /// [`prepare`] for a model trained with `task` (`Both`: the seed problem's classifier and
 /// an anomaly detector in one file, so the firmware prints scores too).
 pub fn prepare_task(dir: &Path, epochs: usize, task: Task) -> Prepared {
-    let mut pipeline = Pipeline::run(
+    prepare_config(
+        dir,
         RunConfig {
             epochs,
             task,
             ..RunConfig::default()
         },
-        |_| {},
     )
-    .expect("training the seed model");
+}
+
+/// MLPerf Tiny's anomaly-detection autoencoder (640 -> 128 x4 -> 8 -> 128 x4 -> 640,
+/// BatchNorm + ReLU, 264,192 weights), trained for `epochs` epochs on generated
+/// machine-sound frames (`generate --recipe machine-sound`), and 20 of its test rows.
+pub fn prepare_mlperf_ad(dir: &Path, epochs: usize) -> Prepared {
+    let data = MachineSoundRecipe {
+        n_samples: 600,
+        ..MachineSoundRecipe::default()
+    }
+    .generate()
+    .expect("the recipe is valid");
+    let csv = dir.join("frames.csv");
+    write_csv(&data, &csv).expect("write frames");
+    prepare_config(
+        dir,
+        RunConfig {
+            data: DataSource::Csv {
+                path: csv,
+                label_column: Some("label".into()),
+                test_path: None,
+            },
+            task: Task::Anomaly,
+            normal_label: Some("normal".into()),
+            hidden: Some(vec![128; 4]),
+            bottleneck: Some(8),
+            activation: Activation::Relu,
+            bottleneck_activation: BottleneckActivation::Same,
+            epochs,
+            ..RunConfig::default()
+        },
+    )
+}
+
+fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
+    let mut pipeline = Pipeline::run(config, |_| {}).expect("training the model");
     let exported = pipeline.export().expect("export");
     let model_path = dir.join("model.bin");
     std::fs::write(&model_path, &exported.bytes).expect("write model");
@@ -140,7 +184,7 @@ pub fn prepare_task(dir: &Path, epochs: usize, task: Task) -> Prepared {
     std::fs::write(&samples_path, &samples).expect("write samples");
 
     let model = Model::from_bytes(&exported.bytes).expect("model loads");
-    let mut scratch = Scratch::<256>::new();
+    let mut scratch = Box::new(Scratch::<{ bottleneck_format::MAX_WIDTH }>::new());
     let mut expected = vec![format!(
         "self-test: {} vectors ok",
         model.self_test(&mut scratch).expect("self-test")

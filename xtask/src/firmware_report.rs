@@ -1,20 +1,27 @@
 //! Footprint and speed of the firmware on every board, measured under QEMU, printed as
-//! a Markdown table: `cargo xtask firmware-report [EPOCHS]`.
+//! a Markdown table: `cargo xtask firmware-report [EPOCHS]` for the seed model, and with
+//! `--mlperf-ad` for MLPerf Tiny's anomaly-detection autoencoder.
 
 use std::time::Duration;
 
 use crate::BOARDS;
 use crate::firmware::{
-    ModelShape, SAMPLES, build, footprint, measurements, missing_tools, prepare, run_qemu,
+    ModelShape, Prepared, SAMPLES, build, footprint, measurements, missing_tools, prepare,
+    prepare_mlperf_ad, run_qemu,
 };
 
-/// Trains the seed model for `epochs` epochs, runs it on every board and prints the table.
-pub fn run(epochs: usize) -> Result<(), String> {
+/// Trains the seed model (or with `mlperf_ad` MLPerf Tiny's AD autoencoder) for `epochs`
+/// epochs, runs it on every board it fits and prints the table.
+pub fn run(epochs: usize, mlperf_ad: bool) -> Result<(), String> {
     if let Some(reason) = missing_tools() {
         return Err(format!("cannot measure: {reason}"));
     }
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let prepared = prepare(dir.path(), epochs);
+    let prepared: Prepared = if mlperf_ad {
+        prepare_mlperf_ad(dir.path(), epochs)
+    } else {
+        prepare(dir.path(), epochs)
+    };
     let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
     // Multiply-accumulates counted from the model file itself.
     let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
@@ -22,9 +29,17 @@ pub fn run(epochs: usize) -> Result<(), String> {
     let shape = ModelShape::of(&view);
     let macs = shape.macs;
     println!(
-        "Seed model ({}): model.bin {} bytes; {} test samples \
+        "{} ({}): model.bin {} bytes; {} test samples \
          ({} bytes) embedded; {macs} MACs per inference.\n",
-        shape.description, prepared.model_bytes, SAMPLES, prepared.samples_bytes
+        if mlperf_ad {
+            "MLPerf Tiny AD model"
+        } else {
+            "Seed model"
+        },
+        shape.description,
+        prepared.model_bytes,
+        SAMPLES,
+        prepared.samples_bytes
     );
     println!(
         "| core (QEMU board) | flash: .text + .rodata | flash without model and samples | \
@@ -34,6 +49,17 @@ pub fn run(epochs: usize) -> Result<(), String> {
     println!("|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for board in BOARDS {
+        // Model, samples and ~64 KiB of code must fit the board's flash.
+        if embedded + 64 * 1024 > u64::from(board.flash.1) {
+            notes.push(format!(
+                "{} ({}): not run, {} KiB of model and samples exceed its {} KiB of flash",
+                board.core,
+                board.machine,
+                embedded / 1024,
+                board.flash.1 / 1024
+            ));
+            continue;
+        }
         let elf_dir = build(board, &prepared).map_err(|e| format!("build failed:\n{e}"))?;
         let elf = elf_dir.join("parity");
         let f = footprint(&elf)?;

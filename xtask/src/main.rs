@@ -4,7 +4,8 @@
 //!   the criterion host benchmark, `bottleneck train` timed, the firmware under QEMU on
 //!   every board of the table, the model file's layout. All in the shared dev profile,
 //!   so nothing is compiled again after the README's `train` and `./scripts/check`.
-//! - `firmware-report [EPOCHS]`: the firmware's footprint and speed on every board.
+//! - `firmware-report [--mlperf-ad] [EPOCHS]`: the firmware's footprint and speed on
+//!   every board, for the seed model or MLPerf Tiny's anomaly-detection autoencoder.
 //! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
 
 use std::path::Path;
@@ -23,12 +24,16 @@ fn main() -> ExitCode {
         #[cfg(feature = "measure")]
         Some("bench") => measure::bench(&args[1..]),
         #[cfg(feature = "measure")]
-        Some("firmware-report") => match args.get(1).map(|e| e.parse::<usize>()) {
-            None => xtask::firmware_report::run(20),
-            Some(Ok(epochs)) => xtask::firmware_report::run(epochs),
-            Some(Err(e)) => Err(format!("EPOCHS: {e}")),
-        },
-        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [EPOCHS] | qemu ELF".to_string()),
+        Some("firmware-report") => {
+            let mlperf_ad = args.iter().any(|a| a == "--mlperf-ad");
+            let epochs = args.iter().skip(1).find(|a| *a != "--mlperf-ad");
+            match epochs.map(|e| e.parse::<usize>()) {
+                None => xtask::firmware_report::run(20, mlperf_ad),
+                Some(Ok(epochs)) => xtask::firmware_report::run(epochs, mlperf_ad),
+                Some(Err(e)) => Err(format!("EPOCHS: {e}")),
+            }
+        }
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [--mlperf-ad] [EPOCHS] | qemu ELF".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,8 +11,7 @@ pub static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"))
 /// Test samples: little-endian f32, `n_inputs` per sample.
 pub static SAMPLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin"));
 
-/// Widest activation the firmware supports (the seed model needs 200).
-pub const WIDTH: usize = 200;
+include!(concat!(env!("OUT_DIR"), "/width.rs"));
 
 /// Ends the QEMU run with semihosting success or failure.
 pub fn exit(success: bool) -> ! {
