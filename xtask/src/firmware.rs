@@ -399,7 +399,8 @@ pub fn measurements(lines: &[String]) -> Option<Measurements> {
     let [runtime_stack, scratch_bytes, handle_bytes] = memory.as_slice() else {
         return None;
     };
-    // "timing: infer_quantized A..=B ticks; calibration N instructions in T ticks"
+    // "timing: <call> A..=B ticks; calibration N instructions in T ticks", where <call>
+    // is `infer_quantized` (a model with a head) or `detect` (an anomaly detector)
     let [_, max, instructions, ticks] = timing.as_slice() else {
         return None;
     };

@@ -6,5 +6,6 @@ pub mod criterion;
 pub mod file_layout;
 pub mod kernel_loops;
 pub mod machine;
+pub mod mlperf;
 pub mod pca;
 pub mod training;
