@@ -7,29 +7,48 @@ use crate::kernels;
 
 /// Caller-owned activation buffers for layers up to `W` wide.
 ///
-/// Inference ping-pongs between two int8 buffers and widens each layer's input once into
-/// a halfword buffer the fast kernels read two values at a time from, so RAM use is
-/// `4 * W` bytes no matter how many layers the model has. `W` must be at least the
-/// model's widest layer ([`Model::max_width`]); the default fits every model the loader
-/// accepts.
+/// Inference ping-pongs between two int8 buffers; on cores whose kernels multiply 16-bit
+/// halves (x86-64 AVX2, Cortex-M4/M7 `SMLAD`) it also widens each layer's input once into
+/// a halfword buffer. RAM use is `4 * W` bytes there, `2 * W` on cores whose kernel reads
+/// the int8 values directly (Cortex-M0/M0+/M3/M23), no matter how many layers the model
+/// has ([`scratch_bytes`]). `W` must be at least the model's widest layer
+/// ([`Model::max_width`]); the default fits every model the loader accepts.
 #[derive(Debug, Clone)]
 pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
     front: [i8; W],
     back: [i8; W],
-    wide: Wide<W>,
+    wide: WideOf<W>,
 }
 
-/// Bytes a [`Scratch`] for layers up to `width` wide occupies (`size_of::<Scratch<W>>()`
-/// for `W = width`, rounded to the alignment).
+/// Whether this build's kernels widen each layer's input into halfwords first.
+const WIDENS: bool = !cfg!(all(target_arch = "arm", not(dsp)));
+
+/// Bytes a [`Scratch`] for layers up to `width` wide occupies on this build's target
+/// (`size_of::<Scratch<W>>()` for `W = width`, rounded to the alignment).
 pub const fn scratch_bytes(width: usize) -> usize {
     let activations = (2 * width).div_ceil(4) * 4;
-    activations + (2 * width).div_ceil(4) * 4
+    if WIDENS {
+        activations + (2 * width).div_ceil(4) * 4
+    } else {
+        activations
+    }
 }
 
 /// The widened input; word-aligned because the Cortex-M4 kernel loads it with `LDM`.
 #[derive(Debug, Clone)]
 #[repr(C, align(4))]
-struct Wide<const W: usize>([i16; W]);
+struct Wide<const N: usize>([i16; N]);
+
+impl<const N: usize> Wide<N> {
+    const ZERO: Self = Wide([0; N]);
+}
+
+/// The widened-input buffer of a `Scratch<W>`: `W` halfwords where the kernels widen,
+/// none where they read int8 directly (the Thumb-1 kernel never touches it).
+#[cfg(not(all(target_arch = "arm", not(dsp))))]
+type WideOf<const W: usize> = Wide<W>;
+#[cfg(all(target_arch = "arm", not(dsp)))]
+type WideOf<const W: usize> = Wide<0>;
 
 impl<const W: usize> Scratch<W> {
     /// Zeroed buffers.
@@ -37,7 +56,7 @@ impl<const W: usize> Scratch<W> {
         Scratch {
             front: [0; W],
             back: [0; W],
-            wide: Wide([0; W]),
+            wide: <WideOf<W>>::ZERO,
         }
     }
 }
