@@ -82,27 +82,32 @@ pub fn random_spec(
             .collect(),
         feature_names: Vec::new(),
         layers,
-        head: Some(HeadSpec {
-            logit_scale: 0.01,
-            weights: (0..n_in * n_logits)
-                .map(|_| rng.range(-127, 127) as i8)
-                .collect(),
-            channels: (0..n_logits)
-                .map(|_| HeadChannel {
-                    bias: rng.range(-5_000, 5_000) as i32,
-                    requant: Requant {
-                        multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                        shift: 0,
-                    },
-                })
-                .collect(),
-        }),
+        head: Some(random_head(&mut rng, n_in, n_logits)),
         labels: (0..n_classes).map(|k| format!("class-{k}")).collect(),
         anomaly: None,
         golden: Vec::new(),
     };
     add_golden(&mut spec, &mut rng, n_golden);
     spec
+}
+
+/// A random head of `n_logits` logits over `n_in` features.
+fn random_head(rng: &mut SplitMix, n_in: usize, n_logits: usize) -> HeadSpec {
+    HeadSpec {
+        logit_scale: 0.01,
+        weights: (0..n_in * n_logits)
+            .map(|_| rng.range(-127, 127) as i8)
+            .collect(),
+        channels: (0..n_logits)
+            .map(|_| HeadChannel {
+                bias: rng.range(-5_000, 5_000) as i32,
+                requant: Requant {
+                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
+                    shift: 0,
+                },
+            })
+            .collect(),
+    }
 }
 
 /// Shapes of a random version-3 model ([`random_v3_spec`]).
@@ -188,21 +193,7 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
     } else {
         shape.n_classes
     };
-    let head = (shape.n_classes > 0).then(|| HeadSpec {
-        logit_scale: 0.01,
-        weights: (0..n_features * n_logits)
-            .map(|_| rng.range(-127, 127) as i8)
-            .collect(),
-        channels: (0..n_logits)
-            .map(|_| HeadChannel {
-                bias: rng.range(-5_000, 5_000) as i32,
-                requant: Requant {
-                    multiplier: rng.range(1 << 30, (1i64 << 31) - 1) as i32,
-                    shift: 0,
-                },
-            })
-            .collect(),
-    });
+    let head = (shape.n_classes > 0).then(|| random_head(&mut rng, n_features, n_logits));
     let mut spec = ModelSpec {
         input_scale,
         input_zero_point,

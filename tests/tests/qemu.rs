@@ -14,6 +14,15 @@ use xtask::firmware::{
 };
 use xtask::{BOARDS, Board};
 
+/// Runs the panic-proof and int-only binaries of `board`: each must exit cleanly.
+fn check_clean_exits(board: Board, elf_dir: &std::path::Path) {
+    for binary in ["panic_proof", "int_only"] {
+        let run = run_qemu(board, &elf_dir.join(binary), Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(run.success, "{}: {binary} firmware failed", board.core);
+    }
+}
+
 /// Runs the parity firmware of `board` (built for `prepared`) and checks its lines.
 fn check_parity_lines(board: Board, elf_dir: &std::path::Path, prepared: &Prepared) -> Vec<String> {
     let run = run_qemu(board, &elf_dir.join("parity"), Duration::from_secs(120))
@@ -87,18 +96,8 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
             "{m:?}"
         );
 
-        // The panic-proof binary runs to a clean exit as well.
-        let run = run_qemu(
-            board,
-            &elf_dir.join("panic_proof"),
-            Duration::from_secs(120),
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-        assert!(run.success, "{}: panic-proof firmware failed", board.core);
-
-        let run = run_qemu(board, &elf_dir.join("int_only"), Duration::from_secs(120))
-            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-        assert!(run.success, "{}: int-only firmware failed", board.core);
+        // The panic-proof and int-only binaries run to a clean exit as well.
+        check_clean_exits(board, &elf_dir);
     }
 
     // Boards sharing a target run the same instructions: the Armv6-M build counts the
@@ -162,16 +161,7 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
                 .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
             check_parity_lines(board, &elf_dir, &prepared);
             // Linked panic-free with every anomaly entry point, and runs cleanly.
-            let run = run_qemu(
-                board,
-                &elf_dir.join("panic_proof"),
-                Duration::from_secs(120),
-            )
-            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-            assert!(run.success, "{}: panic-proof firmware failed", board.core);
-            let run = run_qemu(board, &elf_dir.join("int_only"), Duration::from_secs(120))
-                .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-            assert!(run.success, "{}: int-only firmware failed", board.core);
+            check_clean_exits(board, &elf_dir);
         }
         // The integer anomaly path links no float routine on the FPU-less core either.
         let m0 = build(m0_board, &prepared).expect("already built");
