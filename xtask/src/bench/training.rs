@@ -13,6 +13,9 @@ pub struct TrainingRuns {
     pub seconds: Vec<f64>,
     /// `report.json` of the last run.
     pub report: Report,
+    /// Seconds of the same 200 epochs in PyTorch (`scripts/pytorch_reference.py`), on
+    /// this machine in this run; `None` when torch is not installed here.
+    pub pytorch_seconds: Option<f64>,
 }
 
 impl TrainingRuns {
@@ -58,5 +61,42 @@ pub fn time_training(trainer: &Path, runs: usize) -> Result<TrainingRuns, String
     Ok(TrainingRuns {
         seconds,
         report: report.ok_or("no run")?,
+        pytorch_seconds: time_pytorch(trainer)?,
     })
+}
+
+/// Times the PyTorch reference on the built-in problem (written by `trainer generate`):
+/// `None` when Python or torch is missing, said in the report rather than replaced by
+/// another machine's figure.
+fn time_pytorch(trainer: &Path) -> Result<Option<f64>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let csv = dir.path().join("problem.csv");
+    let status = Command::new(trainer)
+        .args(["generate", "--out"])
+        .arg(&csv)
+        .output()
+        .map_err(|e| format!("{}: {e}", trainer.display()))?;
+    if !status.status.success() {
+        return Err(String::from_utf8_lossy(&status.stderr).into_owned());
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pytorch_reference.py");
+    let Ok(output) = Command::new("python3").arg(&script).arg(&csv).output() else {
+        return Ok(None);
+    };
+    if output.status.code() == Some(2) {
+        return Ok(None);
+    }
+    if !output.status.success() {
+        return Err(format!(
+            "{}: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .map(Some)
+        .ok_or(format!("{}: unexpected output {text:?}", script.display()))
 }
