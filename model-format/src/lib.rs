@@ -37,7 +37,7 @@ pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc3
 pub use limits::{
     MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_LAYERS_V2, MAX_NAME_LEN, MAX_WIDTH,
 };
-pub use model::{GoldenIter, Layers, ModelView, Strings};
+pub use model::{GoldenIter, Layers, ModelView, Strings, squared_error};
 pub use records::{
     ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, LAYER_KIND_DENSE,
     LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, ROLE_DECODER, ROLE_ENCODER,

@@ -486,14 +486,19 @@ fn read_golden<'a>(rest: &mut &'a [u8], version: u16, checked: bool) -> Result<G
     })
 }
 
-/// `Σ (input_i - reconstruction_i)²`: the integer anomaly score (SPEC.md §4.6).
-pub(crate) fn squared_error(input: &[u8], reconstruction: &[u8]) -> u32 {
+/// The integer anomaly score of SPEC.md §6.3, `Σ (q_i - r_i)²` over an int8 input and
+/// its int8 reconstruction: at most 1024 × 255², so it fits u32. The loader checks
+/// golden vectors with it and the runtime scores samples with it.
+pub fn squared_error(
+    input: impl IntoIterator<Item = i8>,
+    reconstruction: impl IntoIterator<Item = i8>,
+) -> u32 {
     input
-        .iter()
+        .into_iter()
         .zip(reconstruction)
-        .map(|(&q, &r)| {
-            let d = i32::from(q as i8) - i32::from(r as i8);
-            d.unsigned_abs() * d.unsigned_abs()
+        .map(|(q, r)| {
+            let d = (i32::from(q) - i32::from(r)).unsigned_abs();
+            d * d
         })
         .sum()
 }
@@ -516,7 +521,7 @@ fn check_golden(g: &mut Golden<'_>, index: usize, view: &ModelView<'_>) -> Resul
     let width = if decoder { view.n_inputs() } else { 0 };
     check_len("golden reconstruction", width, g.reconstruction.len())?;
     match (decoder, g.score) {
-        (true, Some(score)) if score != squared_error(g.input, g.reconstruction) => {
+        (true, Some(score)) if score != squared_error(g.input(), g.reconstruction()) => {
             return Err(bad("golden score"));
         }
         (false, Some(0)) => g.score = None,

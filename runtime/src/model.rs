@@ -1,6 +1,6 @@
 //! A loaded model and the inference entry points.
 
-use bottleneck_format::{Layer, MAX_CLASSES, ModelView};
+use bottleneck_format::{Layer, MAX_CLASSES, ModelView, squared_error};
 
 use crate::Error;
 use crate::kernels;
@@ -431,7 +431,10 @@ impl<'a> Model<'a> {
         scratch: &mut Scratch<W>,
     ) -> Result<u32, Error> {
         let reconstruction = self.reconstruct_quantized(sample, scratch)?;
-        Ok(squared_error(sample.iter().copied(), reconstruction))
+        Ok(squared_error(
+            sample.iter().copied(),
+            reconstruction.iter().copied(),
+        ))
     }
 
     /// The anomaly score of a float sample: the integer score and its real value, the mean
@@ -444,14 +447,8 @@ impl<'a> Model<'a> {
         let reconstruction = self.reconstruct(sample, scratch)?;
         // The quantized input was overwritten by the layers; quantizing again is cheaper
         // than a fifth activation buffer and gives the same integers.
-        let affine = self.view.input_affine_bytes().chunks_exact(8);
-        let input = sample.iter().zip(affine).map(|(&x, ab)| {
-            let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
-            let a = f32::from_le_bytes([a0, a1, a2, a3]);
-            let b = f32::from_le_bytes([b0, b1, b2, b3]);
-            kernels::quantize_input(x, a, b)
-        });
-        let score = squared_error(input, reconstruction);
+        let input = kernels::quantized_inputs(sample, self.view.input_affine_bytes());
+        let score = squared_error(input, reconstruction.iter().copied());
         Ok(AnomalyScore {
             score,
             value: self.score_value(score),
@@ -591,7 +588,7 @@ impl<'a> Model<'a> {
                 if !g.reconstruction().eq(reconstruction.iter().copied()) {
                     return Err(fail("reconstruction"));
                 }
-                if squared_error(g.input(), reconstruction) != score {
+                if squared_error(g.input(), reconstruction.iter().copied()) != score {
                     return Err(fail("score"));
                 }
             }
@@ -599,16 +596,4 @@ impl<'a> Model<'a> {
         }
         Ok(passed)
     }
-}
-
-/// `Σ (q_i - r_i)²` over an int8 input and its int8 reconstruction: at most 1024 × 255²,
-/// so it fits u32.
-fn squared_error(input: impl Iterator<Item = i8>, reconstruction: &[i8]) -> u32 {
-    input
-        .zip(reconstruction)
-        .map(|(q, &r)| {
-            let d = (i32::from(q) - i32::from(r)).unsigned_abs();
-            d * d
-        })
-        .sum()
 }

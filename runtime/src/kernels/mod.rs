@@ -27,5 +27,5 @@ mod x86_avx2;
 pub use backend::{BLOCK, Backend};
 pub use dense::{dense, dense_portable};
 pub use head::{argmax, head};
-pub use quantize::{quantize_input, quantize_inputs, quantize_inputs_portable};
+pub use quantize::{quantize_input, quantize_inputs, quantize_inputs_portable, quantized_inputs};
 pub use requantize::{mul_wide_halves, scale};

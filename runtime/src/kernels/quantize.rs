@@ -45,14 +45,19 @@ pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) {
 
 /// [`quantize_inputs`] without any vector fast path: the reference for tests.
 pub fn quantize_inputs_portable(sample: &[f32], affine: &[u8], out: &mut [i8]) {
-    for ((&x, ab), q) in sample
-        .iter()
-        .zip(affine.chunks_exact(8))
-        .zip(out.iter_mut())
-    {
+    for (q, v) in out.iter_mut().zip(quantized_inputs(sample, affine)) {
+        *q = v;
+    }
+}
+
+/// The quantized features of `sample`, one at a time as [`quantize_input`] computes them
+/// (`affine` as stored in the file): for callers that need them once and have nowhere to
+/// keep them, such as the float anomaly score.
+pub fn quantized_inputs<'a>(sample: &'a [f32], affine: &'a [u8]) -> impl Iterator<Item = i8> + 'a {
+    sample.iter().zip(affine.chunks_exact(8)).map(|(&x, ab)| {
         let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
         let a = f32::from_le_bytes([a0, a1, a2, a3]);
         let b = f32::from_le_bytes([b0, b1, b2, b3]);
-        *q = quantize_input(x, a, b);
-    }
+        quantize_input(x, a, b)
+    })
 }
