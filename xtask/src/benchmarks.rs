@@ -6,16 +6,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bottleneck_format::ModelView;
-
 use crate::bench::criterion::{Estimate, estimate};
 use crate::bench::file_layout::FileLayout;
 use crate::bench::kernel_loops::{CycleEstimate, LoopCount, cortex_m4_cycles, inner_loop};
 use crate::bench::machine::Machine;
 use crate::bench::training::{TrainingRuns, time_training};
 use crate::firmware::{
-    Footprint, Measurements, ModelShape, Prepared, build, footprint, measurements, missing_tools,
-    prepare, prepare_mlperf_ad, run_qemu,
+    Footprint, Measurements, ModelShape, Prepared, measure_parity, missing_tools, prepare,
+    prepare_mlperf_ad,
 };
 use crate::{BOARDS, Board};
 
@@ -72,25 +70,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let prepared = prepare(dir.path(), 200);
     let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
     let layout = FileLayout::of(&model)?;
-    let view = ModelView::parse(&model).map_err(|e| e.to_string())?;
-    let shape = ModelShape::of(&view);
-    let mut devices = Vec::new();
-    for board in BOARDS {
-        let elf_dir = build(board, &prepared)?;
-        let elf = elf_dir.join("parity");
-        let f = footprint(&elf)?;
-        let run = run_qemu(board, &elf, Duration::from_secs(300))?;
-        if !run.success {
-            return Err(format!(
-                "{}: firmware failed:\n{}",
-                board.core,
-                run.lines.join("\n")
-            ));
-        }
-        let m = measurements(&run.lines).ok_or("firmware printed no measurements")?;
-        devices.push(Device { board, m, f });
-    }
-    let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
+    let shape = prepared.shape.clone();
+    let devices = run_devices(&prepared)?;
+    let embedded = prepared.embedded_bytes();
 
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
     let loops = Loops {
@@ -101,27 +83,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     eprintln!("training MLPerf Tiny's AD model briefly and running it under QEMU...");
     let ad_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let ad = prepare_mlperf_ad(ad_dir.path(), 5);
-    let ad_embedded = (ad.model_bytes + ad.samples_bytes) as u64;
-    let mut ad_devices = Vec::new();
-    for board in BOARDS {
-        // The model, the samples and the code must fit the board's flash.
-        if ad_embedded + 64 * 1024 > u64::from(board.flash.1) {
-            continue;
-        }
-        let elf_dir = build(board, &ad)?;
-        let elf = elf_dir.join("parity");
-        let f = footprint(&elf)?;
-        let run = run_qemu(board, &elf, Duration::from_secs(300))?;
-        if !run.success {
-            return Err(format!(
-                "{}: AD firmware failed:\n{}",
-                board.core,
-                run.lines.join("\n")
-            ));
-        }
-        let m = measurements(&run.lines).ok_or("firmware printed no measurements")?;
-        ad_devices.push(Device { board, m, f });
-    }
+    let ad_devices = run_devices(&ad)?;
 
     eprintln!("anomaly detection on the breast-cancer data...");
     // The trainer's default bottleneck (n / 2 = 15), then narrower ones.
@@ -142,10 +104,10 @@ pub fn run(args: &Args) -> Result<(), String> {
             (
                 "seed",
                 &devices,
-                macs_of(&prepared)?,
+                prepared.shape.macs,
                 prepared.samples_bytes,
             ),
-            ("mlperf_ad", &ad_devices, macs_of(&ad)?, ad.samples_bytes),
+            ("mlperf_ad", &ad_devices, ad.shape.macs, ad.samples_bytes),
         ],
         &loops,
     );
@@ -154,12 +116,16 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Multiply-accumulates of one inference of the prepared model.
-fn macs_of(prepared: &Prepared) -> Result<usize, String> {
-    let bytes = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
-    Ok(ModelView::parse(&bytes)
-        .map_err(|e| e.to_string())?
-        .mac_count())
+/// The parity firmware of `prepared` measured on every board its flash holds.
+fn run_devices(prepared: &Prepared) -> Result<Vec<Device>, String> {
+    BOARDS
+        .into_iter()
+        .filter(|&board| prepared.fits(board))
+        .map(|board| {
+            let (f, m) = measure_parity(board, prepared, Duration::from_secs(300))?;
+            Ok(Device { board, m, f })
+        })
+        .collect()
 }
 
 /// The device figures as JSON, for scripts: per model, per board.

@@ -94,8 +94,49 @@ pub struct Prepared {
     pub model_bytes: usize,
     /// Size of the samples file.
     pub samples_bytes: usize,
+    /// The model's shape and MACs per inference.
+    pub shape: ModelShape,
     /// The lines the firmware must print, computed by the runtime on the host.
     pub expected: Vec<String>,
+}
+
+/// Flash the firmware needs besides the model and samples (about 45 KB of runtime,
+/// loader and demo code, rounded up).
+const CODE_ALLOWANCE: u64 = 64 * 1024;
+
+impl Prepared {
+    /// Bytes of model and samples embedded in the firmware's flash.
+    pub fn embedded_bytes(&self) -> u64 {
+        (self.model_bytes + self.samples_bytes) as u64
+    }
+
+    /// Whether the firmware with this model and these samples fits `board`'s flash.
+    pub fn fits(&self, board: Board) -> bool {
+        self.embedded_bytes() + CODE_ALLOWANCE <= u64::from(board.flash.1)
+    }
+}
+
+/// Builds the parity firmware for `prepared`, runs it on `board` and returns its section
+/// sizes and what it measured.
+pub fn measure_parity(
+    board: Board,
+    prepared: &Prepared,
+    timeout: Duration,
+) -> Result<(Footprint, Measurements), String> {
+    let elf = build(board, prepared)
+        .map_err(|e| format!("{}: firmware build failed:\n{e}", board.core))?
+        .join("parity");
+    let footprint = footprint(&elf)?;
+    let run = run_qemu(board, &elf, timeout)?;
+    if !run.success {
+        return Err(format!(
+            "{}: firmware failed:\n{}",
+            board.core,
+            run.lines.join("\n")
+        ));
+    }
+    let m = measurements(&run.lines).ok_or("the firmware printed no measurements")?;
+    Ok((footprint, m))
 }
 
 /// Int8 values as the firmware prints them: two hex digits each.
@@ -221,6 +262,7 @@ fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
         samples: samples_path,
         model_bytes: exported.bytes.len(),
         samples_bytes: samples.len(),
+        shape: ModelShape::of(model.view()),
         expected,
     }
 }

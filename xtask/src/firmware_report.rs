@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use crate::BOARDS;
 use crate::firmware::{
-    ModelShape, Prepared, SAMPLES, build, footprint, measurements, missing_tools, prepare,
-    prepare_mlperf_ad, run_qemu,
+    Prepared, SAMPLES, measure_parity, missing_tools, prepare, prepare_mlperf_ad,
 };
 
 /// Trains the seed model (or with `mlperf_ad` MLPerf Tiny's AD autoencoder) for `epochs`
@@ -22,11 +21,8 @@ pub fn run(epochs: usize, mlperf_ad: bool) -> Result<(), String> {
     } else {
         prepare(dir.path(), epochs)
     };
-    let embedded = (prepared.model_bytes + prepared.samples_bytes) as u64;
-    // Multiply-accumulates counted from the model file itself.
-    let model = std::fs::read(&prepared.model).map_err(|e| e.to_string())?;
-    let view = bottleneck_format::ModelView::parse(&model).map_err(|e| e.to_string())?;
-    let shape = ModelShape::of(&view);
+    let embedded = prepared.embedded_bytes();
+    let shape = &prepared.shape;
     let macs = shape.macs;
     println!(
         "{} ({}): model.bin {} bytes; {} test samples \
@@ -49,8 +45,7 @@ pub fn run(epochs: usize, mlperf_ad: bool) -> Result<(), String> {
     println!("|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
     for board in BOARDS {
-        // Model, samples and ~64 KiB of code must fit the board's flash.
-        if embedded + 64 * 1024 > u64::from(board.flash.1) {
+        if !prepared.fits(board) {
             notes.push(format!(
                 "{} ({}): not run, {} KiB of model and samples exceed its {} KiB of flash",
                 board.core,
@@ -60,14 +55,7 @@ pub fn run(epochs: usize, mlperf_ad: bool) -> Result<(), String> {
             ));
             continue;
         }
-        let elf_dir = build(board, &prepared).map_err(|e| format!("build failed:\n{e}"))?;
-        let elf = elf_dir.join("parity");
-        let f = footprint(&elf)?;
-        let run = run_qemu(board, &elf, Duration::from_secs(120))?;
-        if !run.success {
-            return Err(run.lines.join("\n"));
-        }
-        let m = measurements(&run.lines).ok_or("the firmware printed no measurements")?;
+        let (f, m) = measure_parity(board, &prepared, Duration::from_secs(120))?;
         let flash = f.text + f.rodata;
         println!(
             "| {} ({}) | {} B | {} B | {} B | {} B | {} B ({} + {} + {}) | {:.0} | {:.2} |",
