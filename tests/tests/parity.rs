@@ -353,7 +353,7 @@ fn anomaly_model_runtime_equals_reference_and_reports_detection() {
     let model = Model::from_bytes(&t.model.bytes).expect("loads");
     assert_eq!(model.self_test(&mut Scratch::<1024>::new()), Ok(4));
     // Calibrated on the normal training rows only, measured on every test row.
-    assert!(t.pipeline.normal_train.targets.iter().all(|&c| c == 0));
+    assert!(t.pipeline.normal_train().targets.iter().all(|&c| c == 0));
     let a = t.model.anomaly.as_ref().expect("detection measured");
     assert_eq!(a.normal_rows + a.anomalous_rows, t.pipeline.test.n_rows());
     assert!(a.anomalous_rows > 0 && a.normal_rows > 0);

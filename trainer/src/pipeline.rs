@@ -138,9 +138,10 @@ pub struct Pipeline {
     pub training: TrainingConfig,
     /// Training rows (unscaled).
     pub train: Dataset,
-    /// The training rows the autoencoder learns and the threshold is calibrated on: the
-    /// normal ones with `--normal-label`, else all of them.
-    pub normal_train: Dataset,
+    /// With `--normal-label`, its class and the training rows of that class, which the
+    /// autoencoder learns and the threshold is calibrated on ([`Pipeline::normal_train`]);
+    /// `None`: every training row is normal.
+    pub normal: Option<(usize, Dataset)>,
     /// Test rows (unscaled).
     pub test: Dataset,
     /// Scaler fitted on the training rows.
@@ -372,16 +373,13 @@ impl Pipeline {
         }
         let (train, test) = load(&config)?;
         let training = training_config(&config, train.n_features())?;
-        let normal = normal_class(&config, &train)?;
-        let normal_train = match normal {
-            Some(k) => {
-                let rows: Vec<usize> = (0..train.n_rows())
-                    .filter(|&i| train.targets[i] == k)
-                    .collect();
-                train.select(&rows)
-            }
-            None => train.clone(),
-        };
+        let normal = normal_class(&config, &train)?.map(|k| {
+            let rows: Vec<usize> = (0..train.n_rows())
+                .filter(|&i| train.targets[i] == k)
+                .collect();
+            (k, train.select(&rows))
+        });
+        let normal_train = normal.as_ref().map_or(&train, |(_, rows)| rows);
         if normal_train.n_rows() < 2 {
             return Err(TrainError::TooFewRows {
                 source_name: train.source.clone(),
@@ -392,8 +390,11 @@ impl Pipeline {
 
         // Fitted on the rows the autoencoder learns: what the device will see as normal.
         let scaler = MinMaxScaler::fit(&normal_train.features);
-        let x_normal = scaler.transform(&normal_train.features);
         let x_train = scaler.transform(&train.features);
+        let x_normal = match &normal {
+            Some((_, rows)) => scaler.transform(&rows.features),
+            None => x_train.clone(),
+        };
         let x_test = scaler.transform(&test.features);
 
         let ae_start = Instant::now();
@@ -455,7 +456,7 @@ impl Pipeline {
             config,
             training,
             train,
-            normal_train,
+            normal,
             test,
             scaler,
             autoencoder,
@@ -466,22 +467,28 @@ impl Pipeline {
         })
     }
 
+    /// The training rows the autoencoder learns and the threshold is calibrated on: the
+    /// normal ones with `--normal-label`, else all of them.
+    pub fn normal_train(&self) -> &Dataset {
+        self.normal.as_ref().map_or(&self.train, |(_, rows)| rows)
+    }
+
     /// Quantizes the pipeline into a model file and adds the device measurements to the
     /// report.
     pub fn export(&mut self) -> Result<ExportedModel> {
         let layers = fold_encoder(&self.autoencoder.encoder);
         let decoder = fold_decoder(&self.autoencoder.decoder);
-        let normal = normal_class(&self.config, &self.train)?;
-        let anomalous = anomalous_rows(&self.test, normal);
+        let anomalous = anomalous_rows(&self.test, self.normal.as_ref().map(|(k, _)| *k));
+        let (train, normal_train) = if self.config.task.classifies() {
+            (&self.train, self.normal.as_ref().map(|(_, rows)| rows))
+        } else {
+            (self.normal_train(), None)
+        };
         let exported = export_model(&ExportInputs {
             layers: &layers,
             scaler: &self.scaler,
-            train: if self.config.task.classifies() {
-                &self.train
-            } else {
-                &self.normal_train
-            },
-            normal_train: &self.normal_train,
+            train,
+            normal_train,
             test: &self.test,
             float_classifier: self.bottleneck_classifier.as_ref(),
             decoder: self.config.task.detects().then_some(Detector {

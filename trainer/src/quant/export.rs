@@ -35,9 +35,9 @@ pub struct ExportInputs<'a> {
     pub scaler: &'a MinMaxScaler,
     /// Training rows (unscaled): calibration ranges, rounding, and the head's fit.
     pub train: &'a Dataset,
-    /// The normal training rows the threshold is calibrated on (all of them without a
-    /// normal label).
-    pub normal_train: &'a Dataset,
+    /// The normal training rows the threshold is calibrated on, if they are not the
+    /// `train` rows themselves (`None`: calibrate on `train`).
+    pub normal_train: Option<&'a Dataset>,
     /// Test rows (unscaled): golden vectors and the measurements.
     pub test: &'a Dataset,
     /// The logistic regression fitted on float bottleneck features, the float pipeline
@@ -395,12 +395,18 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         )?;
         // The threshold comes from the integer scores the device computes for the normal
         // training rows.
-        let q_normal = quantize_rows(&quantizer, &inputs.normal_train.features);
-        let q_features = spec
-            .layers
-            .iter()
-            .fold(q_normal.clone(), |q, layer| dense_batch(layer, &q));
-        let scores = quantized.scores(&q_normal, &q_features);
+        let scores = match inputs.normal_train {
+            Some(normal) => {
+                let q_normal = quantize_rows(&quantizer, &normal.features);
+                let q_features = spec
+                    .layers
+                    .iter()
+                    .fold(q_normal.clone(), |q, layer| dense_batch(layer, &q));
+                quantized.scores(&q_normal, &q_features)
+            }
+            // The training rows' int8 inputs and features are at hand already.
+            None => quantized.scores(&q_in, &stack.q_out),
+        };
         let n = x_train.ncols();
         let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
         spec.anomaly = Some(AnomalySpec {

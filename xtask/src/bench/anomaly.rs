@@ -159,7 +159,7 @@ pub fn run(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, Strin
         layers: &encoder,
         scaler: &scaler,
         train: &train_set,
-        normal_train: &train_set,
+        normal_train: None,
         test: &test_set,
         float_classifier: None,
         decoder: Some(Detector {
