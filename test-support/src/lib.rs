@@ -60,9 +60,7 @@ pub fn random_spec(
             layout: ChannelLayout::PerChannel,
             output_scale: 0.05,
             output_zero_point: rng.range(-20, 20) as i8,
-            weights: (0..n_in * n_out)
-                .map(|_| rng.range(-127, 127) as i8)
-                .collect(),
+            weights: random_weights(&mut rng, n_in * n_out),
             channels: (0..n_out)
                 .map(|_| DenseChannel {
                     bias: rng.range(-20_000, 20_000) as i32,
@@ -91,13 +89,16 @@ pub fn random_spec(
     spec
 }
 
+/// `n` random int8 weights in `-127..=127`.
+fn random_weights(rng: &mut SplitMix, n: usize) -> Vec<i8> {
+    (0..n).map(|_| rng.range(-127, 127) as i8).collect()
+}
+
 /// A random head of `n_logits` logits over `n_in` features.
 fn random_head(rng: &mut SplitMix, n_in: usize, n_logits: usize) -> HeadSpec {
     HeadSpec {
         logit_scale: 0.01,
-        weights: (0..n_in * n_logits)
-            .map(|_| rng.range(-127, 127) as i8)
-            .collect(),
+        weights: random_weights(rng, n_in * n_logits),
         channels: (0..n_logits)
             .map(|_| HeadChannel {
                 bias: rng.range(-5_000, 5_000) as i32,
@@ -180,9 +181,7 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
             } else {
                 rng.range(-20, 20) as i8
             },
-            weights: (0..n_in * n_out)
-                .map(|_| rng.range(-127, 127) as i8)
-                .collect(),
+            weights: random_weights(&mut rng, n_in * n_out),
             channels,
         });
         n_in = n_out;

@@ -434,7 +434,7 @@ pub fn predict_csv(
     names: &[String],
     features: &Array2<f32>,
 ) -> Result<String> {
-    let features = select_columns(model, path, names, &features.clone())?;
+    let features = select_columns(model, path, names, features)?;
     let view = model.view();
     let predictions = match view.head() {
         Some(_) => Some(run_rows(model, path, &features)?),
