@@ -19,6 +19,7 @@ extern crate std;
 mod error;
 mod kernels;
 mod model;
+mod scratch;
 
 /// The kernels, for this crate's own tests and benchmarks only: not part of the API and
 /// without stability promise. They take only loader-checked views and plain slices.
@@ -32,7 +33,5 @@ pub mod testing {
 
 pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
 pub use error::Error;
-pub use model::{
-    Aligned, AnomalyScore, Classification, Detection, Inference, Logits, Model, Scratch,
-    scratch_bytes,
-};
+pub use model::{Aligned, AnomalyScore, Classification, Detection, Inference, Logits, Model};
+pub use scratch::{Scratch, scratch_bytes};

@@ -1,71 +1,10 @@
 //! A loaded model and the inference entry points.
 
-use bottleneck_format::{Layer, MAX_CLASSES, ModelView, squared_error};
+use bottleneck_format::{MAX_CLASSES, ModelView, squared_error};
 
 use crate::Error;
 use crate::kernels;
-
-/// Caller-owned activation buffers for layers up to `W` wide.
-///
-/// Inference ping-pongs between two int8 buffers; on cores whose kernels multiply 16-bit
-/// halves (x86-64 AVX2, Cortex-M4/M7 `SMLAD`) it also widens each layer's input once into
-/// a halfword buffer. RAM use is `4 * W` bytes there, `2 * W` on cores whose kernel reads
-/// the int8 values directly (Cortex-M0/M0+/M3/M23), no matter how many layers the model
-/// has ([`scratch_bytes`]). `W` must be at least the model's widest layer
-/// ([`Model::max_width`]); the default fits every model the loader accepts.
-#[derive(Debug, Clone)]
-pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
-    front: [i8; W],
-    back: [i8; W],
-    wide: WideOf<W>,
-}
-
-/// Whether this build's kernels widen each layer's input into halfwords first.
-const WIDENS: bool = !cfg!(all(target_arch = "arm", not(dsp)));
-
-/// Bytes a [`Scratch`] for layers up to `width` wide occupies on this build's target
-/// (`size_of::<Scratch<W>>()` for `W = width`, rounded to the alignment).
-pub const fn scratch_bytes(width: usize) -> usize {
-    let activations = (2 * width).div_ceil(4) * 4;
-    if WIDENS {
-        activations + (2 * width).div_ceil(4) * 4
-    } else {
-        activations
-    }
-}
-
-/// The widened input; word-aligned because the Cortex-M4 kernel loads it with `LDM`.
-#[derive(Debug, Clone)]
-#[repr(C, align(4))]
-struct Wide<const N: usize>([i16; N]);
-
-impl<const N: usize> Wide<N> {
-    const ZERO: Self = Wide([0; N]);
-}
-
-/// The widened-input buffer of a `Scratch<W>`: `W` halfwords where the kernels widen,
-/// none where they read int8 directly (the Thumb-1 kernel never touches it).
-#[cfg(not(all(target_arch = "arm", not(dsp))))]
-type WideOf<const W: usize> = Wide<W>;
-#[cfg(all(target_arch = "arm", not(dsp)))]
-type WideOf<const W: usize> = Wide<0>;
-
-impl<const W: usize> Scratch<W> {
-    /// Zeroed buffers.
-    pub const fn new() -> Self {
-        Scratch {
-            front: [0; W],
-            back: [0; W],
-            wide: <WideOf<W>>::ZERO,
-        }
-    }
-}
-
-impl<const W: usize> Default for Scratch<W> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+use crate::scratch::{At, Scratch};
 
 /// Int32 logits, one per head output.
 pub type Logits = heapless::Vec<i32, MAX_CLASSES>;
@@ -110,7 +49,7 @@ pub struct Aligned<B: ?Sized>(pub B);
 
 impl Aligned<[u8]> {
     /// The bytes, starting on a 4-byte boundary.
-    pub fn bytes(&self) -> &[u8] {
+    pub const fn bytes(&self) -> &[u8] {
         &self.0
     }
 }
@@ -218,87 +157,29 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// Runs `layers` on the activation of `width` values in `front` (`in_front`) or
-    /// `back`, ping-ponging between the two; returns where the output is and its width.
-    /// Integer arithmetic only.
-    fn forward<const W: usize>(
-        layers: impl Iterator<Item = Layer<'a>>,
-        scratch: &mut Scratch<W>,
-        mut in_front: bool,
-        mut width: usize,
-        first_index: usize,
-    ) -> Result<(bool, usize), Error> {
-        let Scratch { front, back, wide } = scratch;
-        for (k, layer) in layers.enumerate() {
-            let (src, dst) = if in_front {
-                (&front[..], &mut back[..])
-            } else {
-                (&back[..], &mut front[..])
-            };
-            let n_out = layer.n_out();
-            let x = src.get(..width).unwrap_or(&[]);
-            let y = dst.get_mut(..n_out).unwrap_or(&mut []);
-            match layer {
-                Layer::Dense(dense) => kernels::dense(&dense, x, &mut wide.0, y),
-                // A layer kind the format learned after this runtime was written.
-                _ => {
-                    return Err(Error::UnsupportedLayer {
-                        index: first_index + k,
-                    });
-                }
-            }
-            in_front = !in_front;
-            width = n_out;
-        }
-        Ok((in_front, width))
-    }
-
-    /// The first `width` values of the buffer `in_front` names.
-    fn activation<const W: usize>(scratch: &Scratch<W>, in_front: bool, width: usize) -> &[i8] {
-        let buffer = if in_front {
-            &scratch.front
-        } else {
-            &scratch.back
-        };
-        buffer.get(..width).unwrap_or(&[])
-    }
-
-    /// Copies an int8 sample into `front`, where every pass starts.
-    fn load<const W: usize>(scratch: &mut Scratch<W>, input: impl Iterator<Item = i8>) {
-        for (d, s) in scratch.front.iter_mut().zip(input) {
-            *d = s;
-        }
-    }
-
-    /// Runs the encoder on the quantized sample in `front`: the features' place and width.
-    fn run_encoder<const W: usize>(
-        &self,
-        scratch: &mut Scratch<W>,
-    ) -> Result<(bool, usize), Error> {
-        Self::forward(self.view.encoder(), scratch, true, self.n_inputs(), 0)
+    /// Runs the encoder on the sample in the scratch's input: where the features are.
+    fn run_encoder<const W: usize>(&self, scratch: &mut Scratch<W>) -> Result<At, Error> {
+        scratch.forward(
+            self.view.encoder(),
+            Scratch::<W>::loaded(self.n_inputs()),
+            0,
+        )
     }
 
     /// Runs the head on the features the encoder left in `scratch`.
     fn run_head<const W: usize>(
         &self,
         scratch: &mut Scratch<W>,
-        features: (bool, usize),
+        features: At,
     ) -> Result<(Logits, usize), Error> {
         let head = self.view.head().ok_or(Error::MissingPart {
             part: "classifier head",
         })?;
-        let (in_front, width) = features;
-        let Scratch { front, back, wide } = scratch;
-        let x = if in_front { &front[..] } else { &back[..] };
+        let (x, wide) = scratch.with_wide(features);
         let mut logits = Logits::new();
         // Cannot fail: the loader bounds n_logits by MAX_CLASSES.
         let _ = logits.resize(head.n_logits(), 0);
-        kernels::head(
-            head,
-            x.get(..width).unwrap_or(&[]),
-            &mut wide.0,
-            &mut logits,
-        );
+        kernels::head(head, x, wide, &mut logits);
         let class = kernels::argmax(&logits);
         Ok((logits, class))
     }
@@ -308,15 +189,13 @@ impl<'a> Model<'a> {
     fn run_decoder<const W: usize>(
         &self,
         scratch: &mut Scratch<W>,
-        features: (bool, usize),
-    ) -> Result<bool, Error> {
+        features: At,
+    ) -> Result<At, Error> {
         if !self.view.has_decoder() {
             return Err(Error::MissingPart { part: "decoder" });
         }
         let first = self.view.encoder().len();
-        let (in_front, _) =
-            Self::forward(self.view.decoder(), scratch, features.0, features.1, first)?;
-        Ok(in_front)
+        scratch.forward(self.view.decoder(), features, first)
     }
 
     /// Encoder and head on the quantized sample in `front`.
@@ -324,7 +203,7 @@ impl<'a> Model<'a> {
         let features = self.run_encoder(scratch)?;
         let (logits, class) = self.run_head(scratch, features)?;
         Ok(Inference {
-            features: Self::activation(scratch, features.0, features.1),
+            features: scratch.get(features),
             logits,
             class,
         })
@@ -337,7 +216,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         let features = self.run_encoder(scratch)?;
         let at = self.run_decoder(scratch, features)?;
-        Ok(Self::activation(scratch, at, self.n_inputs()))
+        Ok(scratch.get(at))
     }
 
     fn check_quantized(&self, sample: &[i8]) -> Result<(), Error> {
@@ -357,9 +236,9 @@ impl<'a> Model<'a> {
         scratch: &'s mut Scratch<W>,
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
-        self.quantize(sample, &mut scratch.front)?;
-        let (at, width) = self.run_encoder(scratch)?;
-        Ok(Self::activation(scratch, at, width))
+        self.quantize(sample, scratch.input_mut())?;
+        let at = self.run_encoder(scratch)?;
+        Ok(scratch.get(at))
     }
 
     /// Encodes an int8 sample into int8 bottleneck features (no float arithmetic).
@@ -370,9 +249,9 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Self::load(scratch, sample.iter().copied());
-        let (at, width) = self.run_encoder(scratch)?;
-        Ok(Self::activation(scratch, at, width))
+        scratch.load(sample.iter().copied());
+        let at = self.run_encoder(scratch)?;
+        Ok(scratch.get(at))
     }
 
     /// Full integer inference on an int8 sample: features, logits and class, with no
@@ -384,7 +263,7 @@ impl<'a> Model<'a> {
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Self::load(scratch, sample.iter().copied());
+        scratch.load(sample.iter().copied());
         self.run(scratch)
     }
 
@@ -395,7 +274,7 @@ impl<'a> Model<'a> {
         scratch: &'s mut Scratch<W>,
     ) -> Result<Inference<'s>, Error> {
         self.check_scratch::<W>()?;
-        self.quantize(sample, &mut scratch.front)?;
+        self.quantize(sample, scratch.input_mut())?;
         self.run(scratch)
     }
 
@@ -407,7 +286,7 @@ impl<'a> Model<'a> {
         scratch: &'s mut Scratch<W>,
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
-        self.quantize(sample, &mut scratch.front)?;
+        self.quantize(sample, scratch.input_mut())?;
         self.run_autoencoder(scratch)
     }
 
@@ -419,7 +298,7 @@ impl<'a> Model<'a> {
     ) -> Result<&'s [i8], Error> {
         self.check_scratch::<W>()?;
         self.check_quantized(sample)?;
-        Self::load(scratch, sample.iter().copied());
+        scratch.load(sample.iter().copied());
         self.run_autoencoder(scratch)
     }
 
@@ -444,11 +323,21 @@ impl<'a> Model<'a> {
         sample: &[f32],
         scratch: &mut Scratch<W>,
     ) -> Result<AnomalyScore, Error> {
-        let reconstruction = self.reconstruct(sample, scratch)?;
-        // The quantized input was overwritten by the layers; quantizing again is cheaper
-        // than a fifth activation buffer and gives the same integers.
-        let input = kernels::quantized_inputs(sample, self.view.input_affine_bytes());
-        let score = squared_error(input, reconstruction.iter().copied());
+        self.check_scratch::<W>()?;
+        self.quantize(sample, scratch.input_mut())?;
+        let features = self.run_encoder(scratch)?;
+        let at = self.run_decoder(scratch, features)?;
+        let scratch: &Scratch<W> = scratch;
+        let reconstruction = scratch.get(at).iter().copied();
+        let score = match scratch.kept_input(self.n_inputs()) {
+            Some(input) => squared_error(input.iter().copied(), reconstruction),
+            // The layers wrote over the quantized input: quantizing again costs less than
+            // another buffer and gives the same integers.
+            None => squared_error(
+                kernels::quantized_inputs(sample, self.view.input_affine_bytes()),
+                reconstruction,
+            ),
+        };
         Ok(AnomalyScore {
             score,
             value: self.score_value(score),
@@ -567,9 +456,9 @@ impl<'a> Model<'a> {
         let mut passed = 0;
         for (vector, g) in self.view.golden().enumerate() {
             let fail = |part| Error::SelfTestFailed { vector, part };
-            Self::load(scratch, g.input());
+            scratch.load(g.input());
             let features = self.run_encoder(scratch)?;
-            let found = Self::activation(scratch, features.0, features.1);
+            let found = scratch.get(features);
             if !g.features().eq(found.iter().copied()) {
                 return Err(fail("features"));
             }
@@ -584,7 +473,7 @@ impl<'a> Model<'a> {
             }
             if let Some(score) = g.score() {
                 let at = self.run_decoder(scratch, features)?;
-                let reconstruction = Self::activation(scratch, at, self.n_inputs());
+                let reconstruction = scratch.get(at);
                 if !g.reconstruction().eq(reconstruction.iter().copied()) {
                     return Err(fail("reconstruction"));
                 }

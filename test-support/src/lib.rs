@@ -94,6 +94,21 @@ fn random_weights(rng: &mut SplitMix, n: usize) -> Vec<i8> {
     (0..n).map(|_| rng.range(-127, 127) as i8).collect()
 }
 
+/// [`requant`], but one channel in four with a total shift of 32 or less (a real
+/// multiplier of 1/2 or more, down to shift -30), so kernels meet every requantization
+/// path, saturation beyond i32 included.
+fn requant_any_shift(rng: &mut SplitMix) -> Requant {
+    let r = requant(rng);
+    if rng.range(0, 3) > 0 {
+        return r;
+    }
+    let shifts = [-30, -12, -1, 0, 1];
+    Requant {
+        shift: shifts[rng.range(0, shifts.len() as i64 - 1) as usize],
+        ..r
+    }
+}
+
 /// A random head of `n_logits` logits over `n_in` features.
 fn random_head(rng: &mut SplitMix, n_in: usize, n_logits: usize) -> HeadSpec {
     HeadSpec {
@@ -127,8 +142,9 @@ pub struct V3Shape<'a> {
 }
 
 /// A valid random version-3 model: LeakyReLU, ReLU and linear layers (row widths that
-/// are not multiples of 4, so rows are padded), feature names, optional head and
-/// decoder, an anomaly section when there is a decoder.
+/// are not multiples of 4, so rows are padded), requantizations with every shift path
+/// (some channels saturate), feature names, optional head and decoder, an anomaly section
+/// when there is a decoder.
 pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
     let mut rng = SplitMix(seed);
     let input_scale = 1.0 / 64.0;
@@ -153,7 +169,7 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
         };
         let channels = (0..n_out)
             .map(|_| {
-                let positive = requant(&mut rng);
+                let positive = requant_any_shift(&mut rng);
                 let negative = match layout {
                     ChannelLayout::Shared(Some(slope)) => {
                         positive.scaled_by(slope).expect("slope in range")
@@ -170,7 +186,18 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
                     negative,
                 }
             })
-            .collect();
+            .collect::<Vec<DenseChannel>>();
+        // A channel with a large real multiplier saturates on almost any accumulator; with
+        // no weights and a small bias its output stays in range, and the exact rounding
+        // of the large-multiplier path shows.
+        let mut channels = channels;
+        let mut weights = random_weights(&mut rng, n_in * n_out);
+        for (c, row) in channels.iter_mut().zip(weights.chunks_mut(n_in.max(1))) {
+            if c.positive.shift <= 1 {
+                row.fill(0);
+                c.bias = rng.range(-150, 150) as i32;
+            }
+        }
         let decoder_output = role == Role::Decoder && index == last;
         layers.push(DenseSpec {
             role,
@@ -181,7 +208,7 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
             } else {
                 rng.range(-20, 20) as i8
             },
-            weights: random_weights(&mut rng, n_in * n_out),
+            weights,
             channels,
         });
         n_in = n_out;

@@ -2,15 +2,19 @@
 //! of the table (xtask/src/boards.rs) and run under QEMU, prints for every sample exactly
 //! the class, int8 input, features and logits the runtime computes on the host — and,
 //! for a model that also detects anomalies, the integer score, verdict and reconstruction.
+//! Models: the seed classifier, `both` and `anomaly` autoencoders, a random model that
+//! reaches every kernel path, and MLPerf Tiny's anomaly-detection autoencoder.
 //!
 //! Needs `qemu-system-arm` and both Rust targets. Without them the test says so loudly
 //! and passes on a developer's machine; under CI (`CI` set) it fails instead.
 
 use std::time::Duration;
 
+use bottleneck_test_support::{SplitMix, V3Shape, random_v3_spec};
 use bottleneck_trainer::pipeline::Task;
 use xtask::firmware::{
-    Prepared, build, float_routines, measurements, missing_tools, prepare, prepare_task, run_qemu,
+    Prepared, build, float_routines, measurements, missing_tools, prepare, prepare_mlperf_ad,
+    prepare_model, prepare_task, run_qemu,
 };
 use xtask::{BOARDS, Board};
 
@@ -169,6 +173,56 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         assert!(
             int_only.is_empty(),
             "{task:?}: float routines: {int_only:?}"
+        );
+    }
+
+    // Every kernel path on every core: a random version-3 model with odd widths (padded
+    // rows, an odd last row), linear, LeakyReLU and ReLU layers, and requantizations with
+    // total shifts below, at and above 32, some saturating beyond i32. The device's
+    // self-test checks its 8 golden vectors (computed on the host), the parity lines the
+    // float samples.
+    let random_dir = dir.path().join("random");
+    std::fs::create_dir_all(&random_dir).expect("dir");
+    let shape = V3Shape {
+        n_inputs: 37,
+        encoder: &[21, 9],
+        decoder: Some(&[15]),
+        n_classes: 3,
+        n_golden: 8,
+    };
+    let model = random_v3_spec(7, &shape).to_bytes().expect("valid");
+    let mut rng = SplitMix(7);
+    let rows: Vec<Vec<f32>> = (0..4)
+        .map(|_| {
+            (0..37)
+                .map(|_| rng.range(-200, 1200) as f32 / 1000.0)
+                .collect()
+        })
+        .collect();
+    let prepared = prepare_model(&random_dir, &model, &rows);
+    for board in BOARDS {
+        let elf_dir = build(board, &prepared)
+            .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
+        check_parity_lines(board, &elf_dir, &prepared);
+    }
+
+    // MLPerf Tiny's anomaly-detection autoencoder (640 -> 128 x4 -> 8 -> 128 x4 -> 640),
+    // trained for one epoch: its 295 KB file fits every board but the micro:bit, and the
+    // Armv6-M build runs on the AN385 instead (same instructions, see above).
+    let ad_dir = dir.path().join("mlperf-ad");
+    std::fs::create_dir_all(&ad_dir).expect("dir");
+    let prepared = prepare_mlperf_ad(&ad_dir, 1);
+    let mut targets = Vec::new();
+    for board in BOARDS.iter().copied().filter(|&b| prepared.fits(b)) {
+        let elf_dir = build(board, &prepared)
+            .unwrap_or_else(|e| panic!("{}: firmware build failed:\n{e}", board.core));
+        check_parity_lines(board, &elf_dir, &prepared);
+        targets.push(board.target);
+    }
+    for target in ["thumbv6m-none-eabi", "thumbv7em-none-eabihf"] {
+        assert!(
+            targets.contains(&target),
+            "the AD model ran on no {target} board"
         );
     }
 }

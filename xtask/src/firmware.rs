@@ -205,9 +205,6 @@ pub fn prepare_mlperf_ad(dir: &Path, epochs: usize) -> Prepared {
 fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
     let mut pipeline = Pipeline::run(config, |_| {}).expect("training the model");
     let exported = pipeline.export().expect("export");
-    let model_path = dir.join("model.bin");
-    std::fs::write(&model_path, &exported.bytes).expect("write model");
-
     let rows: Vec<Vec<f32>> = pipeline
         .test
         .features
@@ -216,6 +213,15 @@ fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
         .take(SAMPLES)
         .map(|r| r.to_vec())
         .collect();
+    prepare_model(dir, &exported.bytes, &rows)
+}
+
+/// Writes `model` and the float samples `rows` into `dir` and computes the parity
+/// firmware's expected output with the runtime on the host: for any valid model file,
+/// such as the random ones that reach every kernel path.
+pub fn prepare_model(dir: &Path, model: &[u8], rows: &[Vec<f32>]) -> Prepared {
+    let model_path = dir.join("model.bin");
+    std::fs::write(&model_path, model).expect("write model");
     let samples: Vec<u8> = rows
         .iter()
         .flatten()
@@ -224,7 +230,8 @@ fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
     let samples_path = dir.join("samples.bin");
     std::fs::write(&samples_path, &samples).expect("write samples");
 
-    let model = Model::from_bytes(&exported.bytes).expect("model loads");
+    let bytes = model;
+    let model = Model::from_bytes(bytes).expect("model loads");
     let mut scratch = Box::new(Scratch::<{ bottleneck_format::MAX_WIDTH }>::new());
     let mut expected = vec![format!(
         "self-test: {} vectors ok",
@@ -260,7 +267,7 @@ fn prepare_config(dir: &Path, config: RunConfig) -> Prepared {
     Prepared {
         model: model_path,
         samples: samples_path,
-        model_bytes: exported.bytes.len(),
+        model_bytes: bytes.len(),
         samples_bytes: samples.len(),
         shape: ModelShape::of(model.view()),
         expected,

@@ -2,6 +2,7 @@
 //! a Markdown table: `cargo xtask firmware-report [EPOCHS]` for the seed model, and with
 //! `--mlperf-ad` for MLPerf Tiny's anomaly-detection autoencoder.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::BOARDS;
@@ -9,17 +10,38 @@ use crate::firmware::{
     Prepared, SAMPLES, measure_parity, missing_tools, prepare, prepare_mlperf_ad,
 };
 
-/// Trains the seed model (or with `mlperf_ad` MLPerf Tiny's AD autoencoder) for `epochs`
-/// epochs, runs it on every board it fits and prints the table.
-pub fn run(epochs: usize, mlperf_ad: bool) -> Result<(), String> {
+/// What `cargo xtask firmware-report` measures.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Training epochs of the measured model.
+    pub epochs: usize,
+    /// MLPerf Tiny's AD autoencoder instead of the seed model.
+    pub mlperf_ad: bool,
+    /// Where to keep `model.bin` and `samples.bin` (the firmware's `BOTTLENECK_MODEL` and
+    /// `BOTTLENECK_SAMPLES`) for building and profiling the firmware by hand; a temporary
+    /// directory, removed afterwards, without it.
+    pub keep: Option<PathBuf>,
+}
+
+/// Trains the seed model (or MLPerf Tiny's AD autoencoder), runs it on every board it
+/// fits and prints the table.
+pub fn run(options: &Options) -> Result<(), String> {
     if let Some(reason) = missing_tools() {
         return Err(format!("cannot measure: {reason}"));
     }
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let temporary = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = match &options.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            dir.clone()
+        }
+        None => temporary.path().to_path_buf(),
+    };
+    let (epochs, mlperf_ad) = (options.epochs, options.mlperf_ad);
     let prepared: Prepared = if mlperf_ad {
-        prepare_mlperf_ad(dir.path(), epochs)
+        prepare_mlperf_ad(&dir, epochs)
     } else {
-        prepare(dir.path(), epochs)
+        prepare(&dir, epochs)
     };
     let embedded = prepared.embedded_bytes();
     let shape = &prepared.shape;

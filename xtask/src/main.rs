@@ -4,7 +4,7 @@
 //!   the criterion host benchmark, `bottleneck train` timed, the firmware under QEMU on
 //!   every board of the table, the model file's layout. All in the shared dev profile,
 //!   so nothing is compiled again after the README's `train` and `./scripts/check`.
-//! - `firmware-report [--mlperf-ad] [EPOCHS]`: the firmware's footprint and speed on
+//! - `firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS]`: the firmware's footprint and speed on
 //!   every board, for the seed model or MLPerf Tiny's anomaly-detection autoencoder.
 //! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
 
@@ -24,16 +24,8 @@ fn main() -> ExitCode {
         #[cfg(feature = "measure")]
         Some("bench") => measure::bench(&args[1..]),
         #[cfg(feature = "measure")]
-        Some("firmware-report") => {
-            let mlperf_ad = args.iter().any(|a| a == "--mlperf-ad");
-            let epochs = args.iter().skip(1).find(|a| *a != "--mlperf-ad");
-            match epochs.map(|e| e.parse::<usize>()) {
-                None => xtask::firmware_report::run(20, mlperf_ad),
-                Some(Ok(epochs)) => xtask::firmware_report::run(epochs, mlperf_ad),
-                Some(Err(e)) => Err(format!("EPOCHS: {e}")),
-            }
-        }
-        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [--mlperf-ad] [EPOCHS] | qemu ELF".to_string()),
+        Some("firmware-report") => firmware_report(&args[1..]),
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | qemu ELF".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +34,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS]`.
+#[cfg(feature = "measure")]
+fn firmware_report(flags: &[String]) -> Result<(), String> {
+    let mut options = xtask::firmware_report::Options {
+        epochs: 20,
+        mlperf_ad: false,
+        keep: None,
+    };
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        match flag.as_str() {
+            "--mlperf-ad" => options.mlperf_ad = true,
+            "--keep" => {
+                let dir = flags.next().ok_or("--keep needs a directory")?;
+                options.keep = Some(dir.into());
+            }
+            epochs => {
+                options.epochs = epochs
+                    .parse()
+                    .map_err(|e| format!("EPOCHS {epochs:?}: {e}"))?;
+            }
+        }
+    }
+    xtask::firmware_report::run(&options)
 }
 
 /// The commands that build and measure (the `measure` feature).

@@ -2,11 +2,16 @@
 //! integers, SysTick timing and stack painting.
 #![no_std]
 
+use bottleneck_runtime::Aligned;
 use cortex_m::peripheral::{SYST, syst::SystClkSource};
 use cortex_m_semihosting::debug;
 
-/// The model file made by `bottleneck train`, embedded in flash.
-pub static MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.bin"));
+/// The model file made by `bottleneck train`, embedded in flash on a 4-byte boundary so
+/// the Cortex-M4 kernels can load its weight rows a word pair at a time.
+pub static MODEL: &[u8] = ALIGNED_MODEL.bytes();
+
+static ALIGNED_MODEL: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/model.bin")));
 
 /// Test samples: little-endian f32, `n_inputs` per sample.
 pub static SAMPLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin"));

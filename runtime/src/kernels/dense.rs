@@ -63,6 +63,21 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     dense_with(Backend::select(), layer, src, wide, dst);
 }
 
+/// One dense layer whose input is the first `n_in` values of `act` and whose output
+/// replaces them (`n_out` values): the input is widened into `wide` first, and the
+/// kernels read only that. False (nothing done) if the buffers are too small.
+#[cfg(dsp)]
+pub fn dense_in_place(layer: &DenseLayer<'_>, act: &mut [i8], wide: &mut [i16]) -> bool {
+    let Some(src) = act.get(..layer.n_in()) else {
+        return false;
+    };
+    arm_dsp::prepare(src, wide);
+    let Some(dst) = act.get_mut(..layer.n_out()) else {
+        return false;
+    };
+    arm_dsp::dense_prepared(layer, wide, dst)
+}
+
 /// A dense layer walked two rows at a time straight from the weights and channel records
 /// to the outputs, `two` and `one` giving the dot products of a pair of rows and of an odd
 /// last row. The Cortex-M backends use it: on cores this small, the generic block loop's

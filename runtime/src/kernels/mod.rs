@@ -13,6 +13,8 @@
 
 #[cfg(dsp)]
 mod arm_dsp;
+#[cfg(dsp)]
+mod arm_dsp_dense;
 #[cfg(all(target_arch = "arm", not(dsp)))]
 mod arm_thumb;
 mod backend;
@@ -25,6 +27,8 @@ mod requantize;
 mod x86_avx2;
 
 pub use backend::{BLOCK, Backend};
+#[cfg(dsp)]
+pub use dense::dense_in_place;
 pub use dense::{dense, dense_portable};
 pub use head::{argmax, head};
 pub use quantize::{quantize_input, quantize_inputs, quantize_inputs_portable, quantized_inputs};

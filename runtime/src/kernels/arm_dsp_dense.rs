@@ -1,0 +1,277 @@
+//! A whole fully connected layer on the Cortex-M4/M7 (`dsp`) in one assembly routine:
+//! dot products two rows at a time and their requantization, with nothing in Rust per
+//! row. It runs the layers whose rows are word-aligned and zero-padded to groups of four
+//! (SPEC.md §6, version 3; and version 2 layers whose width is a multiple of four) with a
+//! shared-requantization channel record (linear, LeakyReLU or ReLU).
+//!
+//! The inner loop takes 16 inputs per iteration: per row and 8 inputs, one `LDRD` of
+//! weights, four `SXTB16` and four `SMLAD`; the two rows share one `LDM` of the widened
+//! input ([`super::arm_dsp::prepare`]). That is 40 instructions for 32 multiply-accumulates
+//! (the two-row `LDR` loop of [`super::arm_dsp`] needs 46), and needs 13 registers, one
+//! more than inline assembly may use — hence a naked function that saves r4-r11 itself.
+//!
+//! Requantization (SPEC.md §4.3) for a total shift `t = 31 + s >= 32`, the usual case,
+//! is one `SMLAL` of the accumulator and multiplier onto the rounding constant `2^(t-1)`
+//! and one arithmetic shift of the high word: the exact `(acc * m + 2^(t-1)) >> t` with no
+//! 64-bit shift. Shifts below 32 (multipliers of 1/2 or more) take a slower exact path.
+#![allow(unsafe_code)]
+
+use core::arch::naked_asm;
+use core::mem::offset_of;
+
+/// What the routine reads, and updates as it goes: the next pair's weights, records and
+/// outputs, and the pairs left. Every field is one word.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Layer {
+    /// Row 0 of the next pair of rows: word-aligned, `stride` bytes per row.
+    pub weights: *const u8,
+    /// Bytes per row: `4 * groups`.
+    pub stride: u32,
+    /// The widened input ([`super::arm_dsp::prepare`]): `4 * groups` halfwords,
+    /// word-aligned, the last group zero-padded.
+    pub wide: *const i16,
+    /// Groups of 16 inputs, one iteration of the inner loop each.
+    pub sixteens: u32,
+    /// Groups of 4 inputs left after them (0 to 3).
+    pub fours: u32,
+    /// The next pair's 9-byte channel records (bias, multiplier, shift).
+    pub records: *const u8,
+    /// Where the next pair's two outputs go.
+    pub dst: *mut i8,
+    /// Pairs of rows left, at least 1.
+    pub pairs: u32,
+    /// Output zero point.
+    pub zero_point: i32,
+    /// 0 linear, 1 LeakyReLU (`slope_*` apply below zero), 2 ReLU.
+    pub activation: u32,
+    /// LeakyReLU's Q31 slope multiplier.
+    pub slope_multiplier: i32,
+    /// LeakyReLU's slope shift.
+    pub slope_shift: i32,
+}
+
+/// Activation codes of [`Layer::activation`].
+pub const LINEAR: u32 = 0;
+/// LeakyReLU: the channel's requantization scaled by the slope below zero.
+pub const LEAKY_RELU: u32 = 1;
+/// ReLU: the zero point below zero.
+pub const RELU: u32 = 2;
+
+/// The requantization of accumulator `$a` into one output; labels `$n*` are its own.
+/// Registers: r2 records, r3 outputs, r4 zero point, r5 the constant 1; r8-r12 and lr
+/// are free.
+macro_rules! requantize {
+    ($a:literal, $neg:literal, $back:literal, $slow:literal, $store:literal) => {
+        concat!(
+            "ldr r8, [r2], #4\n",    // bias (records are byte-aligned: LDR allows it)
+            "ldr r9, [r2], #4\n",    // multiplier
+            "ldrsb r10, [r2], #1\n", // shift s
+            "adds ",
+            $a,
+            ", ",
+            $a,
+            ", r8\n",
+            "bmi ",
+            $neg,
+            "f\n",
+            $back,
+            ":\n",
+            "subs r10, r10, #1\n", // t - 32
+            "bmi ",
+            $slow,
+            "f\n",
+            "lsl r12, r5, r10\n",  // 2^(t-32)
+            "lsl r11, r12, #31\n", // low word of 2^(t-1): 2^31 when t = 32, else 0
+            "lsr r12, r12, #1\n",  // high word of 2^(t-1)
+            "smlal r11, r12, ",
+            $a,
+            ", r9\n",
+            "asr ",
+            $a,
+            ", r12, r10\n",
+            "add ",
+            $a,
+            ", ",
+            $a,
+            ", r4\n",
+            "ssat ",
+            $a,
+            ", #8, ",
+            $a,
+            "\n",
+            $store,
+            ":\n",
+            "strb ",
+            $a,
+            ", [r3], #1\n",
+        )
+    };
+}
+
+/// The out-of-line cases of [`requantize!`]: a negative accumulator, a total shift
+/// below 32.
+macro_rules! requantize_cold {
+    ($a:literal, $neg:literal, $back:literal, $slow:literal, $store:literal, $relu:literal, $big:literal) => {
+        concat!(
+            $neg, ":\n",
+            "ldr r11, [r0, #{activation}]\n",
+            "cmp r11, #2\n",
+            "beq ", $relu, "f\n",
+            "cmp r11, #1\n",
+            "bne ", $back, "b\n",        // linear: the same requantization
+            // LeakyReLU: multiplier (m * m_slope + 2^30) >> 31, shift s + s_slope.
+            "ldr r11, [r0, #{slope_multiplier}]\n",
+            "umull r11, r12, r9, r11\n",
+            "adds r11, r11, #0x40000000\n",
+            "adc r12, r12, #0\n",
+            "lsl r12, r12, #1\n",
+            "orr r9, r12, r11, lsr #31\n",
+            "ldr r11, [r0, #{slope_shift}]\n",
+            "add r10, r10, r11\n",
+            "sxtb r10, r10\n",
+            "b ", $back, "b\n",
+            $relu, ":\n",
+            "mov ", $a, ", r4\n",        // ReLU below zero: the zero point
+            "b ", $store, "b\n",
+            $slow, ":\n",                // t = r10 + 32 in 1..=31: a 64-bit shift
+            "add r10, r10, #32\n",
+            "sub r11, r10, #1\n",
+            "lsl r11, r5, r11\n",
+            "movs r12, #0\n",
+            "smlal r11, r12, ", $a, ", r9\n",
+            "lsr r11, r11, r10\n",
+            "rsb lr, r10, #32\n",
+            "lsl lr, r12, lr\n",
+            "orr r11, r11, lr\n",        // low word of the shifted sum
+            "asr r12, r12, r10\n",       // high word
+            "cmp r12, r11, asr #31\n",
+            "bne ", $big, "f\n",
+            "qadd ", $a, ", r11, r4\n",
+            "ssat ", $a, ", #8, ", $a, "\n",
+            "b ", $store, "b\n",
+            $big, ":\n",                 // beyond i32: saturates either way
+            "cmp r12, #0\n",
+            "ite lt\n",
+            "mvnlt ", $a, ", #127\n",
+            "movge ", $a, ", #127\n",
+            "b ", $store, "b\n",
+        )
+    };
+}
+
+/// Runs every pair of rows `layer` describes.
+///
+/// # Safety
+/// `layer.pairs >= 1`; `weights` is word-aligned and holds `2 * pairs` rows of `stride =
+/// 4 * (4 * sixteens + fours)` bytes; `wide` is word-aligned and holds `stride`
+/// halfwords; `records` holds `2 * pairs` 9-byte records and `dst` `2 * pairs` bytes;
+/// the loader's parameter checks hold (SPEC.md §4.5: no accumulator overflows).
+#[unsafe(naked)]
+pub unsafe extern "C" fn dense_pairs(layer: *mut Layer) {
+    naked_asm!(
+        "push {{r4-r11, lr}}",
+        "ldr r1, [r0, #{weights}]",
+        // One pair of rows: r1 and lr walk them, r11 the input, r6 and r7 accumulate.
+        "2:",
+        "ldr lr, [r0, #{stride}]",
+        "ldr r11, [r0, #{wide}]",
+        "add lr, r1, lr",
+        "movs r6, #0",
+        "movs r7, #0",
+        "ldr r12, [r0, #{sixteens}]",
+        "cmp r12, #0",
+        "beq 4f",
+        "3:",
+        "ldm r11!, {{r2-r5}}",
+        "ldrd r8, r9, [r1], #8",
+        "sxtb16 r10, r8",
+        "smlad r6, r10, r2, r6",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r6, r8, r3, r6",
+        "sxtb16 r10, r9",
+        "smlad r6, r10, r4, r6",
+        "sxtb16 r9, r9, ror #8",
+        "smlad r6, r9, r5, r6",
+        "ldrd r8, r9, [lr], #8",
+        "sxtb16 r10, r8",
+        "smlad r7, r10, r2, r7",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r7, r8, r3, r7",
+        "sxtb16 r10, r9",
+        "smlad r7, r10, r4, r7",
+        "sxtb16 r9, r9, ror #8",
+        "smlad r7, r9, r5, r7",
+        "ldm r11!, {{r2-r5}}",
+        "ldrd r8, r9, [r1], #8",
+        "sxtb16 r10, r8",
+        "smlad r6, r10, r2, r6",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r6, r8, r3, r6",
+        "sxtb16 r10, r9",
+        "smlad r6, r10, r4, r6",
+        "sxtb16 r9, r9, ror #8",
+        "smlad r6, r9, r5, r6",
+        "ldrd r8, r9, [lr], #8",
+        "sxtb16 r10, r8",
+        "smlad r7, r10, r2, r7",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r7, r8, r3, r7",
+        "sxtb16 r10, r9",
+        "smlad r7, r10, r4, r7",
+        "sxtb16 r9, r9, ror #8",
+        "smlad r7, r9, r5, r7",
+        "subs r12, r12, #1",
+        "bne 3b",
+        // The last 0-3 groups of four inputs.
+        "4:",
+        "ldr r12, [r0, #{fours}]",
+        "cmp r12, #0",
+        "beq 6f",
+        "5:",
+        "ldm r11!, {{r2, r3}}",
+        "ldr r8, [r1], #4",
+        "sxtb16 r10, r8",
+        "smlad r6, r10, r2, r6",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r6, r8, r3, r6",
+        "ldr r8, [lr], #4",
+        "sxtb16 r10, r8",
+        "smlad r7, r10, r2, r7",
+        "sxtb16 r8, r8, ror #8",
+        "smlad r7, r8, r3, r7",
+        "subs r12, r12, #1",
+        "bne 5b",
+        // r1 is now at row 1, lr at the next pair's row 0.
+        "6:",
+        "mov r1, lr",
+        "ldr r2, [r0, #{records}]",
+        "ldr r3, [r0, #{dst}]",
+        "ldr r4, [r0, #{zero_point}]",
+        "movs r5, #1",
+        requantize!("r6", "20", "21", "22", "23"),
+        requantize!("r7", "30", "31", "32", "33"),
+        "str r2, [r0, #{records}]",
+        "str r3, [r0, #{dst}]",
+        "ldr r12, [r0, #{pairs}]",
+        "subs r12, r12, #1",
+        "str r12, [r0, #{pairs}]",
+        "bne 2b",
+        "str r1, [r0, #{weights}]",
+        "pop {{r4-r11, pc}}",
+        requantize_cold!("r6", "20", "21", "22", "23", "24", "25"),
+        requantize_cold!("r7", "30", "31", "32", "33", "34", "35"),
+        weights = const offset_of!(Layer, weights),
+        stride = const offset_of!(Layer, stride),
+        wide = const offset_of!(Layer, wide),
+        sixteens = const offset_of!(Layer, sixteens),
+        fours = const offset_of!(Layer, fours),
+        records = const offset_of!(Layer, records),
+        dst = const offset_of!(Layer, dst),
+        pairs = const offset_of!(Layer, pairs),
+        zero_point = const offset_of!(Layer, zero_point),
+        activation = const offset_of!(Layer, activation),
+        slope_multiplier = const offset_of!(Layer, slope_multiplier),
+        slope_shift = const offset_of!(Layer, slope_shift),
+    )
+}
