@@ -146,3 +146,55 @@ fn ties_example_pins_both_rounding_rules() {
         assert_ne!(features, stored, "{rule} would pass the self-test");
     }
 }
+
+/// The Cortex-M0's integer rounding of the input quantization (no FPU) gives exactly the
+/// float version's int8 on every f32 near the rounding points: every bit pattern with
+/// a magnitude between 2^-3 and 2^9 (each half-integer and its neighbours included) at
+/// a stride, all of them around each half-integer, and the special values.
+#[test]
+fn integer_rounding_of_inputs_matches_the_float_rounding() {
+    use bottleneck_runtime::testing::{round_half_up_bits, round_half_up_float};
+    let check = |v: f32| {
+        assert_eq!(
+            round_half_up_bits(v),
+            round_half_up_float(v),
+            "v = {v:e} ({:#010x})",
+            v.to_bits()
+        );
+    };
+    for sign in [0u32, 1 << 31] {
+        let (lo, hi) = (0.125f32.to_bits(), 512.0f32.to_bits());
+        for bits in (lo..hi).step_by(61) {
+            check(f32::from_bits(bits | sign));
+        }
+    }
+    for k in -300..300 {
+        let half = k as f32 + 0.5;
+        let bits = half.abs().to_bits();
+        for delta in 0..2000u32 {
+            for b in [bits.saturating_sub(delta), bits + delta] {
+                let v = f32::from_bits(b);
+                check(if half < 0.0 { -v } else { v });
+            }
+        }
+    }
+    for v in [
+        0.0,
+        -0.0,
+        f32::MIN_POSITIVE,
+        -f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        127.5,
+        -128.5,
+        -128.49998,
+        255.99998,
+        256.0,
+    ] {
+        check(v);
+    }
+}

@@ -82,22 +82,36 @@ pub fn dense_in_place(layer: &DenseLayer<'_>, act: &mut [i8], wide: &mut [i16]) 
 /// to the outputs, `two` and `one` giving the dot products of a pair of rows and of an odd
 /// last row. The Cortex-M backends use it: on cores this small, the generic block loop's
 /// bookkeeping costs a third as much as the multiply-accumulates.
-#[cfg(target_arch = "arm")]
+#[cfg(dsp)]
 #[inline(always)]
 pub(super) fn dense_by_pairs(
     layer: &DenseLayer<'_>,
     dst: &mut [i8],
-    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
-    mut one: impl FnMut(&[u8]) -> i32,
+    two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    one: impl FnMut(&[u8]) -> i32,
 ) {
-    let stride = layer.row_stride().max(1);
-    let (weights, records) = (layer.weights(), layer.channel_records());
     let zero_point = i32::from(layer.output_zero_point());
-    let len = layer.record_len();
     let output = |acc: i32, record: &[u8]| match layer.decode_channel(record) {
         Some(ch) => dense_output(acc, &ch, zero_point),
         None => 0,
     };
+    dense_by_pairs_with(layer, dst, two, one, output);
+}
+
+/// [`dense_by_pairs`] with the requantization of one accumulator and its channel record
+/// given too, for a backend with a faster one.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+pub(super) fn dense_by_pairs_with(
+    layer: &DenseLayer<'_>,
+    dst: &mut [i8],
+    mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    mut one: impl FnMut(&[u8]) -> i32,
+    output: impl Fn(i32, &[u8]) -> i8,
+) {
+    let stride = layer.row_stride().max(1);
+    let (weights, records) = (layer.weights(), layer.channel_records());
+    let len = layer.record_len();
     // Records walked in pairs beside the weight rows: one bounds check per pair.
     let pairs = weights
         .chunks_exact(2 * stride)

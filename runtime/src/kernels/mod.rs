@@ -31,5 +31,8 @@ pub use backend::{BLOCK, Backend};
 pub use dense::dense_in_place;
 pub use dense::{dense, dense_portable};
 pub use head::{argmax, head};
-pub use quantize::{quantize_input, quantize_inputs, quantize_inputs_portable, quantized_inputs};
+pub use quantize::{
+    quantize_input, quantize_inputs, quantize_inputs_portable, quantized_inputs,
+    round_half_up_bits, round_half_up_float,
+};
 pub use requantize::{mul_wide_halves, scale};

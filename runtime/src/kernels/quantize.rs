@@ -10,9 +10,21 @@ use super::x86_avx2;
 /// every IEEE-754 target computes the same value.
 #[inline]
 pub fn quantize_input(x: f32, a: f32, b: f32) -> i8 {
+    // Without a floating-point unit every f32 operation is a library call of dozens of
+    // instructions: after the two the spec prescribes, round on the bits instead.
+    #[cfg(all(target_arch = "arm", not(target_abi = "eabihf")))]
+    return round_half_up_bits(x * a + b);
+    #[allow(unreachable_code)]
+    round_half_up_float(x * a + b)
+}
+
+/// `sat8(round_half_up(v))` in f32 arithmetic (`floor` without libm), for cores with a
+/// floating-point unit.
+#[inline]
+pub fn round_half_up_float(v: f32) -> i8 {
     // Anything beyond ±200 saturates anyway; clamping first keeps the integer
     // conversions below exact (and maps ±inf to the right end).
-    let v = (x * a + b).clamp(-200.0, 200.0);
+    let v = v.clamp(-200.0, 200.0);
     // floor(v) without libm: truncation is exact for |v| <= 200, one step down fixes
     // negative non-integers.
     let t = v as i32;
@@ -24,6 +36,34 @@ pub fn quantize_input(x: f32, a: f32, b: f32) -> i8 {
     } else {
         floor
     };
+    rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+}
+
+/// [`round_half_up_float`] from the bits of `v` with integer operations only (a handful
+/// of instructions, where the float version makes six library calls on a Cortex-M0).
+///
+/// `|v| = m / 2^sh` with the 24-bit significand `m`; for `16 <= sh <= 24` the rounded
+/// value is `(±m + 2^(sh-1)) >> sh` with a flooring shift, exactly; `sh > 24` means
+/// `|v| < 1/2` (rounds to 0) and `sh < 16` means `|v| >= 256` (saturates). Infinities
+/// saturate; NaN, which the callers never pass, gives 0.
+#[inline]
+pub fn round_half_up_bits(v: f32) -> i8 {
+    let bits = v.to_bits();
+    let exponent = ((bits >> 23) & 0xff) as i32;
+    let negative = bits >> 31 != 0;
+    if exponent == 0xff && bits & 0x7f_ffff != 0 {
+        return 0;
+    }
+    let sh = 150 - exponent;
+    if sh > 24 {
+        return 0;
+    }
+    if sh < 16 {
+        return if negative { i8::MIN } else { i8::MAX };
+    }
+    let m = ((bits & 0x7f_ffff) | 0x80_0000) as i32;
+    let signed = if negative { -m } else { m };
+    let rounded = (signed + (1 << (sh - 1))) >> sh;
     rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
 
