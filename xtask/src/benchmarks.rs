@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use crate::bench::criterion::{Estimate, estimate};
 use crate::bench::file_layout::FileLayout;
-use crate::bench::kernel_loops::{CycleEstimate, LoopCount, cortex_m4_cycles, inner_loop};
+use crate::bench::kernel_loops::{
+    CycleEstimate, LoopCount, cortex_m0plus_cycles, cortex_m4_cycles, inner_loop,
+    whole_inference_cycles,
+};
 use crate::bench::machine::Machine;
 use crate::bench::training::{TrainingRuns, time_training};
 use crate::firmware::{
@@ -76,9 +79,10 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
     let loops = Loops {
-        m4: inner_loop(&runtime.join("arm_dsp.rs"))?,
-        m0: inner_loop(&runtime.join("arm_thumb.rs"))?,
-        m4_cycles: cortex_m4_cycles(&runtime.join("arm_dsp.rs"))?,
+        m4: inner_loop(&runtime.join("arm_dsp_dense.rs"), "3")?,
+        m0: inner_loop(&runtime.join("arm_thumb.rs"), "4")?,
+        m4_cycles: cortex_m4_cycles(&runtime.join("arm_dsp_dense.rs"), "3")?,
+        m0_cycles: cortex_m0plus_cycles(&runtime.join("arm_thumb.rs"), "4")?,
     };
     eprintln!("training MLPerf Tiny's AD model briefly and running it under QEMU...");
     let ad_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -101,13 +105,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     let json_path = args.out.with_file_name("benchmarks.json");
     let json = benchmarks_json(
         &[
-            (
-                "seed",
-                &devices,
-                prepared.shape.macs,
-                prepared.samples_bytes,
-            ),
-            ("mlperf_ad", &ad_devices, ad.shape.macs, ad.samples_bytes),
+            ("seed", &devices, &prepared.shape, prepared.samples_bytes),
+            ("mlperf_ad", &ad_devices, &ad.shape, ad.samples_bytes),
         ],
         &loops,
     );
@@ -129,9 +128,10 @@ fn run_devices(prepared: &Prepared) -> Result<Vec<Device>, String> {
 }
 
 /// The device figures as JSON, for scripts: per model, per board.
-fn benchmarks_json(models: &[(&str, &[Device], usize, usize)], loops: &Loops) -> String {
+fn benchmarks_json(models: &[(&str, &[Device], &ModelShape, usize)], loops: &Loops) -> String {
     let mut out = serde_json::Map::new();
-    for (name, devices, macs, samples_bytes) in models {
+    for (name, devices, shape, samples_bytes) in models {
+        let macs = &shape.macs;
         let mut boards = serde_json::Map::new();
         for d in devices.iter() {
             let instructions = d.m.instructions();
@@ -140,6 +140,10 @@ fn benchmarks_json(models: &[(&str, &[Device], usize, usize)], loops: &Loops) ->
             } else {
                 loops.m4.per_mac()
             };
+            let (best, worst) = loops.whole_cycles(d, shape);
+            let whole = serde_json::json!({ "best": best, "worst": worst });
+            let (best, worst) = loops.cycles(d).per_mac();
+            let inner_cycles = serde_json::json!({ "best": best, "worst": worst });
             boards.insert(
                 d.board.name.to_string(),
                 serde_json::json!({
@@ -148,15 +152,10 @@ fn benchmarks_json(models: &[(&str, &[Device], usize, usize)], loops: &Loops) ->
                     "instructions_per_inference": instructions.round(),
                     "instructions_per_mac": instructions / *macs as f64,
                     "inner_loop_instructions_per_mac": inner,
-                    // Whole-inference cycles are not estimated yet: QEMU counts
-                    // instructions, never cycles.
-                    "estimated_cycles_per_mac": serde_json::Value::Null,
-                    "inner_loop_estimated_cycles_per_mac": if d.board.target == "thumbv7em-none-eabihf" {
-                        let (best, worst) = loops.m4_cycles.per_mac();
-                        serde_json::json!({ "best": best, "worst": worst })
-                    } else {
-                        serde_json::Value::Null
-                    },
+                    // QEMU counts instructions, never cycles: an estimate from the TRM's
+                    // timings (Cortex-M4; Cortex-M0+ for the Armv6-M build).
+                    "estimated_cycles_per_mac": whole,
+                    "inner_loop_estimated_cycles_per_mac": inner_cycles,
                     "ram_bytes": d.m.runtime_ram(),
                     // Runtime code and the model file; the test samples left out.
                     "flash_bytes": d.f.text + d.f.rodata - *samples_bytes as u64,
@@ -232,18 +231,38 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
         );
     }
     let (best, worst) = loops.m4_cycles.per_mac();
+    let (m0_best, _) = loops.m0_cycles.per_mac();
     let _ = writeln!(
         md,
         "\n**Cycles, estimated (not measured).** The Cortex-M4 inner loop ({} instructions, \
          {} MACs) takes {}-{} cycles by the Cortex-M4 TRM's timings (ARM DDI 0439B, table \
-         3-1; zero-wait-state memory; `LDM` of N registers 1 + N; `LDR` 2, 1 right after \
-         another `LDR`; `SXTB16`, `SMLAD`, `SUBS` 1; the taken `BNE` 1 + P with a pipeline \
-         refill P of 1 to 3): **{best:.2}-{worst:.2} cycles per MAC in the inner loop**, \
-         against Plumerai's 2.53 for the whole inference. The per-row work (requantization, \
-         channel records, loop bookkeeping: the instructions above the inner loop's) is not \
-         estimated yet, so no whole-inference cycle figure is given.",
-        loops.m4.instructions, loops.m4.macs, loops.m4_cycles.best, loops.m4_cycles.worst
+         3-1; zero-wait-state memory; `LDM` of N registers 1 + N; `LDRD` 3; `LDR` 2, 1 right \
+         after another `LDR`; `SXTB16`, `SMLAD`, `SUBS` 1; the taken `BNE` 1 + P with a \
+         pipeline refill P of 1 to 3): **{best:.2}-{worst:.2} cycles per MAC in the inner \
+         loop**. The Armv6-M loop ({} instructions, {} MACs) takes {} cycles on a Cortex-M0+ \
+         (ARM DDI 0484C: loads 2, `MULS` 1 with the single-cycle multiplier, taken branch 2): \
+         {m0_best:.2} per MAC. For the whole inference, the inner loop's passes (counted from \
+         the model's shape) take those cycles and every other instruction of the measured \
+         count is assumed to take 1 (best) to 2 (worst) cycles:\n\n\
+         | core | estimated cycles per MAC, whole AD inference | published (cycles per MAC) |\n\
+         |---|---|---|",
+        loops.m4.instructions,
+        loops.m4.macs,
+        loops.m4_cycles.best,
+        loops.m4_cycles.worst,
+        loops.m0.instructions,
+        loops.m0.macs,
+        loops.m0_cycles.best,
     );
+    for d in devices {
+        let (b, w) = loops.whole_cycles(d, &ad.shape);
+        let published = if Loops::is_m0(d) {
+            "Bosch, Cortex-M0+: 11.28"
+        } else {
+            "Plumerai, Cortex-M4: 2.53"
+        };
+        let _ = writeln!(md, "| {} | {b:.2}-{w:.2} | {published} |", d.board.core);
+    }
     let goal = |core: &str, goal: f64, target: &str| {
         devices
             .iter()
@@ -260,6 +279,19 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
     md.push_str("\n| goal (issue 13) | measured | |\n|---|---|---|\n");
     md.push_str(&goal("Cortex-M4F", 1.5, "thumbv7em-none-eabihf"));
     md.push_str(&goal("Armv6-M", 5.0, "thumbv6m-none-eabi"));
+    for d in devices {
+        let (core, bound) = if Loops::is_m0(d) {
+            ("Armv6-M (Cortex-M0+ timings)", 11.28)
+        } else {
+            ("Cortex-M4F", 2.53)
+        };
+        let (b, w) = loops.whole_cycles(d, &ad.shape);
+        let _ = writeln!(
+            md,
+            "| {core}: estimated cycles per MAC below {bound} (worst case of the estimate) | {b:.2}-{w:.2} | {} |",
+            yes(w < bound)
+        );
+    }
     for d in devices {
         let _ = writeln!(
             md,
@@ -278,6 +310,40 @@ struct Loops {
     m0: LoopCount,
     /// The Cortex-M4 loop's estimated cycles (TRM timings).
     m4_cycles: CycleEstimate,
+    /// The Armv6-M loop's estimated cycles on a Cortex-M0+ (TRM timings).
+    m0_cycles: CycleEstimate,
+}
+
+impl Loops {
+    fn is_m0(d: &Device) -> bool {
+        d.board.target == "thumbv6m-none-eabi"
+    }
+
+    /// The estimated cycles of the inner loop `d` runs.
+    fn cycles(&self, d: &Device) -> CycleEstimate {
+        if Self::is_m0(d) {
+            self.m0_cycles
+        } else {
+            self.m4_cycles
+        }
+    }
+
+    /// Whole-inference cycles per MAC on `d`, best and worst
+    /// ([`whole_inference_cycles`]).
+    fn whole_cycles(&self, d: &Device, shape: &ModelShape) -> (f64, f64) {
+        let (inner, passes) = if Self::is_m0(d) {
+            (self.m0, shape.m0_loop_passes)
+        } else {
+            (self.m4, shape.m4_loop_passes)
+        };
+        whole_inference_cycles(
+            d.m.instructions(),
+            shape.macs,
+            passes,
+            inner,
+            self.cycles(d),
+        )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -435,18 +501,13 @@ fn render(
         let rest = d.m.instructions() - inner;
         let _ = writeln!(
             reasons,
-            "- **{core}, {goal} per MAC.** The inner loop meets it: {lp:.2} instructions per MAC \
-             (two weight rows share every `LDM` of the widened input; 8 `SMLAD` per 23 \
-             instructions), about {inner:.0} instructions for the {macs} MACs. The other \
-             ~{rest:.0} instructions (~{:.0} per output row) are per-row work: requantization \
-             (the Q31 multiply with one rounding step that SPEC.md fixes, the LeakyReLU \
-             select and, for negative accumulators, the slope-scaled multiplier, saturation), \
-             reading the channel record, and loop bookkeeping. \
-             1.5 overall leaves under {:.0} instructions per row for all of that. The loop \
-             still loads each weight word with its own `LDR`: format version 3 now puts every \
-             weight row on a word boundary, so `LDRD`/`LDM` of the weights (which fault on \
-             unaligned addresses) become possible; the kernel does not use them yet, nor \
-             requantization in assembly — the routes of issue 13.",
+            "- **{core}, {goal} per MAC.** The inner loop meets it: {lp:.2} instructions per MAC, \
+             about {inner:.0} instructions for the {macs} MACs. The other ~{rest:.0} \
+             instructions (~{:.0} per output row) are per-row work (requantization, the channel \
+             record, loop bookkeeping) and the 100 float input quantizations; {goal} overall \
+             leaves under {:.0} instructions per row for all of that. This model's rows are \
+             short (100 to 200 inputs), so the fixed per-row cost weighs more than on MLPerf \
+             Tiny's model below.",
             rest / rows as f64,
             ((goal - lp) * macs as f64 / rows as f64).max(0.0)
         );
@@ -570,7 +631,7 @@ fn render(
          `infer_quantized` with SysTick and converts ticks to instructions with a calibration \
          loop of known length. The QEMU parity test checks the same firmware's outputs bit for \
          bit against the host. Inner-loop figures are counted from the assembly in \
-         `runtime/src/kernels/arm_dsp.rs` (Cortex-M4: {} instructions per {} MACs; CMSIS-NN's \
+         `runtime/src/kernels/arm_dsp_dense.rs` (Cortex-M4: {} instructions per {} MACs; CMSIS-NN's \
          int8 fully-connected loop does 8 MACs with 4 `SMLAD`) and `arm_thumb.rs` (Cortex-M0: \
          {} per {} MACs).\n\n\
          | core (QEMU board) | instructions per inference | per MAC | inner loop per MAC |\n\

@@ -19,30 +19,81 @@ impl LoopCount {
     }
 }
 
-/// The first loop (`"2:"` ... `"bne 2b"`) of the first `asm!` block in `path`: the
-/// two-row loop each Cortex-M backend puts first.
-pub fn inner_loop(path: &Path) -> Result<LoopCount, String> {
+/// The loop labelled `label` (`"N:"` ... `"bne Nb"`) in the assembly of `path`: the
+/// inner loop of a Cortex-M backend.
+pub fn inner_loop(path: &Path, label: &str) -> Result<LoopCount, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    count(&text).ok_or(format!("{}: no \"2:\" ... \"bne 2b\" loop", path.display()))
+    let body = loop_body(&text, label).ok_or(format!(
+        "{}: no \"{label}:\" ... \"bne {label}b\" loop",
+        path.display()
+    ))?;
+    Ok(count_body(&body))
 }
 
-/// The instructions of the first `"2:"` ... `"bne 2b"` loop in `source`, one per line.
-fn loop_body(source: &str) -> Option<Vec<&str>> {
-    // The asm! template lines are string literals, one instruction each.
-    let lines: Vec<&str> = source
-        .lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_prefix('"')?.split('"').next())
-        .collect();
-    let start = lines.iter().position(|l| *l == "2:")?;
-    let end = start + lines[start..].iter().position(|l| *l == "bne 2b")?;
+/// The string literals of `source`'s lines, one instruction each (`asm!` template lines
+/// and `concat!` pieces alike), with a line `name!(),` replaced by the literals of
+/// `macro_rules! name` in the same file.
+fn template_lines(source: &str) -> Vec<String> {
+    let literal = |l: &str| -> Option<String> {
+        let l = l.trim();
+        let inner = l.strip_prefix('"')?.split('"').next()?;
+        Some(inner.trim_end_matches("\\n").to_string())
+    };
+    let mut out = Vec::new();
+    let lines: Vec<&str> = source.lines().collect();
+    for line in &lines {
+        let t = line.trim();
+        if let Some(name) = t
+            .strip_suffix("!(),")
+            .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        {
+            let head = format!("macro_rules! {name}");
+            if let Some(start) = lines.iter().position(|l| l.trim().starts_with(&head)) {
+                let body = lines[start + 1..]
+                    .iter()
+                    .take_while(|l| !l.starts_with('}'))
+                    .filter_map(|l| literal(l));
+                out.extend(body);
+                continue;
+            }
+        }
+        if let Some(l) = literal(t) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// The instructions of the loop labelled `label` in `source`, one per line.
+fn loop_body(source: &str, label: &str) -> Option<Vec<String>> {
+    let lines = template_lines(source);
+    let (open, close) = (format!("{label}:"), format!("bne {label}b"));
+    let start = lines.iter().position(|l| *l == open)?;
+    let end = start + lines[start..].iter().position(|l| *l == close)?;
     Some(lines[start + 1..=end].to_vec())
+}
+
+/// Registers in an `LDM` list: `ldm r11!, {{r2-r5}}` has 4, `{{r2, r3}}` 2.
+fn ldm_registers(line: &str) -> u32 {
+    let list = line.rsplit('{').next().unwrap_or("").trim_end_matches('}');
+    list.split(',')
+        .map(|item| {
+            let number = |r: &str| r.trim().trim_start_matches('r').parse::<u32>().ok();
+            match item.split_once('-') {
+                Some((a, b)) => match (number(a), number(b)) {
+                    (Some(a), Some(b)) if b >= a => b - a + 1,
+                    _ => 1,
+                },
+                None => 1,
+            }
+        })
+        .sum()
 }
 
 /// Estimated Cortex-M4 cycles of one pass of a loop, best and worst case, from the
 /// instruction timings of the Cortex-M4 Technical Reference Manual (ARM DDI 0439B,
-/// table 3-1). Assumptions: zero-wait-state memory; `LDM` of N registers takes 1 + N;
-/// `LDR` 2, or 1 right after another `LDR` (pipelined loads); `SXTB16`, `SMLAD` and
+/// table 3-1). Assumptions: zero-wait-state memory; `LDM` of N registers takes 1 + N,
+/// `LDRD` 3 (1 + 2 words); `LDR` 2, or 1 right after another `LDR` (pipelined loads); `SXTB16`, `SMLAD` and
 /// data-processing instructions 1; a taken branch 1 + P, the pipeline refill P being 1
 /// to 3 cycles (the best and the worst case). QEMU counts instructions, never cycles:
 /// this is an estimate beside the measured counts, not a measurement.
@@ -64,21 +115,18 @@ impl CycleEstimate {
     }
 }
 
-/// [`CycleEstimate`] of the first loop of `path` on a Cortex-M4.
-pub fn cortex_m4_cycles(path: &Path) -> Result<CycleEstimate, String> {
+/// [`CycleEstimate`] of the loop labelled `label` in `path` on a Cortex-M4.
+pub fn cortex_m4_cycles(path: &Path, label: &str) -> Result<CycleEstimate, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let body = loop_body(&text).ok_or(format!("{}: no loop", path.display()))?;
+    let body = loop_body(&text, label).ok_or(format!("{}: no loop", path.display()))?;
     let mut fixed = 0u32;
     let mut branches = 0u32;
     let mut previous = "";
     for line in &body {
         let op = line.split_whitespace().next().unwrap_or("");
         fixed += match op {
-            "ldm" => {
-                // The registers between the braces: `ldm {xp}!, {{r2, r3, r4, r5}}`.
-                let regs = line.rsplit('{').next().unwrap_or("").matches('r').count() as u32;
-                1 + regs
-            }
+            "ldm" => 1 + ldm_registers(line),
+            "ldrd" => 3,
             "ldr" if previous == "ldr" => 1,
             "ldr" => 2,
             "bne" | "b" | "beq" => {
@@ -97,11 +145,48 @@ pub fn cortex_m4_cycles(path: &Path) -> Result<CycleEstimate, String> {
     })
 }
 
-fn count(source: &str) -> Option<LoopCount> {
-    Some(count_body(&loop_body(source)?))
+/// [`CycleEstimate`] of the loop labelled `label` in `path` on a Cortex-M0+, from its
+/// Technical Reference Manual (ARM DDI 0484C, table 3-1): loads 2 cycles, `MULS` 1 (the
+/// single-cycle multiplier most parts configure), a taken branch 2, everything else 1.
+pub fn cortex_m0plus_cycles(path: &Path, label: &str) -> Result<CycleEstimate, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let body = loop_body(&text, label).ok_or(format!("{}: no loop", path.display()))?;
+    let cycles: u32 = body
+        .iter()
+        .map(|line| match line.split_whitespace().next().unwrap_or("") {
+            op if op.starts_with("ldr") => 2,
+            "bne" | "b" | "beq" => 2,
+            _ => 1,
+        })
+        .sum();
+    Ok(CycleEstimate {
+        best: cycles,
+        worst: cycles,
+        macs: count_body(&body).macs,
+    })
 }
 
-fn count_body(body: &[&str]) -> LoopCount {
+/// Whole-inference cycles per MAC, best and worst, estimated from a measured instruction
+/// count: `passes` passes of the inner loop at its estimated cycles, every other
+/// instruction (per-row requantization, loop bookkeeping, quantization, score) at 1
+/// (best) to 2 (worst) cycles, an assumption: most are 1-cycle data processing, loads
+/// take 2, taken branches 2 to 4.
+pub fn whole_inference_cycles(
+    instructions: f64,
+    macs: usize,
+    passes: usize,
+    inner: LoopCount,
+    cycles: CycleEstimate,
+) -> (f64, f64) {
+    let inner_instructions = (passes * inner.instructions) as f64;
+    let other = (instructions - inner_instructions).max(0.0);
+    let macs = macs.max(1) as f64;
+    let best = passes as f64 * f64::from(cycles.best) + other;
+    let worst = passes as f64 * f64::from(cycles.worst) + 2.0 * other;
+    (best / macs, worst / macs)
+}
+
+fn count_body(body: &[String]) -> LoopCount {
     let macs = body
         .iter()
         .map(|l| match l.split_whitespace().next() {
@@ -123,19 +208,35 @@ mod tests {
     #[test]
     fn counts_the_kernels_loops() {
         let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
-        let m4 = inner_loop(&kernels.join("arm_dsp.rs")).expect("DSP loop");
-        assert_eq!((m4.instructions, m4.macs), (23, 16));
-        let m0 = inner_loop(&kernels.join("arm_thumb.rs")).expect("Thumb loop");
-        assert_eq!((m0.instructions, m0.macs), (9, 2));
+        let m4 = inner_loop(&kernels.join("arm_dsp_dense.rs"), "3").expect("DSP loop");
+        assert_eq!((m4.instructions, m4.macs), (40, 32));
+        let m0 = inner_loop(&kernels.join("arm_thumb.rs"), "4").expect("Thumb loop");
+        assert_eq!((m0.instructions, m0.macs), (33, 8));
+        assert_eq!(ldm_registers("ldm r11!, {{r2-r5}}"), 4);
+        assert_eq!(ldm_registers("ldm {xp}!, {{r2, r3}}"), 2);
     }
 
     #[test]
     fn estimates_the_cortex_m4_loop_from_the_trm_timings() {
         let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
-        let e = cortex_m4_cycles(&kernels.join("arm_dsp.rs")).expect("DSP loop");
-        // LDM of 4: 5; four LDR, none after another: 8; 8 SXTB16 + 8 SMLAD + SUBS: 17;
-        // the taken BNE: 2 to 4.
-        assert_eq!((e.best, e.worst, e.macs), (32, 34, 16));
-        assert_eq!(e.per_mac(), (2.0, 2.125));
+        let e = cortex_m4_cycles(&kernels.join("arm_dsp_dense.rs"), "3").expect("DSP loop");
+        // Two LDM of 4: 10; four LDRD: 12; 16 SXTB16 + 16 SMLAD + SUBS: 33; the taken
+        // BNE: 2 to 4.
+        assert_eq!((e.best, e.worst, e.macs), (57, 59, 32));
+        // Per column 3 LDRSB (6) + 2 MULS + 2 ADD + ADDS (5); four columns and the BNE.
+        let m0 = cortex_m0plus_cycles(&kernels.join("arm_thumb.rs"), "4").expect("Thumb loop");
+        assert_eq!((m0.best, m0.macs), (46, 8));
+        // 10 passes of that loop (330 instructions, 80 MACs) and 70 other instructions.
+        let (best, worst) = whole_inference_cycles(
+            400.0,
+            80,
+            10,
+            LoopCount {
+                instructions: 33,
+                macs: 8,
+            },
+            m0,
+        );
+        assert_eq!((best, worst), (530.0 / 80.0, 600.0 / 80.0));
     }
 }
