@@ -328,15 +328,13 @@ impl<'a> Model<'a> {
         let features = self.run_encoder(scratch)?;
         let at = self.run_decoder(scratch, features)?;
         let scratch: &Scratch<W> = scratch;
-        let reconstruction = scratch.get(at).iter().copied();
         let score = match scratch.kept_input(self.n_inputs()) {
-            Some(input) => squared_error(input.iter().copied(), reconstruction),
+            Some(input) => squared_error(input.iter().copied(), scratch.get(at).iter().copied()),
             // The layers wrote over the quantized input: quantizing again costs less than
             // another buffer and gives the same integers.
-            None => squared_error(
-                kernels::quantized_inputs(sample, self.view.input_affine_bytes()),
-                reconstruction,
-            ),
+            None => {
+                kernels::requantized_score(sample, self.view.input_affine_bytes(), scratch.get(at))
+            }
         };
         Ok(AnomalyScore {
             score,

@@ -17,6 +17,8 @@ mod arm_dsp;
 mod arm_dsp_dense;
 #[cfg(all(target_arch = "arm", not(dsp)))]
 mod arm_thumb;
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod arm_vfp;
 mod backend;
 mod dense;
 mod head;
@@ -32,7 +34,7 @@ pub use dense::dense_in_place;
 pub use dense::{dense, dense_portable};
 pub use head::{argmax, head};
 pub use quantize::{
-    quantize_input, quantize_inputs, quantize_inputs_portable, quantized_inputs,
+    quantize_input, quantize_inputs, quantize_inputs_portable, requantized_score,
     round_half_up_bits, round_half_up_float,
 };
 pub use requantize::{mul_wide_halves, scale};

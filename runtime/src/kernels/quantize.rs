@@ -1,6 +1,10 @@
 //! Input quantization (SPEC.md §4.2): the scaler and the input's int8 scale folded
 //! into one affine per feature, rounded half up, saturated.
 
+use bottleneck_format::squared_error;
+
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+use super::arm_vfp;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 use super::x86_avx2;
 
@@ -73,7 +77,12 @@ pub fn round_half_up_bits(v: f32) -> i8 {
 pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     let done = x86_avx2::quantize_inputs(sample, affine, out);
-    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    let done = arm_vfp::quantize_inputs(sample, affine, out);
+    #[cfg(not(any(
+        all(target_arch = "x86_64", feature = "std"),
+        all(target_arch = "arm", target_abi = "eabihf")
+    )))]
     let done = 0;
     // The features the vector path did not cover (all of them without one).
     quantize_inputs_portable(
@@ -88,6 +97,24 @@ pub fn quantize_inputs_portable(sample: &[f32], affine: &[u8], out: &mut [i8]) {
     for (q, v) in out.iter_mut().zip(quantized_inputs(sample, affine)) {
         *q = v;
     }
+}
+
+/// The anomaly score `Σ (q_i - r_i)²` of `reconstruction` against the quantized
+/// `sample` (SPEC.md §6.3), quantizing the sample again 32 features at a time into a
+/// small stack buffer: for layouts whose layers wrote over the quantized sample.
+pub fn requantized_score(sample: &[f32], affine: &[u8], reconstruction: &[i8]) -> u32 {
+    const CHUNK: usize = 32;
+    let mut q = [0i8; CHUNK];
+    sample
+        .chunks(CHUNK)
+        .zip(affine.chunks(8 * CHUNK))
+        .zip(reconstruction.chunks(CHUNK))
+        .map(|((x, ab), r)| {
+            let q = q.get_mut(..x.len()).unwrap_or(&mut []);
+            quantize_inputs(x, ab, q);
+            squared_error(q.iter().copied(), r.iter().copied())
+        })
+        .sum()
 }
 
 /// The quantized features of `sample`, one at a time as [`quantize_input`] computes them
