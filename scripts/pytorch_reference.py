@@ -7,8 +7,9 @@ run, and reports the ratio of the two (never another machine's seconds). Usage:
     python3 scripts/pytorch_reference.py DATA.csv [--epochs 200]
 
 DATA.csv is `bottleneck generate`'s built-in problem (a `label` column and 100 features).
-Prints one line: `seconds S` — the wall-clock time of the 200 training epochs, as
-`bottleneck train` reports its autoencoder's. Exits 2 when torch is not installed.
+Prints one line: `seconds S peak_bytes B` — the wall-clock time of the 200 training
+epochs, as `bottleneck train` reports its autoencoder's, and the process's peak resident
+memory. Exits 2 when torch is not installed.
 
 The model matches the tutorial's Keras one: encoder 100 -> 200 -> 100 (Dense, BatchNorm,
 LeakyReLU 0.3 each) -> 50 (Dense, linear); decoder mirrored back to 100 (linear output);
@@ -19,6 +20,7 @@ min-max scaled on a 67 % training split.
 
 import argparse
 import csv
+import resource
 import sys
 import time
 
@@ -84,7 +86,11 @@ def main():
             loss = loss_fn(model(batch), batch)
             loss.backward()
             optimizer.step()
-    print(f"seconds {time.perf_counter() - start:.3f}")
+    seconds = time.perf_counter() - start
+    # ru_maxrss is in KiB on Linux: the process's peak resident memory, as the benchmark
+    # measures `bottleneck train`'s.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"seconds {seconds:.3f} peak_bytes {peak}")
 
 
 if __name__ == "__main__":

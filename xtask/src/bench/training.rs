@@ -16,6 +16,10 @@ pub struct TrainingRuns {
     /// Seconds of the same 200 epochs in PyTorch (`scripts/pytorch_reference.py`), on
     /// this machine in this run; `None` when torch is not installed here.
     pub pytorch_seconds: Option<f64>,
+    /// Peak resident memory of each `bottleneck train` process, bytes.
+    pub peak_bytes: Vec<u64>,
+    /// Peak resident memory of the PyTorch reference's process, bytes.
+    pub pytorch_peak_bytes: Option<u64>,
 }
 
 impl TrainingRuns {
@@ -40,35 +44,63 @@ pub fn median(values: &[f64]) -> f64 {
 /// batch 16) `runs` times.
 pub fn time_training(trainer: &Path, runs: usize) -> Result<TrainingRuns, String> {
     let mut seconds = Vec::new();
+    let mut peak_bytes = Vec::new();
     let mut report = None;
     for _ in 0..runs.max(1) {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let start = Instant::now();
-        let output = Command::new(trainer)
-            .args(["train", "--out"])
-            .arg(dir.path())
-            .arg("-q")
-            .output()
-            .map_err(|e| format!("{}: {e}", trainer.display()))?;
+        let mut command = Command::new(trainer);
+        command.args(["train", "--out"]).arg(dir.path()).arg("-q");
+        let (success, stderr, peak) =
+            run_measured(&mut command).map_err(|e| format!("{}: {e}", trainer.display()))?;
         seconds.push(start.elapsed().as_secs_f64());
-        if !output.status.success() {
-            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        if !success {
+            return Err(stderr);
         }
+        peak_bytes.push(peak);
         let text = std::fs::read_to_string(dir.path().join("report.json"))
             .map_err(|e| format!("report.json: {e}"))?;
         report = Some(serde_json::from_str(&text).map_err(|e| format!("report.json: {e}"))?);
     }
+    let pytorch = time_pytorch(trainer)?;
     Ok(TrainingRuns {
         seconds,
         report: report.ok_or("no run")?,
-        pytorch_seconds: time_pytorch(trainer)?,
+        pytorch_seconds: pytorch.map(|(s, _)| s),
+        peak_bytes,
+        pytorch_peak_bytes: pytorch.map(|(_, b)| b),
     })
+}
+
+/// Runs `command` to its end with stdout discarded: whether it succeeded, its stderr, and
+/// its peak resident memory in bytes (`wait4`'s `ru_maxrss`, KiB on Linux).
+fn run_measured(command: &mut Command) -> std::io::Result<(bool, String, u64)> {
+    use std::io::Read;
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        pipe.read_to_string(&mut stderr)?;
+    }
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that `wait4` fills in; the pid is our own child's,
+    // not yet waited for (std's `Child` is dropped without waiting).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid {
+        return Err(std::io::Error::last_os_error());
+    }
+    let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok((success, stderr, usage.ru_maxrss.max(0) as u64 * 1024))
 }
 
 /// Times the PyTorch reference on the built-in problem (written by `trainer generate`):
 /// `None` when Python or torch is missing, said in the report rather than replaced by
 /// another machine's figure.
-fn time_pytorch(trainer: &Path) -> Result<Option<f64>, String> {
+fn time_pytorch(trainer: &Path) -> Result<Option<(f64, u64)>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let csv = dir.path().join("problem.csv");
     let status = Command::new(trainer)
@@ -94,9 +126,12 @@ fn time_pytorch(trainer: &Path) -> Result<Option<f64>, String> {
         ));
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .map(Some)
-        .ok_or(format!("{}: unexpected output {text:?}", script.display()))
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        ["seconds", s, "peak_bytes", b] => match (s.parse(), b.parse()) {
+            (Ok(s), Ok(b)) => Ok(Some((s, b))),
+            _ => Err(format!("{}: unexpected output {text:?}", script.display())),
+        },
+        _ => Err(format!("{}: unexpected output {text:?}", script.display())),
+    }
 }
