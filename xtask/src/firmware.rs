@@ -23,7 +23,7 @@ pub struct ModelShape {
     pub macs: usize,
     /// Output rows per inference (every layer's and the head's outputs).
     pub rows: usize,
-    /// Passes of the Cortex-M4 whole-layer routine's 16-input loop per inference (layers
+    /// Passes of the Cortex-M4 whole-layer routine's 32-input loop per inference (layers
     /// with rows in aligned groups of four and shared channel records; pairs of rows).
     pub m4_loop_passes: usize,
     /// Passes of the Cortex-M0 unrolled four-column loop per inference (pairs of rows).
@@ -53,7 +53,7 @@ impl ModelShape {
                 .filter_map(|l| l.as_dense().copied())
                 .filter(|d| d.record_len() == bottleneck_format::SHARED_CHANNEL_LEN)
                 .filter(|d| d.row_stride() == 4 * d.n_in().div_ceil(4))
-                .map(|d| d.n_out() / 2 * (d.n_in().div_ceil(4) / 4))
+                .map(|d| d.n_out() / 2 * (d.n_in().div_ceil(4) / 8))
                 .sum(),
             m0_loop_passes: view.layers().map(|l| l.n_out() / 2 * (l.n_in() / 4)).sum(),
         }

@@ -124,13 +124,13 @@ fn whole_layer(layer: &DenseLayer<'_>, wide: &[i16], dst: &mut [i8]) -> bool {
         return false;
     }
     let pairs = n_out / 2;
-    let mut ctx = arm_dsp_dense::Layer {
+    let ctx = arm_dsp_dense::Layer {
         weights: weights.as_ptr(),
+        records: records.as_ptr(),
         stride: stride as u32,
         wide: wide.as_ptr(),
-        sixteens: (groups / 4) as u32,
-        fours: (groups % 4) as u32,
-        records: records.as_ptr(),
+        passes: (groups / 8) as u32,
+        fours: (groups % 8) as u32,
         dst: dst.as_mut_ptr(),
         pairs: pairs as u32,
         zero_point: i32::from(layer.output_zero_point()),
@@ -142,7 +142,7 @@ fn whole_layer(layer: &DenseLayer<'_>, wide: &[i16], dst: &mut [i8]) -> bool {
         // SAFETY: checked above: `2 * pairs <= n_out` rows of `stride = 4 * groups`
         // bytes from a word-aligned start, as many records and outputs, `stride`
         // halfwords of word-aligned input; the loader bounds every accumulator.
-        unsafe { arm_dsp_dense::dense_pairs(&mut ctx) };
+        unsafe { arm_dsp_dense::dense_pairs(&ctx) };
     }
     if n_out % 2 == 1 {
         let last = n_out - 1;

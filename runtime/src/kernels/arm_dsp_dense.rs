@@ -4,11 +4,14 @@
 //! (SPEC.md §6, version 3; and version 2 layers whose width is a multiple of four) with a
 //! shared-requantization channel record (linear, LeakyReLU or ReLU).
 //!
-//! The inner loop takes 16 inputs per iteration: per row and 8 inputs, one `LDRD` of
+//! The inner loop takes 32 inputs per iteration: per row and 8 inputs, one `LDRD` of
 //! weights, four `SXTB16` and four `SMLAD`; the two rows share one `LDM` of the widened
-//! input ([`super::arm_dsp::prepare`]). That is 40 instructions for 32 multiply-accumulates
-//! (the two-row `LDR` loop of [`super::arm_dsp`] needs 46), and needs 13 registers, one
+//! input ([`super::arm_dsp::prepare`]). That is 78 instructions for 64 multiply-accumulates
+//! (the two-row `LDR` loop of [`super::arm_dsp`] needs 92), and needs 13 registers, one
 //! more than inline assembly may use — hence a naked function that saves r4-r11 itself.
+//! A shorter loop takes the last 4 to 28 inputs four at a time. The layer's constants are
+//! copied to the stack once, so r0 can walk the channel records; each pair's accumulators
+//! start at the biases.
 //!
 //! Requantization (SPEC.md §4.3) for a total shift `t = 31 + s >= 32`, the usual case,
 //! is one `SMLAL` of the accumulator and multiplier onto the rounding constant `2^(t-1)`
@@ -19,27 +22,27 @@
 use core::arch::naked_asm;
 use core::mem::offset_of;
 
-/// What the routine reads, and updates as it goes: the next pair's weights, records and
-/// outputs, and the pairs left. Every field is one word.
+/// What the routine reads. Every field is one word; the order is the routine's (the
+/// fields after `records` are copied to its stack frame in this order).
 #[repr(C)]
 #[derive(Debug)]
 pub struct Layer {
-    /// Row 0 of the next pair of rows: word-aligned, `stride` bytes per row.
+    /// Row 0 of the first pair of rows: word-aligned, `stride` bytes per row.
     pub weights: *const u8,
-    /// Bytes per row: `4 * groups`.
+    /// The first pair's 9-byte channel records (bias, multiplier, shift).
+    pub records: *const u8,
+    /// Bytes per row: `4 * (8 * passes + fours)`.
     pub stride: u32,
-    /// The widened input ([`super::arm_dsp::prepare`]): `4 * groups` halfwords,
+    /// The widened input ([`super::arm_dsp::prepare`]): `stride` halfwords,
     /// word-aligned, the last group zero-padded.
     pub wide: *const i16,
-    /// Groups of 16 inputs, one iteration of the inner loop each.
-    pub sixteens: u32,
-    /// Groups of 4 inputs left after them (0 to 3).
+    /// Passes of 32 inputs.
+    pub passes: u32,
+    /// Groups of 4 inputs left after them (0 to 7).
     pub fours: u32,
-    /// The next pair's 9-byte channel records (bias, multiplier, shift).
-    pub records: *const u8,
-    /// Where the next pair's two outputs go.
+    /// Where the outputs go.
     pub dst: *mut i8,
-    /// Pairs of rows left, at least 1.
+    /// Pairs of rows, at least 1.
     pub pairs: u32,
     /// Output zero point.
     pub zero_point: i32,
@@ -58,23 +61,26 @@ pub const LEAKY_RELU: u32 = 1;
 /// ReLU: the zero point below zero.
 pub const RELU: u32 = 2;
 
-/// The requantization of accumulator `$a` into one output; labels `$n*` are its own.
-/// Registers: r2 records, r3 outputs, r4 zero point, r5 the constant 1; r8-r12 and lr
-/// are free.
+/// One row's requantization: accumulator `$a` (bias included) into one output, its
+/// record's multiplier at `[r0, #$m]` and shift at `[r0, #$s]`. Registers: r2 the
+/// activation code, r3 outputs, r4 zero point, r5 the constant 1; r8-r12 and lr free.
 macro_rules! requantize {
-    ($a:literal, $neg:literal, $back:literal, $slow:literal, $store:literal) => {
+    ($a:literal, $m:literal, $s:literal, $neg:literal, $load:literal, $back:literal, $slow:literal, $store:literal) => {
         concat!(
-            "ldr r8, [r2], #4\n",    // bias (records are byte-aligned: LDR allows it)
-            "ldr r9, [r2], #4\n",    // multiplier
-            "ldrsb r10, [r2], #1\n", // shift s
-            "adds ",
+            "cmp ",
             $a,
-            ", ",
-            $a,
-            ", r8\n",
+            ", #0\n",
             "bmi ",
             $neg,
             "f\n",
+            $load,
+            ":\n",
+            "ldr r9, [r0, #",
+            $m,
+            "]\n", // multiplier (records are byte-aligned: LDR allows it)
+            "ldrsb r10, [r0, #",
+            $s,
+            "]\n", // shift s
             $back,
             ":\n",
             "subs r10, r10, #1\n", // t - 32
@@ -112,28 +118,29 @@ macro_rules! requantize {
 /// The out-of-line cases of [`requantize!`]: a negative accumulator, a total shift
 /// below 32.
 macro_rules! requantize_cold {
-    ($a:literal, $neg:literal, $back:literal, $slow:literal, $store:literal, $relu:literal, $big:literal) => {
+    ($a:literal, $m:literal, $s:literal, $neg:literal, $load:literal, $back:literal, $slow:literal, $store:literal, $other:literal, $big:literal) => {
         concat!(
             $neg, ":\n",
-            "ldr r11, [r0, #{activation}]\n",
-            "cmp r11, #2\n",
-            "beq ", $relu, "f\n",
-            "cmp r11, #1\n",
-            "bne ", $back, "b\n",        // linear: the same requantization
+            "cmp r2, #2\n",
+            "bne ", $other, "f\n",
+            "mov ", $a, ", r4\n",        // ReLU below zero: the zero point
+            "b ", $store, "b\n",
+            $other, ":\n",
+            "cmp r2, #1\n",
+            "bne ", $load, "b\n",        // linear: the same requantization
             // LeakyReLU: multiplier (m * m_slope + 2^30) >> 31, shift s + s_slope.
-            "ldr r11, [r0, #{slope_multiplier}]\n",
+            "ldr r9, [r0, #", $m, "]\n",
+            "ldrsb r10, [r0, #", $s, "]\n",
+            "ldr r11, [sp, #{slope_multiplier}]\n",
             "umull r11, r12, r9, r11\n",
             "adds r11, r11, #0x40000000\n",
             "adc r12, r12, #0\n",
             "lsl r12, r12, #1\n",
             "orr r9, r12, r11, lsr #31\n",
-            "ldr r11, [r0, #{slope_shift}]\n",
+            "ldr r11, [sp, #{slope_shift}]\n",
             "add r10, r10, r11\n",
             "sxtb r10, r10\n",
             "b ", $back, "b\n",
-            $relu, ":\n",
-            "mov ", $a, ", r4\n",        // ReLU below zero: the zero point
-            "b ", $store, "b\n",
             $slow, ":\n",                // t = r10 + 32 in 1..=31: a 64-bit shift
             "add r10, r10, #32\n",
             "sub r11, r10, #1\n",
@@ -160,74 +167,71 @@ macro_rules! requantize_cold {
     };
 }
 
+/// Eight inputs of both rows: one `LDM` of four input words, one `LDRD` of two weight
+/// words per row.
+macro_rules! eight {
+    () => {
+        concat!(
+            "ldm r11!, {{r2-r5}}\n",
+            "ldrd r8, r9, [r1], #8\n",
+            "sxtb16 r10, r8\n",
+            "smlad r6, r10, r2, r6\n",
+            "sxtb16 r8, r8, ror #8\n",
+            "smlad r6, r8, r3, r6\n",
+            "sxtb16 r10, r9\n",
+            "smlad r6, r10, r4, r6\n",
+            "sxtb16 r9, r9, ror #8\n",
+            "smlad r6, r9, r5, r6\n",
+            "ldrd r8, r9, [lr], #8\n",
+            "sxtb16 r10, r8\n",
+            "smlad r7, r10, r2, r7\n",
+            "sxtb16 r8, r8, ror #8\n",
+            "smlad r7, r8, r3, r7\n",
+            "sxtb16 r10, r9\n",
+            "smlad r7, r10, r4, r7\n",
+            "sxtb16 r9, r9, ror #8\n",
+            "smlad r7, r9, r5, r7\n",
+        )
+    };
+}
+
 /// Runs every pair of rows `layer` describes.
 ///
 /// # Safety
 /// `layer.pairs >= 1`; `weights` is word-aligned and holds `2 * pairs` rows of `stride =
-/// 4 * (4 * sixteens + fours)` bytes; `wide` is word-aligned and holds `stride`
-/// halfwords; `records` holds `2 * pairs` 9-byte records and `dst` `2 * pairs` bytes;
-/// the loader's parameter checks hold (SPEC.md §4.5: no accumulator overflows).
+/// 4 * (8 * passes + fours)` bytes; `wide` is word-aligned and holds `stride` halfwords;
+/// `records` holds `2 * pairs` 9-byte records and `dst` `2 * pairs` bytes; the loader's
+/// parameter checks hold (SPEC.md §4.5: no accumulator overflows).
 #[unsafe(naked)]
-pub unsafe extern "C" fn dense_pairs(layer: *mut Layer) {
+pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
     naked_asm!(
         "push {{r4-r11, lr}}",
-        "ldr r1, [r0, #{weights}]",
-        // One pair of rows: r1 and lr walk them, r11 the input, r6 and r7 accumulate.
+        // r1 = weights, r2 = records, r3-r12 = the ten constants, copied to the stack.
+        "ldm r0, {{r1-r12}}",
+        "push {{r3-r12}}",
+        "mov r0, r2",
+        // One pair of rows: r1 and lr walk them, r11 the input, r6 and r7 accumulate from
+        // the biases.
         "2:",
-        "ldr lr, [r0, #{stride}]",
-        "ldr r11, [r0, #{wide}]",
+        "ldr lr, [sp, #{stride}]",
+        "ldr r11, [sp, #{wide}]",
         "add lr, r1, lr",
-        "movs r6, #0",
-        "movs r7, #0",
-        "ldr r12, [r0, #{sixteens}]",
+        "ldr r6, [r0]",
+        "ldr r7, [r0, #9]",
+        "ldr r12, [sp, #{passes}]",
         "cmp r12, #0",
         "beq 4f",
         "3:",
-        "ldm r11!, {{r2-r5}}",
-        "ldrd r8, r9, [r1], #8",
-        "sxtb16 r10, r8",
-        "smlad r6, r10, r2, r6",
-        "sxtb16 r8, r8, ror #8",
-        "smlad r6, r8, r3, r6",
-        "sxtb16 r10, r9",
-        "smlad r6, r10, r4, r6",
-        "sxtb16 r9, r9, ror #8",
-        "smlad r6, r9, r5, r6",
-        "ldrd r8, r9, [lr], #8",
-        "sxtb16 r10, r8",
-        "smlad r7, r10, r2, r7",
-        "sxtb16 r8, r8, ror #8",
-        "smlad r7, r8, r3, r7",
-        "sxtb16 r10, r9",
-        "smlad r7, r10, r4, r7",
-        "sxtb16 r9, r9, ror #8",
-        "smlad r7, r9, r5, r7",
-        "ldm r11!, {{r2-r5}}",
-        "ldrd r8, r9, [r1], #8",
-        "sxtb16 r10, r8",
-        "smlad r6, r10, r2, r6",
-        "sxtb16 r8, r8, ror #8",
-        "smlad r6, r8, r3, r6",
-        "sxtb16 r10, r9",
-        "smlad r6, r10, r4, r6",
-        "sxtb16 r9, r9, ror #8",
-        "smlad r6, r9, r5, r6",
-        "ldrd r8, r9, [lr], #8",
-        "sxtb16 r10, r8",
-        "smlad r7, r10, r2, r7",
-        "sxtb16 r8, r8, ror #8",
-        "smlad r7, r8, r3, r7",
-        "sxtb16 r10, r9",
-        "smlad r7, r10, r4, r7",
-        "sxtb16 r9, r9, ror #8",
-        "smlad r7, r9, r5, r7",
+        eight!(),
+        eight!(),
+        eight!(),
+        eight!(),
         "subs r12, r12, #1",
         "bne 3b",
-        // The last 0-3 groups of four inputs.
+        // The last 0-7 groups of four inputs.
         "4:",
-        "ldr r12, [r0, #{fours}]",
-        "cmp r12, #0",
-        "beq 6f",
+        "ldr r4, [sp, #{fours}]",
+        "cbz r4, 6f",
         "5:",
         "ldm r11!, {{r2, r3}}",
         "ldr r8, [r1], #4",
@@ -240,38 +244,36 @@ pub unsafe extern "C" fn dense_pairs(layer: *mut Layer) {
         "smlad r7, r10, r2, r7",
         "sxtb16 r8, r8, ror #8",
         "smlad r7, r8, r3, r7",
-        "subs r12, r12, #1",
+        "subs r4, r4, #1",
         "bne 5b",
         // r1 is now at row 1, lr at the next pair's row 0.
         "6:",
         "mov r1, lr",
-        "ldr r2, [r0, #{records}]",
-        "ldr r3, [r0, #{dst}]",
-        "ldr r4, [r0, #{zero_point}]",
+        "ldr r2, [sp, #{activation}]",
+        "ldr r3, [sp, #{dst}]",
+        "ldr r4, [sp, #{zero_point}]",
         "movs r5, #1",
-        requantize!("r6", "20", "21", "22", "23"),
-        requantize!("r7", "30", "31", "32", "33"),
-        "str r2, [r0, #{records}]",
-        "str r3, [r0, #{dst}]",
-        "ldr r12, [r0, #{pairs}]",
+        requantize!("r6", "4", "8", "20", "21", "22", "23", "24"),
+        requantize!("r7", "13", "17", "30", "31", "32", "33", "34"),
+        "add r0, r0, #18",
+        "str r3, [sp, #{dst}]",
+        "ldr r12, [sp, #{pairs}]",
         "subs r12, r12, #1",
-        "str r12, [r0, #{pairs}]",
+        "str r12, [sp, #{pairs}]",
         "bne 2b",
-        "str r1, [r0, #{weights}]",
+        "add sp, sp, #40",
         "pop {{r4-r11, pc}}",
-        requantize_cold!("r6", "20", "21", "22", "23", "24", "25"),
-        requantize_cold!("r7", "30", "31", "32", "33", "34", "35"),
-        weights = const offset_of!(Layer, weights),
-        stride = const offset_of!(Layer, stride),
-        wide = const offset_of!(Layer, wide),
-        sixteens = const offset_of!(Layer, sixteens),
-        fours = const offset_of!(Layer, fours),
-        records = const offset_of!(Layer, records),
-        dst = const offset_of!(Layer, dst),
-        pairs = const offset_of!(Layer, pairs),
-        zero_point = const offset_of!(Layer, zero_point),
-        activation = const offset_of!(Layer, activation),
-        slope_multiplier = const offset_of!(Layer, slope_multiplier),
-        slope_shift = const offset_of!(Layer, slope_shift),
+        requantize_cold!("r6", "4", "8", "20", "21", "22", "23", "24", "25", "26"),
+        requantize_cold!("r7", "13", "17", "30", "31", "32", "33", "34", "35", "36"),
+        stride = const offset_of!(Layer, stride) - 8,
+        wide = const offset_of!(Layer, wide) - 8,
+        passes = const offset_of!(Layer, passes) - 8,
+        fours = const offset_of!(Layer, fours) - 8,
+        dst = const offset_of!(Layer, dst) - 8,
+        pairs = const offset_of!(Layer, pairs) - 8,
+        zero_point = const offset_of!(Layer, zero_point) - 8,
+        activation = const offset_of!(Layer, activation) - 8,
+        slope_multiplier = const offset_of!(Layer, slope_multiplier) - 8,
+        slope_shift = const offset_of!(Layer, slope_shift) - 8,
     )
 }
