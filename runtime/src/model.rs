@@ -330,10 +330,21 @@ impl<'a> Model<'a> {
         let scratch: &Scratch<W> = scratch;
         let score = match scratch.kept_input(self.n_inputs()) {
             Some(input) => squared_error(input.iter().copied(), scratch.get(at).iter().copied()),
-            // The layers wrote over the quantized input: quantizing again costs less than
-            // another buffer and gives the same integers.
+            // The layers wrote over the quantized input. The first layer's widened copy
+            // keeps it past what the narrower layers widened over; the rest is quantized
+            // again, which costs less than another buffer and gives the same integers.
             None => {
-                kernels::requantized_score(sample, self.view.input_affine_bytes(), scratch.get(at))
+                let n = self.n_inputs();
+                let reconstruction = scratch.get(at);
+                let affine = self.view.input_affine_bytes();
+                let (from, tail) = scratch
+                    .sample_tail_score(at, n, reconstruction)
+                    .unwrap_or((n, 0));
+                tail + kernels::requantized_score(
+                    sample.get(..from).unwrap_or(&[]),
+                    affine.get(..8 * from).unwrap_or(&[]),
+                    reconstruction.get(..from).unwrap_or(&[]),
+                )
             }
         };
         Ok(AnomalyScore {

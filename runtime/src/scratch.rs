@@ -73,6 +73,14 @@ impl<const N: usize> Wide<N> {
     };
 
     /// The whole buffer as one slice.
+    #[cfg_attr(not(dsp), allow(dead_code))]
+    #[allow(unsafe_code)]
+    fn as_slice(&self) -> &[i16] {
+        // SAFETY: as in `as_mut_slice`, borrowed shared.
+        unsafe { core::slice::from_raw_parts(self.body.as_ptr(), N + SPILL) }
+    }
+
+    /// The whole buffer as one mutable slice.
     #[allow(unsafe_code)]
     fn as_mut_slice(&mut self) -> &mut [i16] {
         // SAFETY: `repr(C)` lays `body` and `spill` out back to back with no padding
@@ -90,6 +98,11 @@ struct NoWide;
 #[cfg(all(target_arch = "arm", not(dsp)))]
 impl NoWide {
     const ZERO: Self = NoWide;
+
+    #[allow(dead_code)]
+    fn as_slice(&self) -> &[i16] {
+        &[]
+    }
 
     fn as_mut_slice(&mut self) -> &mut [i16] {
         &mut []
@@ -118,6 +131,12 @@ pub(crate) enum Place {
 pub(crate) struct At {
     place: Place,
     width: usize,
+    /// No layer has run since the sample was loaded.
+    fresh: bool,
+    /// In the in-place layout, the widened buffer still holds the sample's values from
+    /// this index on: the first layer widened all of it, later layers widen over a
+    /// prefix only.
+    sample_from: Option<usize>,
 }
 
 impl<const W: usize> Scratch<W> {
@@ -151,10 +170,7 @@ impl<const W: usize> Scratch<W> {
             *d = s;
             width += 1;
         }
-        At {
-            place: Place::Input,
-            width,
-        }
+        Self::loaded(width)
     }
 
     /// The place of a sample of `width` values already in [`Scratch::input_mut`].
@@ -162,7 +178,44 @@ impl<const W: usize> Scratch<W> {
         At {
             place: Place::Input,
             width,
+            fresh: true,
+            sample_from: None,
         }
+    }
+
+    /// The anomaly score's sum over the sample's values from some index to `width`,
+    /// against `reconstruction`, where the in-place layout still holds those values after
+    /// the layers that led to `at`: that index and the partial sum. The first layer
+    /// widened the whole sample (groups of four as `x0 x2 x1 x3`); the later, narrower
+    /// layers widened over a prefix only.
+    #[cfg_attr(not(dsp), allow(dead_code))]
+    pub(crate) fn sample_tail_score(
+        &self,
+        at: At,
+        width: usize,
+        reconstruction: &[i8],
+    ) -> Option<(usize, u32)> {
+        let from = at.sample_from?.next_multiple_of(4).min(width);
+        let wide = self.wide.as_slice().get(from..width.next_multiple_of(4))?;
+        let tail = reconstruction.get(from..width)?;
+        let sq = |x: i16, r: i8| {
+            let d = (i32::from(x) - i32::from(r)).unsigned_abs();
+            d * d
+        };
+        let (groups, rest) = tail.as_chunks::<4>();
+        let mut sum = 0;
+        for (r, x) in groups.iter().zip(wide.chunks_exact(4)) {
+            if let ([r0, r1, r2, r3], [x0, x2, x1, x3]) = (*r, x) {
+                sum += sq(*x0, r0) + sq(*x1, r1) + sq(*x2, r2) + sq(*x3, r3);
+            }
+        }
+        if let Some(x) = wide.get(4 * groups.len()..) {
+            let order = [0, 2, 1, 3];
+            for (&r, k) in rest.iter().zip(order) {
+                sum += sq(x.get(k).copied().unwrap_or(0), r);
+            }
+        }
+        Some((from, sum))
     }
 
     /// The sample the pass started from, if this layout still holds it after the
@@ -232,9 +285,15 @@ impl<const W: usize> Scratch<W> {
     fn dense(&mut self, layer: &bottleneck_format::DenseLayer<'_>, at: At) -> At {
         // Cannot fail: `check_scratch` made `W` cover every layer.
         let _ = kernels::dense_in_place(layer, &mut self.act, self.wide.as_mut_slice());
+        let widened = layer.n_in().next_multiple_of(4);
         At {
             place: at.place,
             width: layer.n_out(),
+            fresh: false,
+            sample_from: match (at.fresh, at.sample_from) {
+                (true, _) => Some(0),
+                (false, from) => from.map(|from| from.max(widened)),
+            },
         }
     }
 
@@ -257,6 +316,8 @@ impl<const W: usize> Scratch<W> {
         At {
             place,
             width: layer.n_out(),
+            fresh: false,
+            sample_from: None,
         }
     }
 }
