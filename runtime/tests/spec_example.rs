@@ -198,3 +198,92 @@ fn integer_rounding_of_inputs_matches_the_float_rounding() {
         check(v);
     }
 }
+
+/// The Cortex-M0's integer emulation of the input quantization's two f32 operations
+/// (`x * a`, then `+ b`, each rounded to nearest even) gives exactly the int8 the f32
+/// operations give: random inputs over every magnitude, inputs built to land on ties and
+/// to cancel, subnormals, and values that overflow f32.
+#[test]
+fn quantizes_like_the_float_operations() {
+    use bottleneck_runtime::testing::{round_half_up_float, soft_quantize};
+    use bottleneck_test_support::SplitMix;
+    let check = |x: f32, a: f32, b: f32| {
+        assert_eq!(
+            soft_quantize(x, a, b),
+            round_half_up_float(x * a + b),
+            "x = {x:e}, a = {a:e}, b = {b:e}"
+        );
+    };
+    let mut rng = SplitMix(2024);
+    let finite = |rng: &mut SplitMix| loop {
+        let v = f32::from_bits(rng.next_u64() as u32);
+        if v.is_finite() {
+            return v;
+        }
+    };
+    // Any bit patterns (mostly saturating or negligible), then realistic magnitudes.
+    for _ in 0..300_000 {
+        check(finite(&mut rng), finite(&mut rng), finite(&mut rng));
+    }
+    let around = |rng: &mut SplitMix, scale: f32| {
+        let m = rng.range(-(1 << 24), 1 << 24) as f32 / (1 << 24) as f32;
+        m * scale
+    };
+    for _ in 0..1_000_000 {
+        let x = around(&mut rng, 4.0);
+        let a = around(&mut rng, 300.0);
+        let b = around(&mut rng, 200.0);
+        check(x, a, b);
+    }
+    // Ties and cancellation: x on a grid, integer a, b near -x*a (+ k + 1/2).
+    for _ in 0..300_000 {
+        let x = rng.range(-4096, 4096) as f32 / 256.0;
+        let a = rng.range(1, 500) as f32 * if rng.range(0, 1) == 0 { 1.0 } else { -1.0 };
+        let k = rng.range(-140, 140) as f32 + 0.5 * rng.range(0, 1) as f32;
+        let b = k - x * a + rng.range(-2, 2) as f32 * f32::EPSILON;
+        check(x, a, b);
+        check(x, a, (k - x * a).next_up());
+        check(x, a, (k - x * a).next_down());
+    }
+    // A tie b = k + 1/2 moved by a product of a fraction of its unit in the last place:
+    // the product's rounding and the sum's decide the side.
+    for k in -130..130 {
+        let b = k as f32 + 0.5;
+        let ulp = (b.abs().next_up() - b.abs()).max(f32::MIN_POSITIVE);
+        for f in [
+            0.25f32,
+            0.5,
+            0.5 + 1.0 / 1024.0,
+            0.75,
+            1.0,
+            1.5,
+            3.0,
+            1.0 / 64.0,
+            64.0,
+        ] {
+            for sign in [1.0f32, -1.0] {
+                check(sign * f * ulp, 1.0, b);
+                check(sign * f * ulp * 4.0, 0.25, b);
+                check(sign * f * ulp / 3.0, 3.0, b);
+            }
+        }
+    }
+    // Products that overflow, underflow and land among subnormals.
+    for (x, a, b) in [
+        (f32::MAX, 2.0, -1.0),
+        (-f32::MAX, 2.0, 1e38),
+        (f32::MIN_POSITIVE, 1e-10, 0.5),
+        (f32::from_bits(1), 1e30, 0.49999997),
+        (f32::from_bits(3), 3e37, -0.5),
+        (1e-20, 1e-20, -0.5),
+        (1e-20, -1e-20, 0.5),
+        (3.0, 1e-40, 127.5),
+        (0.0, 5.0, -128.5),
+        (-0.0, 5.0, 0.0),
+        (1.0, 1.0, -1.0),
+        (16777215.0, 1.0, -16777214.5),
+        (1e30, 1e8, -1e38),
+    ] {
+        check(x, a, b);
+    }
+}

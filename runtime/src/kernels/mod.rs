@@ -25,6 +25,7 @@ mod head;
 mod portable;
 mod quantize;
 mod requantize;
+mod soft_quantize;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 mod x86_avx2;
 
@@ -38,3 +39,4 @@ pub use quantize::{
     round_half_up_bits, round_half_up_float,
 };
 pub use requantize::{mul_wide_halves, scale};
+pub use soft_quantize::quantize as soft_quantize;
