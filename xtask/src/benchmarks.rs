@@ -67,6 +67,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     eprintln!("timing `bottleneck train` ({} runs)...", args.runs);
     let training = time_training(&args.trainer, args.runs)?;
+    eprintln!("bottleneck train on 1,000, 10,000 and 100,000 generated rows (5 epochs)...");
+    let scaling = crate::bench::training::scaling(&args.trainer, &[1_000, 10_000, 100_000])?;
 
     eprintln!("training the seed model for the devices and running it under QEMU...");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -98,6 +100,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut md = render(
         &machine, &host, &training, &devices, &layout, &shape, embedded, &loops,
     );
+    md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
     md.push_str(&render_anomaly(&anomaly));
     std::fs::write(&args.out, md).map_err(|e| format!("{}: {e}", args.out.display()))?;
@@ -299,6 +302,59 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
             d.board.core,
             d.m.runtime_ram(),
             yes(d.m.runtime_ram() <= 3 * 1024)
+        );
+    }
+    md
+}
+
+/// How `bottleneck train`'s cost grows with the data (issue 13's host goals).
+fn render_scaling(runs: &[crate::bench::training::ScalingRun]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "\n## Host scaling\n\n\
+         `bottleneck generate --samples N`, then `bottleneck train --data ... --label-column \
+         label --epochs 5` (the shared dev profile, dependencies optimized, as the README runs \
+         it), one run each; 67 % of the rows train. \"Everything else\" is the whole process \
+         minus the epochs: reading the CSV, scaling, three logistic-regression fits (raw, \
+         bottleneck and int8 device features), quantization and its calibration, the \
+         reference inference and the reports. Peak memory: the process's resident peak.\n\n\
+         | training rows | autoencoder (5 epochs) | everything else | whole process | peak memory | training data as f32 |\n\
+         |---|---|---|---|---|---|"
+    );
+    for r in runs {
+        let _ = writeln!(
+            md,
+            "| {} | {:.1} s | {:.1} s | {:.1} s | {:.0} MB | {:.1} MB |",
+            r.train_rows,
+            r.epochs_seconds,
+            r.other_seconds(),
+            r.total_seconds,
+            r.peak_bytes as f64 / 1e6,
+            r.data_bytes() as f64 / 1e6
+        );
+    }
+    if let (Some(mid), Some(big)) = (runs.get(runs.len().wrapping_sub(2)), runs.last()) {
+        let growth = (big.other_seconds() / big.train_rows as f64)
+            / (mid.other_seconds() / mid.train_rows as f64);
+        let _ = writeln!(
+            md,
+            "\n| goal (issue 13) | measured | |\n|---|---|---|\n\
+             | everything but the epochs grows at most linearly ({} -> {} rows) | {:.2}x the \
+             time per row | {} |\n\
+             | everything but the epochs <= 3 s at {} rows | {:.1} s | {} |\n\
+             | peak memory <= 3x the training data as f32 at {} rows | {:.0} MB vs {:.0} MB | {} |",
+            mid.train_rows,
+            big.train_rows,
+            growth,
+            yes(growth <= 1.1),
+            big.train_rows,
+            big.other_seconds(),
+            yes(big.other_seconds() <= 3.0),
+            big.train_rows,
+            big.peak_bytes as f64 / 1e6,
+            3.0 * big.data_bytes() as f64 / 1e6,
+            yes(big.peak_bytes <= 3 * big.data_bytes())
         );
     }
     md

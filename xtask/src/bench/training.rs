@@ -135,3 +135,83 @@ fn time_pytorch(trainer: &Path) -> Result<Option<(f64, u64)>, String> {
         _ => Err(format!("{}: unexpected output {text:?}", script.display())),
     }
 }
+
+/// One `bottleneck train --epochs 5` run on `rows` generated rows (67 % for training).
+#[derive(Debug, Clone, Copy)]
+pub struct ScalingRun {
+    /// Generated rows; the training split is 67 % of them.
+    pub rows: usize,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Seconds of the autoencoder's epochs (report.json).
+    pub epochs_seconds: f64,
+    /// Seconds of the whole process.
+    pub total_seconds: f64,
+    /// Peak resident memory of the process, bytes.
+    pub peak_bytes: u64,
+}
+
+impl ScalingRun {
+    /// Everything but the epochs: reading, scaling, classifier fits, quantization,
+    /// reports.
+    pub fn other_seconds(&self) -> f64 {
+        self.total_seconds - self.epochs_seconds
+    }
+
+    /// The training rows' size as f32 (100 features), bytes.
+    pub fn data_bytes(&self) -> u64 {
+        self.train_rows as u64 * 100 * 4
+    }
+}
+
+/// `bottleneck generate --samples N` then `bottleneck train --epochs 5` (release of the
+/// shared dev profile, as the README runs it) for each of `sizes`, as a user with more
+/// data would: how the cost grows with the data.
+pub fn scaling(trainer: &Path, sizes: &[usize]) -> Result<Vec<ScalingRun>, String> {
+    let mut runs = Vec::new();
+    for &rows in sizes {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let csv = dir.path().join("data.csv");
+        let generated = Command::new(trainer)
+            .args(["generate", "--samples", &rows.to_string(), "--out"])
+            .arg(&csv)
+            .output()
+            .map_err(|e| format!("{}: {e}", trainer.display()))?;
+        if !generated.status.success() {
+            return Err(String::from_utf8_lossy(&generated.stderr).into_owned());
+        }
+        let out = dir.path().join("model");
+        let start = Instant::now();
+        let mut command = Command::new(trainer);
+        command
+            .args([
+                "train",
+                "--label-column",
+                "label",
+                "--epochs",
+                "5",
+                "-q",
+                "--data",
+            ])
+            .arg(&csv)
+            .arg("--out")
+            .arg(&out);
+        let (success, stderr, peak_bytes) =
+            run_measured(&mut command).map_err(|e| format!("{}: {e}", trainer.display()))?;
+        let total_seconds = start.elapsed().as_secs_f64();
+        if !success {
+            return Err(stderr);
+        }
+        let text = std::fs::read_to_string(out.join("report.json"))
+            .map_err(|e| format!("report.json: {e}"))?;
+        let report: Report = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        runs.push(ScalingRun {
+            rows,
+            train_rows: report.data.train_rows,
+            epochs_seconds: report.autoencoder.training_seconds,
+            total_seconds,
+            peak_bytes,
+        });
+    }
+    Ok(runs)
+}
