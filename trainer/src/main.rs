@@ -7,7 +7,7 @@ use bottleneck_trainer::artifacts::write_atomically;
 use bottleneck_trainer::cli::{Cli, Command, EvalArgs, GenerateArgs, PredictArgs, TrainArgs};
 use bottleneck_trainer::data::{read_csv, read_features, write_csv};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv};
-use bottleneck_trainer::pipeline::Pipeline;
+use bottleneck_trainer::pipeline::{Phase, Pipeline};
 use bottleneck_trainer::{Result, TrainError};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,16 +24,42 @@ fn train(args: &TrainArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let pipeline = Pipeline::run(config, |s| {
-        bar.set_position(s.epoch as u64);
-        bar.set_message(format!(
-            "loss {:.5}  val_loss {:.5}",
-            s.train_loss, s.valid_loss
-        ));
-    });
+    // After the epochs, the long phases (classifier fits, quantization) on a spinner.
+    let spinner = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    spinner.set_style(
+        ProgressStyle::with_template("{elapsed_precise} {spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let show = |phase: Phase| {
+        if !bar.is_finished() {
+            bar.finish_and_clear();
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        spinner.set_message(phase.to_string());
+    };
+    let pipeline = Pipeline::run_with_phases(
+        config,
+        |s| {
+            bar.set_position(s.epoch as u64);
+            bar.set_message(format!(
+                "loss {:.5}  val_loss {:.5}",
+                s.train_loss, s.valid_loss
+            ));
+        },
+        show,
+    );
     bar.finish_and_clear();
     let mut pipeline = pipeline?;
-    let model = pipeline.export()?;
+    show(Phase::Quantizing {
+        rows: pipeline.report.data.train_rows,
+    });
+    let model = pipeline.export();
+    spinner.finish_and_clear();
+    let model = model?;
     let written = pipeline.write_artifacts(&args.out, Some(&model))?;
     if !args.quiet {
         let r = &pipeline.report;

@@ -354,9 +354,57 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
     .with_seed(config.seed))
 }
 
+/// A long phase of `bottleneck train` after the epochs, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Fitting the logistic regression on `features` of `rows` training rows.
+    Classifier {
+        /// Which features.
+        features: &'static str,
+        /// Training rows.
+        rows: usize,
+    },
+    /// Encoding the training and test rows into bottleneck features.
+    Encoding {
+        /// Rows encoded.
+        rows: usize,
+    },
+    /// Quantizing to int8: calibration, weight rounding, the reference inference on
+    /// every training row and the classifier on the device's features.
+    Quantizing {
+        /// Training rows.
+        rows: usize,
+    },
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Phase::Classifier { features, rows } => {
+                write!(f, "fitting logistic regression on {features} ({rows} rows)")
+            }
+            Phase::Encoding { rows } => write!(f, "encoding {rows} rows"),
+            Phase::Quantizing { rows } => write!(
+                f,
+                "quantizing to int8: calibration, rounding, device-path inference on {rows} rows"
+            ),
+        }
+    }
+}
+
 impl Pipeline {
     /// Runs the whole float pipeline, reporting each epoch to `progress`.
     pub fn run(config: RunConfig, progress: impl FnMut(EpochStats)) -> Result<Pipeline> {
+        Self::run_with_phases(config, progress, |_| {})
+    }
+
+    /// [`Pipeline::run`], also announcing each long phase after the epochs to `phase`
+    /// (the command line shows it, as it shows the epochs).
+    pub fn run_with_phases(
+        config: RunConfig,
+        progress: impl FnMut(EpochStats),
+        mut phase: impl FnMut(Phase),
+    ) -> Result<Pipeline> {
         let start = Instant::now();
         if let (
             true,
@@ -403,9 +451,21 @@ impl Pipeline {
 
         let (raw_classifier, bottleneck_classifier, accuracy) = if config.task.classifies() {
             let n_classes = train.n_classes();
+            let rows = x_train.nrows();
+            phase(Phase::Classifier {
+                features: "raw features",
+                rows,
+            });
             let raw = LinearClassifier::fit(&x_train, &train.targets, n_classes, "raw features")?;
+            phase(Phase::Encoding {
+                rows: rows + x_test.nrows(),
+            });
             let z_train = encode(&autoencoder.encoder, &x_train);
             let z_test = encode(&autoencoder.encoder, &x_test);
+            phase(Phase::Classifier {
+                features: "bottleneck features",
+                rows,
+            });
             let bottleneck =
                 LinearClassifier::fit(&z_train, &train.targets, n_classes, "bottleneck features")?;
             let accuracy = Accuracies {
