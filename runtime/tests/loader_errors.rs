@@ -619,3 +619,38 @@ fn v3_relu_needs_version_3_and_kind_2_refuses_old_versions() {
     let payload = spec.payload().expect("payload");
     assert!(ModelView::parse(&seal_as(&payload, 2)).is_err());
 }
+
+/// The duplicate-name check on the longest list the format allows: 1,024 distinct names
+/// load (among them, many share the check's hash bit), a repeat far from its original is
+/// found with its index, and so is one between long names.
+#[test]
+fn duplicate_feature_names_in_a_long_list() {
+    use bottleneck_test_support::{V3Shape, random_v3_spec};
+    let shape = V3Shape {
+        n_inputs: 1024,
+        encoder: &[4],
+        decoder: None,
+        n_classes: 2,
+        n_golden: 0,
+    };
+    let mut spec = random_v3_spec(5, &shape);
+    assert!(ModelView::parse(&sealed(&spec)).is_ok());
+    spec.feature_names[1023] = spec.feature_names[3].clone();
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "feature name (duplicate)",
+            index: 1023
+        }
+    );
+    spec.feature_names = (0..1024).map(|i| format!("{i:064}")).collect();
+    assert!(ModelView::parse(&sealed(&spec)).is_ok());
+    spec.feature_names[700] = spec.feature_names[699].clone();
+    assert_eq!(
+        parse_err(&sealed(&spec)),
+        Error::ParameterOutOfRange {
+            what: "feature name (duplicate)",
+            index: 700
+        }
+    );
+}
