@@ -82,9 +82,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
     let loops = Loops {
         m4: inner_loop(&runtime.join("arm_dsp_dense.rs"), "3")?,
-        m0: inner_loop(&runtime.join("arm_thumb.rs"), "4")?,
+        m0: inner_loop(&runtime.join("arm_thumb_quad.rs"), "4")?,
         m4_cycles: cortex_m4_cycles(&runtime.join("arm_dsp_dense.rs"), "3")?,
-        m0_cycles: cortex_m0plus_cycles(&runtime.join("arm_thumb.rs"), "4")?,
+        m0_cycles: cortex_m0plus_cycles(&runtime.join("arm_thumb_quad.rs"), "4")?,
     };
     eprintln!("training MLPerf Tiny's AD model briefly and running it under QEMU...");
     let ad_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -698,7 +698,7 @@ fn render(
          loop of known length. The QEMU parity test checks the same firmware's outputs bit for \
          bit against the host. Inner-loop figures are counted from the assembly in \
          `runtime/src/kernels/arm_dsp_dense.rs` (Cortex-M4: {} instructions per {} MACs; CMSIS-NN's \
-         int8 fully-connected loop does 8 MACs with 4 `SMLAD`) and `arm_thumb.rs` (Cortex-M0: \
+         int8 fully-connected loop does 8 MACs with 4 `SMLAD`) and `arm_thumb_quad.rs` (Cortex-M0: \
          {} per {} MACs).\n\n\
          | core (QEMU board) | instructions per inference | per MAC | inner loop per MAC |\n\
          |---|---|---|---|",

@@ -26,7 +26,8 @@ pub struct ModelShape {
     /// Passes of the Cortex-M4 whole-layer routine's 32-input loop per inference (layers
     /// with rows in aligned groups of four and shared channel records; pairs of rows).
     pub m4_loop_passes: usize,
-    /// Passes of the Cortex-M0 unrolled four-column loop per inference (pairs of rows).
+    /// Passes of the Cortex-M0 unrolled four-column loop per inference (groups of four
+    /// rows).
     pub m0_loop_passes: usize,
 }
 

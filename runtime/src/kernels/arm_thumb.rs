@@ -12,6 +12,7 @@ use core::arch::asm;
 
 use bottleneck_format::{Activation, DenseLayer};
 
+use super::arm_thumb_quad::{Rows, dots4};
 use super::portable;
 use super::requantize::{dense_output, mul_wide_halves};
 
@@ -57,12 +58,40 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
             None => general(acc, record),
         }
     };
-    // SAFETY (both closures): every weight row `dense_by_pairs_with` hands out is
-    // `row_stride() >= n` bytes (the loader checks the weight length against it),
-    // and `x` holds at least `n` values (checked above).
-    super::dense::dense_by_pairs_with(
-        layer,
-        dst,
+    let stride = layer.row_stride().max(1);
+    let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
+    // Four rows at a time, each sharing every input load with the three others.
+    let quads = weights
+        .chunks_exact(4 * stride)
+        .zip(records.chunks_exact(4 * len))
+        .zip(dst.chunks_exact_mut(4));
+    let x_end = x.as_ptr().wrapping_add(n);
+    let stop = -((n - n % 4) as i32);
+    let mut done = 0;
+    for ((rows, quad), out) in quads {
+        let start = rows.as_ptr();
+        let ctx = Rows {
+            ends: [0, 1, 2, 3].map(|k| start.wrapping_add(k * stride + n)),
+            stop,
+        };
+        let mut acc = [0i32; 4];
+        // SAFETY: each of the four rows is `stride >= n` bytes (the loader checks the
+        // weight length against the stride), `x` holds at least `n` values (checked
+        // above); `stop` and `-n` are as `dots4` wants them.
+        unsafe { dots4(x_end, &ctx, -(n as i32), &mut acc) };
+        for ((o, a), record) in out.iter_mut().zip(acc).zip(quad.chunks_exact(len)) {
+            *o = output(a, record);
+        }
+        done += 4;
+    }
+    // SAFETY (both closures): every weight row `rows_by_pairs` hands out is `stride >= n`
+    // bytes, and `x` holds at least `n` values (checked above).
+    super::dense::rows_by_pairs(
+        weights.get(done * stride..).unwrap_or(&[]),
+        records.get(done * len..).unwrap_or(&[]),
+        stride,
+        len,
+        dst.get_mut(done..).unwrap_or(&mut []),
         |r0, r1| unsafe { two_rows(r0, r1, x, n) },
         |row| unsafe { one_row(row, x, n) },
         output,

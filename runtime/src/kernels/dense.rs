@@ -100,18 +100,43 @@ pub(super) fn dense_by_pairs(
 
 /// [`dense_by_pairs`] with the requantization of one accumulator and its channel record
 /// given too, for a backend with a faster one.
-#[cfg(target_arch = "arm")]
+#[cfg(dsp)]
 #[inline(always)]
 pub(super) fn dense_by_pairs_with(
     layer: &DenseLayer<'_>,
+    dst: &mut [i8],
+    two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
+    one: impl FnMut(&[u8]) -> i32,
+    output: impl Fn(i32, &[u8]) -> i8,
+) {
+    rows_by_pairs(
+        layer.weights(),
+        layer.channel_records(),
+        layer.row_stride().max(1),
+        layer.record_len(),
+        dst,
+        two,
+        one,
+        output,
+    );
+}
+
+/// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
+/// two at a time, then an odd last one, into `dst`.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn rows_by_pairs(
+    weights: &[u8],
+    records: &[u8],
+    stride: usize,
+    len: usize,
     dst: &mut [i8],
     mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
     mut one: impl FnMut(&[u8]) -> i32,
     output: impl Fn(i32, &[u8]) -> i8,
 ) {
-    let stride = layer.row_stride().max(1);
-    let (weights, records) = (layer.weights(), layer.channel_records());
-    let len = layer.record_len();
+    let stride = stride.max(1);
     // Records walked in pairs beside the weight rows: one bounds check per pair.
     let pairs = weights
         .chunks_exact(2 * stride)

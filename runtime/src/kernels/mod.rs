@@ -17,6 +17,8 @@ mod arm_dsp;
 mod arm_dsp_dense;
 #[cfg(all(target_arch = "arm", not(dsp)))]
 mod arm_thumb;
+#[cfg(all(target_arch = "arm", not(dsp)))]
+mod arm_thumb_quad;
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 mod arm_vfp;
 mod backend;

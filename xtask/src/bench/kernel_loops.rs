@@ -210,8 +210,8 @@ mod tests {
         let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
         let m4 = inner_loop(&kernels.join("arm_dsp_dense.rs"), "3").expect("DSP loop");
         assert_eq!((m4.instructions, m4.macs), (78, 64));
-        let m0 = inner_loop(&kernels.join("arm_thumb.rs"), "4").expect("Thumb loop");
-        assert_eq!((m0.instructions, m0.macs), (33, 8));
+        let m0 = inner_loop(&kernels.join("arm_thumb_quad.rs"), "4").expect("Thumb loop");
+        assert_eq!((m0.instructions, m0.macs), (57, 16));
         assert_eq!(ldm_registers("ldm r11!, {{r2-r5}}"), 4);
         assert_eq!(ldm_registers("ldm {xp}!, {{r2, r3}}"), 2);
     }
@@ -223,20 +223,15 @@ mod tests {
         // Four LDM of 4: 20; eight LDRD: 24; 32 SXTB16 + 32 SMLAD + SUBS: 65; the taken
         // BNE: 2 to 4.
         assert_eq!((e.best, e.worst, e.macs), (111, 113, 64));
-        // Per column 3 LDRSB (6) + 2 MULS + 2 ADD + ADDS (5); four columns and the BNE.
-        let m0 = cortex_m0plus_cycles(&kernels.join("arm_thumb.rs"), "4").expect("Thumb loop");
-        assert_eq!((m0.best, m0.macs), (46, 8));
-        // 10 passes of that loop (330 instructions, 80 MACs) and 70 other instructions.
-        let (best, worst) = whole_inference_cycles(
-            400.0,
-            80,
-            10,
-            LoopCount {
-                instructions: 33,
-                macs: 8,
-            },
-            m0,
-        );
-        assert_eq!((best, worst), (530.0 / 80.0, 600.0 / 80.0));
+        // Per column 5 LDRSB (10) + 4 MULS + 4 ADD + ADDS (9); four columns and the BNE.
+        let m0 = cortex_m0plus_cycles(&kernels.join("arm_thumb_quad.rs"), "4").expect("Thumb loop");
+        assert_eq!((m0.best, m0.macs), (78, 16));
+        // 10 passes of that loop (570 instructions, 160 MACs) and 70 other instructions.
+        let inner = LoopCount {
+            instructions: 57,
+            macs: 16,
+        };
+        let (best, worst) = whole_inference_cycles(640.0, 160, 10, inner, m0);
+        assert_eq!((best, worst), (850.0 / 160.0, 920.0 / 160.0));
     }
 }
