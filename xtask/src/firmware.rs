@@ -56,7 +56,7 @@ impl ModelShape {
                 .filter(|d| d.row_stride() == 4 * d.n_in().div_ceil(4))
                 .map(|d| d.n_out() / 2 * (d.n_in().div_ceil(4) / 8))
                 .sum(),
-            m0_loop_passes: view.layers().map(|l| l.n_out() / 2 * (l.n_in() / 4)).sum(),
+            m0_loop_passes: view.layers().map(|l| l.n_out() / 4 * (l.n_in() / 4)).sum(),
         }
     }
 }

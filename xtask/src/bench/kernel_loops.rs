@@ -179,7 +179,11 @@ pub fn whole_inference_cycles(
     cycles: CycleEstimate,
 ) -> (f64, f64) {
     let inner_instructions = (passes * inner.instructions) as f64;
-    let other = (instructions - inner_instructions).max(0.0);
+    if inner_instructions > instructions {
+        // More loop instructions than were measured: the pass count is wrong, say so.
+        return (f64::NAN, f64::NAN);
+    }
+    let other = instructions - inner_instructions;
     let macs = macs.max(1) as f64;
     let best = passes as f64 * f64::from(cycles.best) + other;
     let worst = passes as f64 * f64::from(cycles.worst) + 2.0 * other;
@@ -233,5 +237,7 @@ mod tests {
         };
         let (best, worst) = whole_inference_cycles(640.0, 160, 10, inner, m0);
         assert_eq!((best, worst), (850.0 / 160.0, 920.0 / 160.0));
+        // A pass count the measurement cannot hold gives no estimate.
+        assert!(whole_inference_cycles(500.0, 160, 10, inner, m0).0.is_nan());
     }
 }
