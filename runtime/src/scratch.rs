@@ -232,33 +232,27 @@ impl<const W: usize> Scratch<W> {
 
     /// The activation at `at`.
     pub(crate) fn get(&self, at: At) -> &[i8] {
-        let buffer: &[i8] = match at.place {
-            #[cfg(not(dsp))]
-            Place::Input => &self.input,
-            #[cfg(not(dsp))]
-            Place::Front => &self.front,
-            #[cfg(not(dsp))]
-            Place::Back => &self.back,
-            #[cfg(dsp)]
-            _ => &self.act,
-        };
+        #[cfg(not(dsp))]
+        let buffer = pick(&self.input, &self.front, &self.back, at.place);
+        #[cfg(dsp)]
+        let buffer = &self.act;
         buffer.get(..at.width).unwrap_or(&[])
     }
 
     /// The activation at `at` and the widened-input buffer, for the head.
     pub(crate) fn with_wide(&mut self, at: At) -> (&[i8], &mut [i16]) {
-        let wide = self.wide.as_mut_slice();
-        let buffer: &[i8] = match at.place {
-            #[cfg(not(dsp))]
-            Place::Input => &self.input,
-            #[cfg(not(dsp))]
-            Place::Front => &self.front,
-            #[cfg(not(dsp))]
-            Place::Back => &self.back,
-            #[cfg(dsp)]
-            _ => &self.act,
-        };
-        (buffer.get(..at.width).unwrap_or(&[]), wide)
+        #[cfg(not(dsp))]
+        let Scratch {
+            input,
+            front,
+            back,
+            wide,
+        } = self;
+        #[cfg(not(dsp))]
+        let buffer = pick(input, front, back, at.place);
+        #[cfg(dsp)]
+        let Scratch { act: buffer, wide } = self;
+        (buffer.get(..at.width).unwrap_or(&[]), wide.as_mut_slice())
     }
 
     /// Runs `layers` on the activation at `at`; returns where the output is. Integer
@@ -319,6 +313,16 @@ impl<const W: usize> Scratch<W> {
             fresh: false,
             sample_from: None,
         }
+    }
+}
+
+/// The ping-pong layout's buffer `place` names.
+#[cfg(not(dsp))]
+fn pick<'s>(input: &'s [i8], front: &'s [i8], back: &'s [i8], place: Place) -> &'s [i8] {
+    match place {
+        Place::Input => input,
+        Place::Front => front,
+        Place::Back => back,
     }
 }
 
