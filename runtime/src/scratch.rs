@@ -73,7 +73,6 @@ impl<const N: usize> Wide<N> {
     };
 
     /// The whole buffer as one slice.
-    #[cfg_attr(not(dsp), allow(dead_code))]
     #[allow(unsafe_code)]
     fn as_slice(&self) -> &[i16] {
         // SAFETY: as in `as_mut_slice`, borrowed shared.
@@ -99,7 +98,6 @@ struct NoWide;
 impl NoWide {
     const ZERO: Self = NoWide;
 
-    #[allow(dead_code)]
     fn as_slice(&self) -> &[i16] {
         &[]
     }
@@ -131,11 +129,9 @@ pub(crate) enum Place {
 pub(crate) struct At {
     place: Place,
     width: usize,
-    /// No layer has run since the sample was loaded.
-    fresh: bool,
     /// In the in-place layout, the widened buffer still holds the sample's values from
     /// this index on: the first layer widened all of it, later layers widen over a
-    /// prefix only.
+    /// prefix only. `None` until a layer has run (and always in the ping-pong layout).
     sample_from: Option<usize>,
 }
 
@@ -178,7 +174,6 @@ impl<const W: usize> Scratch<W> {
         At {
             place: Place::Input,
             width,
-            fresh: true,
             sample_from: None,
         }
     }
@@ -188,7 +183,6 @@ impl<const W: usize> Scratch<W> {
     /// the layers that led to `at`: that index and the partial sum. The first layer
     /// widened the whole sample (groups of four as `x0 x2 x1 x3`); the later, narrower
     /// layers widened over a prefix only.
-    #[cfg_attr(not(dsp), allow(dead_code))]
     pub(crate) fn sample_tail_score(
         &self,
         at: At,
@@ -283,11 +277,7 @@ impl<const W: usize> Scratch<W> {
         At {
             place: at.place,
             width: layer.n_out(),
-            fresh: false,
-            sample_from: match (at.fresh, at.sample_from) {
-                (true, _) => Some(0),
-                (false, from) => from.map(|from| from.max(widened)),
-            },
+            sample_from: Some(at.sample_from.map_or(0, |from| from.max(widened))),
         }
     }
 
@@ -310,7 +300,6 @@ impl<const W: usize> Scratch<W> {
         At {
             place,
             width: layer.n_out(),
-            fresh: false,
             sample_from: None,
         }
     }

@@ -95,24 +95,10 @@ pub(super) fn dense_by_pairs(
         Some(ch) => dense_output(acc, &ch, zero_point),
         None => 0,
     };
-    dense_by_pairs_with(layer, dst, two, one, output);
-}
-
-/// [`dense_by_pairs`] with the requantization of one accumulator and its channel record
-/// given too, for a backend with a faster one.
-#[cfg(dsp)]
-#[inline(always)]
-pub(super) fn dense_by_pairs_with(
-    layer: &DenseLayer<'_>,
-    dst: &mut [i8],
-    two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
-    one: impl FnMut(&[u8]) -> i32,
-    output: impl Fn(i32, &[u8]) -> i8,
-) {
     rows_by_pairs(
         layer.weights(),
         layer.channel_records(),
-        layer.row_stride().max(1),
+        layer.row_stride(),
         layer.record_len(),
         dst,
         two,

@@ -38,7 +38,7 @@ pub use dense::{dense, dense_portable};
 pub use head::{argmax, head};
 pub use quantize::{
     quantize_input, quantize_inputs, quantize_inputs_portable, requantized_score,
-    round_half_up_bits, round_half_up_float,
+    round_half_up_float,
 };
 pub use requantize::{mul_wide_halves, scale};
-pub use soft_quantize::quantize as soft_quantize;
+pub use soft_quantize::{quantize as soft_quantize, round_half_up_bits};

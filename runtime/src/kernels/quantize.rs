@@ -43,34 +43,6 @@ pub fn round_half_up_float(v: f32) -> i8 {
     rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
 }
 
-/// [`round_half_up_float`] from the bits of `v` with integer operations only (a handful
-/// of instructions, where the float version makes six library calls on a Cortex-M0).
-///
-/// `|v| = m / 2^sh` with the 24-bit significand `m`; for `16 <= sh <= 24` the rounded
-/// value is `(±m + 2^(sh-1)) >> sh` with a flooring shift, exactly; `sh > 24` means
-/// `|v| < 1/2` (rounds to 0) and `sh < 16` means `|v| >= 256` (saturates). Infinities
-/// saturate; NaN, which the callers never pass, gives 0.
-#[inline]
-pub fn round_half_up_bits(v: f32) -> i8 {
-    let bits = v.to_bits();
-    let exponent = ((bits >> 23) & 0xff) as i32;
-    let negative = bits >> 31 != 0;
-    if exponent == 0xff && bits & 0x7f_ffff != 0 {
-        return 0;
-    }
-    let sh = 150 - exponent;
-    if sh > 24 {
-        return 0;
-    }
-    if sh < 16 {
-        return if negative { i8::MIN } else { i8::MAX };
-    }
-    let m = ((bits & 0x7f_ffff) | 0x80_0000) as i32;
-    let signed = if negative { -m } else { m };
-    let rounded = (signed + (1 << (sh - 1))) >> sh;
-    rounded.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
-}
-
 /// Quantizes a sample with its per-feature affine (`affine`: little-endian f32 pairs
 /// `a_i, b_i`, as stored in the file) into `out`, element by element as
 /// [`quantize_input`]; as many features as all three slices cover.
@@ -94,8 +66,11 @@ pub fn quantize_inputs(sample: &[f32], affine: &[u8], out: &mut [i8]) {
 
 /// [`quantize_inputs`] without any vector fast path: the reference for tests.
 pub fn quantize_inputs_portable(sample: &[f32], affine: &[u8], out: &mut [i8]) {
-    for (q, v) in out.iter_mut().zip(quantized_inputs(sample, affine)) {
-        *q = v;
+    for ((q, &x), ab) in out.iter_mut().zip(sample).zip(affine.chunks_exact(8)) {
+        let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
+        let a = f32::from_le_bytes([a0, a1, a2, a3]);
+        let b = f32::from_le_bytes([b0, b1, b2, b3]);
+        *q = quantize_input(x, a, b);
     }
 }
 
@@ -115,16 +90,4 @@ pub fn requantized_score(sample: &[f32], affine: &[u8], reconstruction: &[i8]) -
             squared_error(q.iter().copied(), r.iter().copied())
         })
         .sum()
-}
-
-/// The quantized features of `sample`, one at a time as [`quantize_input`] computes them
-/// (`affine` as stored in the file): for callers that need them once and have nowhere to
-/// keep them, such as the float anomaly score.
-pub fn quantized_inputs<'a>(sample: &'a [f32], affine: &'a [u8]) -> impl Iterator<Item = i8> + 'a {
-    sample.iter().zip(affine.chunks_exact(8)).map(|(&x, ab)| {
-        let [a0, a1, a2, a3, b0, b1, b2, b3] = ab.try_into().unwrap_or([0; 8]);
-        let a = f32::from_le_bytes([a0, a1, a2, a3]);
-        let b = f32::from_le_bytes([b0, b1, b2, b3]);
-        quantize_input(x, a, b)
-    })
 }

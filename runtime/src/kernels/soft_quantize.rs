@@ -245,6 +245,16 @@ pub fn quantize(x: f32, a: f32, b: f32) -> i8 {
     round_half_up(big.0, mv, ev)
 }
 
+/// `sat8(round_half_up(v))` from the bits of a float `v` with integer operations only:
+/// the last step of [`quantize`] on its own, for the tests to hold it against the float
+/// rounding. Infinities saturate; NaN, which no caller passes, gives 0.
+pub fn round_half_up_bits(v: f32) -> i8 {
+    if v.is_nan() {
+        return 0;
+    }
+    round_b(unpack(v.to_bits()))
+}
+
 /// `q` when `v = b`.
 #[inline(always)]
 fn round_b(b: Unpacked) -> i8 {

@@ -72,6 +72,19 @@ pub fn time_training(trainer: &Path, runs: usize) -> Result<TrainingRuns, String
     })
 }
 
+/// `bottleneck generate --samples ROWS --out CSV`: the built-in problem's recipe.
+fn generate(trainer: &Path, rows: usize, csv: &Path) -> Result<(), String> {
+    let output = Command::new(trainer)
+        .args(["generate", "--samples", &rows.to_string(), "--out"])
+        .arg(csv)
+        .output()
+        .map_err(|e| format!("{}: {e}", trainer.display()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(())
+}
+
 /// Runs `command` to its end with stdout discarded: whether it succeeded, its stderr, and
 /// its peak resident memory in bytes (`wait4`'s `ru_maxrss`, KiB on Linux).
 fn run_measured(command: &mut Command) -> std::io::Result<(bool, String, u64)> {
@@ -103,14 +116,7 @@ fn run_measured(command: &mut Command) -> std::io::Result<(bool, String, u64)> {
 fn time_pytorch(trainer: &Path) -> Result<Option<(f64, u64)>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let csv = dir.path().join("problem.csv");
-    let status = Command::new(trainer)
-        .args(["generate", "--out"])
-        .arg(&csv)
-        .output()
-        .map_err(|e| format!("{}: {e}", trainer.display()))?;
-    if !status.status.success() {
-        return Err(String::from_utf8_lossy(&status.stderr).into_owned());
-    }
+    generate(trainer, 1_000, &csv)?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pytorch_reference.py");
     let Ok(output) = Command::new("python3").arg(&script).arg(&csv).output() else {
         return Ok(None);
@@ -172,14 +178,7 @@ pub fn scaling(trainer: &Path, sizes: &[usize]) -> Result<Vec<ScalingRun>, Strin
     for &rows in sizes {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let csv = dir.path().join("data.csv");
-        let generated = Command::new(trainer)
-            .args(["generate", "--samples", &rows.to_string(), "--out"])
-            .arg(&csv)
-            .output()
-            .map_err(|e| format!("{}: {e}", trainer.display()))?;
-        if !generated.status.success() {
-            return Err(String::from_utf8_lossy(&generated.stderr).into_owned());
-        }
+        generate(trainer, rows, &csv)?;
         let out = dir.path().join("model");
         let start = Instant::now();
         let mut command = Command::new(trainer);
