@@ -1,7 +1,14 @@
 //! Min-max scaling to 0..1, fitted on the training rows.
 
-use ndarray::{Array2, Axis};
+use std::ops::Range;
+
+use ndarray::{Array2, ArrayView2, Axis, s};
 use serde::{Deserialize, Serialize};
+
+/// Rows a pass over a whole data set handles at a time. Passes scale (and run the model
+/// on) one chunk after the other, so no pass holds a scaled or widened copy of every row:
+/// 1,024 rows of the widest layer allowed are 16 MB in f64, of the tutorial's 1.6 MB.
+pub const CHUNK_ROWS: usize = 1024;
 
 /// Per-feature min-max scaler (scikit-learn's `MinMaxScaler`).
 ///
@@ -32,7 +39,17 @@ impl MinMaxScaler {
 
     /// `(x - min) / range`, per feature.
     pub fn transform(&self, x: &Array2<f32>) -> Array2<f32> {
-        let mut out = x.clone();
+        self.transform_view(x.view())
+    }
+
+    /// [`MinMaxScaler::transform`] of the rows `rows` of `x` only.
+    pub fn transform_rows(&self, x: &Array2<f32>, rows: Range<usize>) -> Array2<f32> {
+        self.transform_view(x.slice(s![rows, ..]))
+    }
+
+    /// [`MinMaxScaler::transform`] of a view.
+    pub fn transform_view(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
+        let mut out = x.to_owned();
         for mut row in out.rows_mut() {
             for ((v, &lo), &r) in row.iter_mut().zip(&self.min).zip(&self.range) {
                 *v = (*v - lo) / r;

@@ -6,14 +6,15 @@
 //! The model file cannot carry a decoder yet (format version 3); this is the trainer's
 //! reference for it, so the int8 scores' quality can be measured now.
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, Axis, s};
 
-use super::export::{QuantizedStack, quantize_stack};
+use super::fold::FloatDense;
 #[cfg(doc)]
 use super::fold::fold_decoder;
-use super::fold::{FloatDense, forward_all};
 use super::params::Affine;
-use super::reference::dense_batch;
+use super::stack::{
+    QuantizedStack, activation_ranges, calibration_rows, chunks, quantize_stack, run_int8,
+};
 use crate::error::Result;
 
 /// A quantized decoder and the scale its reconstruction shares with the input.
@@ -31,16 +32,16 @@ pub struct QuantizedDecoder {
 /// `first_index` numbers the layers in error messages (after the encoder's).
 pub fn quantize_decoder(
     decoder: &[FloatDense],
-    float_features: &Array2<f64>,
+    ranges: &[(f64, f64)],
+    float_features: Array2<f64>,
     q_features: Array2<i64>,
     features: Affine,
     input: Affine,
     first_index: usize,
 ) -> Result<QuantizedDecoder> {
-    let activations = forward_all(decoder, float_features);
     let stack = quantize_stack(
         decoder,
-        &activations,
+        ranges,
         float_features,
         q_features,
         features,
@@ -53,10 +54,7 @@ pub fn quantize_decoder(
 impl QuantizedDecoder {
     /// The int8 reconstruction of int8 features (rows × bottleneck), as i64.
     pub fn reconstruct(&self, q_features: &Array2<i64>) -> Array2<i64> {
-        self.stack
-            .layers
-            .iter()
-            .fold(q_features.clone(), |x, layer| dense_batch(layer, &x))
+        run_int8(&self.stack.layers, q_features)
     }
 
     /// Integer anomaly scores: per row, `S = Σ_i (q_i - r_i)²` over the int8 input `q`
@@ -97,13 +95,27 @@ impl QuantizedAutoencoder {
         train: &Array2<f64>,
         input: Affine,
     ) -> Result<QuantizedAutoencoder> {
-        let activations = forward_all(encoder, train);
-        let q_train = train.mapv(|v| i64::from(input.quantize(v)));
-        let stack = quantize_stack(encoder, &activations, train, q_train, input, None, 0)?;
-        let float_features = activations.last().cloned().unwrap_or_default();
+        let stack: Vec<FloatDense> = encoder.iter().chain(decoder).cloned().collect();
+        let ranges = activation_ranges(
+            &stack,
+            chunks(train.nrows()).map(|rows| train.slice(s![rows, ..]).to_owned()),
+        );
+        let (encoder_ranges, decoder_ranges) = ranges.split_at(encoder.len());
+        let calibration = train.select(Axis(0), &calibration_rows(train.nrows()));
+        let q_train = calibration.mapv(|v| i64::from(input.quantize(v)));
+        let stack = quantize_stack(
+            encoder,
+            encoder_ranges,
+            calibration,
+            q_train,
+            input,
+            None,
+            0,
+        )?;
         let decoder = quantize_decoder(
             decoder,
-            &float_features,
+            decoder_ranges,
+            stack.float_out.clone(),
             stack.q_out.clone(),
             stack.out_affine,
             input,
@@ -120,11 +132,7 @@ impl QuantizedAutoencoder {
     pub fn scores(&self, x: &Array2<f64>) -> Vec<u64> {
         let input = self.decoder.input;
         let q_in = x.mapv(|v| i64::from(input.quantize(v)));
-        let q_features = self
-            .encoder
-            .layers
-            .iter()
-            .fold(q_in.clone(), |q, layer| dense_batch(layer, &q));
+        let q_features = run_int8(&self.encoder.layers, &q_in);
         self.decoder.scores(&q_in, &q_features)
     }
 

@@ -1,19 +1,23 @@
 //! Quantizes the fitted pipeline into a model file and measures what the device will do.
 
+use std::ops::Range;
+
 use bottleneck_format::{
-    AnomalySpec, ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HeadChannel, HeadSpec,
-    ModelSpec, Requant, Role,
+    AnomalySpec, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Role,
 };
 use bottleneck_runtime::{Logits, Model, Scratch};
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
-use super::anomaly::{mse_scores, quantize_decoder};
+use super::anomaly::{QuantizedDecoder, mse_scores, quantize_decoder};
 #[cfg(doc)]
 use super::fold::fold_encoder;
 use super::fold::{FloatDense, forward_all};
-use super::params::{Affine, bias_limit, quantize_multiplier, quantize_row};
-use super::reference::{ReferenceModel, dense_batch};
+use super::params::{Affine, quantize_row};
+use super::reference::ReferenceModel;
 use super::rounding::{Calibration, fit_row};
+use super::stack::{
+    activation_ranges, calibration_rows, chunks, clamp_bias, multiplier, quantize_stack, run_int8,
+};
 use crate::classifier::{LinearClassifier, accuracy};
 use crate::data::Dataset;
 use crate::detection::{AnomalyMetrics, anomaly_metrics};
@@ -115,172 +119,6 @@ pub struct ExportedModel {
     pub test_scores: Option<Vec<(f64, bool)>>,
 }
 
-fn column_ranges(x: &Array2<f64>) -> (f64, f64) {
-    x.iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        })
-}
-
-fn multiplier(what: &str, m: f64) -> Result<bottleneck_format::Requant> {
-    quantize_multiplier(m).ok_or_else(|| TrainError::Quantization {
-        problem: format!("{what}: real multiplier {m:e} cannot be represented"),
-    })
-}
-
-fn clamp_bias(b: i64, n_in: usize) -> i32 {
-    let limit = bias_limit(n_in);
-    b.clamp(-limit, limit) as i32
-}
-
-/// Quantizes one layer. `inputs` are the dequantized int8 inputs the layer will see on
-/// the calibration rows; `target` the float network's pre-activations there.
-fn quantize_dense(
-    layer: &FloatDense,
-    input: Affine,
-    output: Affine,
-    index: usize,
-    inputs: &Array2<f64>,
-    target: &Array2<f64>,
-) -> Result<DenseSpec> {
-    let n_in = layer.weights.ncols();
-    let calibration = Calibration::new(inputs);
-    let mut weights = Vec::with_capacity(layer.weights.len());
-    let mut channels = Vec::with_capacity(layer.weights.nrows());
-    // One LeakyReLU slope for the whole layer (format version 2): each channel's negative
-    // side is its positive multiplier scaled by it, 5 bytes per channel fewer in the file.
-    let slope = match layer.leaky_slope {
-        Some(slope) => Some(multiplier(
-            &format!("layer {index} LeakyReLU slope"),
-            slope,
-        )?),
-        None => None,
-    };
-    for (c, row) in layer.weights.axis_iter(Axis(0)).enumerate() {
-        let (_, s_w) = quantize_row(row.iter().copied());
-        let (q, bias_real) = fit_row(row, s_w, &calibration, target.column(c));
-        let row_sum: i64 = q.iter().map(|&w| i64::from(w)).sum();
-        let b_q = (bias_real / (input.scale * s_w)).round() as i64;
-        let bias = clamp_bias(b_q - i64::from(input.zero_point) * row_sum, n_in);
-        let m = input.scale * s_w / output.scale;
-        let positive = multiplier(&format!("layer {index} channel {c}"), m)?;
-        let negative = match slope {
-            Some(slope) => positive
-                .scaled_by(slope)
-                .ok_or_else(|| TrainError::Quantization {
-                    problem: format!(
-                        "layer {index} channel {c}: the LeakyReLU side's shift is out of range"
-                    ),
-                })?,
-            None => positive,
-        };
-        weights.extend(q);
-        channels.push(DenseChannel {
-            bias,
-            positive,
-            negative,
-        });
-    }
-    // A zero slope is ReLU (version 3 stores it as such); the negative multipliers it
-    // derives are zero already.
-    let layout = match slope {
-        Some(Requant { multiplier: 0, .. }) => {
-            for ch in &mut channels {
-                ch.negative = Requant {
-                    multiplier: 0,
-                    shift: ch.positive.shift,
-                };
-            }
-            ChannelLayout::Relu
-        }
-        _ => ChannelLayout::Shared(slope),
-    };
-    Ok(DenseSpec {
-        role: Role::Encoder,
-        output_scale: output.scale as f32,
-        output_zero_point: output.zero_point,
-        weights,
-        channels,
-        layout,
-    })
-}
-
-/// Most rows the weight rounding of one layer is fitted on: a representative sample, as
-/// TensorFlow Lite's converters use a few hundred. The tutorial's 670 training rows are
-/// all used; 67,000 would make the fit cost a hundred times the training epochs.
-pub const CALIBRATION_ROWS: usize = 4096;
-
-/// The rows the rounding is fitted on: all of them up to [`CALIBRATION_ROWS`], else that
-/// many spread evenly over the whole set (deterministic, in order).
-fn calibration_rows(rows: usize) -> Vec<usize> {
-    if rows <= CALIBRATION_ROWS {
-        return (0..rows).collect();
-    }
-    (0..CALIBRATION_ROWS)
-        .map(|k| k * rows / CALIBRATION_ROWS)
-        .collect()
-}
-
-/// A stack of dense layers quantized one after the other.
-#[derive(Debug, Clone)]
-pub struct QuantizedStack {
-    /// The layers, in order.
-    pub layers: Vec<DenseSpec>,
-    /// The int8 outputs of the last layer on the calibration rows (as i64).
-    pub q_out: Array2<i64>,
-    /// Scale and zero point of the last layer's output.
-    pub out_affine: Affine,
-}
-
-/// Quantizes `layers` in order, each fitted to the int8 inputs it will really see on the
-/// calibration rows (the error of the layers before it included). `activations` are the
-/// float layers' outputs on those rows, `float_in` their float inputs, `q_in` the int8
-/// inputs on scale `in_affine`. Each output's range comes from its float activations,
-/// except the last layer's when `last_out` fixes it (a decoder's reconstruction is
-/// quantized on the input's own scale, so the squared error is an integer sum).
-/// `first_index` numbers the layers in error messages.
-pub fn quantize_stack(
-    layers: &[FloatDense],
-    activations: &[Array2<f64>],
-    float_in: &Array2<f64>,
-    mut q_in: Array2<i64>,
-    mut in_affine: Affine,
-    last_out: Option<Affine>,
-    first_index: usize,
-) -> Result<QuantizedStack> {
-    let mut specs = Vec::with_capacity(layers.len());
-    // The float input of the layer at hand: borrowed, never copied (on 67,000 rows each
-    // copy was tens of megabytes).
-    let mut float_in = float_in;
-    for (k, (layer, act)) in layers.iter().zip(activations).enumerate() {
-        let out_affine = match last_out {
-            Some(fixed) if k + 1 == layers.len() => fixed,
-            _ => {
-                let (lo, hi) = column_ranges(act);
-                Affine::from_range(lo, hi)
-            }
-        };
-        // The weight rounding is fitted on at most CALIBRATION_ROWS rows (its cost grows
-        // with rows x weights); ranges above and the int8 outputs below use every row.
-        let fit_rows = calibration_rows(q_in.nrows());
-        let dequantized = q_in
-            .select(Axis(0), &fit_rows)
-            .mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
-        let target = float_in.select(Axis(0), &fit_rows).dot(&layer.weights.t()) + &layer.bias;
-        let index = first_index + k;
-        let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
-        q_in = dense_batch(&dense, &q_in);
-        specs.push(dense);
-        in_affine = out_affine;
-        float_in = act;
-    }
-    Ok(QuantizedStack {
-        layers: specs,
-        q_out: q_in,
-        out_affine: in_affine,
-    })
-}
-
 /// Quantizes the head. `inputs` are the dequantized int8 features of the calibration
 /// rows, `float_features` the float encoder's features of the same rows: the int8 head is
 /// fitted to reproduce, from the int8 features, the classifier's logits on the float ones.
@@ -328,19 +166,31 @@ fn quantize_head(
     })
 }
 
-fn rows_f32(x: &Array2<f32>) -> Vec<Vec<f32>> {
-    x.rows().into_iter().map(|r| r.to_vec()).collect()
+/// The rows `rows` of the unscaled `features`, scaled as the float model sees them.
+fn scaled_f64(scaler: &MinMaxScaler, features: &Array2<f32>, rows: Range<usize>) -> Array2<f64> {
+    scaler.transform_rows(features, rows).mapv(f64::from)
 }
 
 /// Quantizes the float model into a model file, fits the head on the int8 encoder's
 /// features, and measures the result on the test split with the runtime crate.
+///
+/// Memory stays a few megabytes above the data whatever the number of rows: passes over
+/// every training row go chunk by chunk (see [`super::stack`]), and what is kept per row
+/// is the int8 features (for the head's fit) and the anomaly scores (for the threshold).
 pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     let layers = inputs.layers;
-    let x_train = inputs
-        .scaler
-        .transform(&inputs.train.features)
-        .mapv(f64::from);
-    let activations = forward_all(layers, &x_train);
+    let scaler = inputs.scaler;
+    let train = &inputs.train.features;
+    let n_train = train.nrows();
+
+    // Output ranges of every float layer, encoder and decoder, over every training row.
+    let decoder_layers = inputs.decoder.map_or(&[][..], |d| d.layers);
+    let float_stack: Vec<FloatDense> = layers.iter().chain(decoder_layers).cloned().collect();
+    let ranges = activation_ranges(
+        &float_stack,
+        chunks(n_train).map(|rows| scaled_f64(scaler, train, rows)),
+    );
+    let (encoder_ranges, decoder_ranges) = ranges.split_at(layers.len());
 
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
     // An anomaly detector keeps headroom on both sides: anomalies leave the training
@@ -350,11 +200,10 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     } else {
         Affine::from_range(0.0, 1.0)
     };
-    let input_affine: Vec<(f32, f32)> = inputs
-        .scaler
+    let input_affine: Vec<(f32, f32)> = scaler
         .min
         .iter()
-        .zip(&inputs.scaler.range)
+        .zip(&scaler.range)
         .map(|(&lo, &range)| {
             let a = 1.0 / (f64::from(range) * input.scale);
             let b = f64::from(input.zero_point) - f64::from(lo) * a;
@@ -381,35 +230,50 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         golden: Vec::new(),
     };
     let quantizer = ReferenceModel::new(&spec);
-    let q_in = quantize_rows(&quantizer, &inputs.train.features);
-    let stack = quantize_stack(layers, &activations, &x_train, q_in.clone(), input, None, 0)?;
+    let calibration = train.select(Axis(0), &calibration_rows(n_train));
+    let stack = quantize_stack(
+        layers,
+        encoder_ranges,
+        scaler.transform(&calibration).mapv(f64::from),
+        quantize_rows(&quantizer, calibration.view()),
+        input,
+        None,
+        0,
+    )?;
     spec.layers = stack.layers;
     let feature_affine = stack.out_affine;
-    if let Some(detector) = inputs.decoder {
-        let float_features = activations.last().cloned().unwrap_or_default();
-        let quantized = quantize_decoder(
+    let decoder = match inputs.decoder {
+        Some(detector) => Some(quantize_decoder(
             detector.layers,
-            &float_features,
+            decoder_ranges,
+            stack.float_out.clone(),
             stack.q_out.clone(),
             feature_affine,
             input,
             layers.len(),
-        )?;
-        // The threshold comes from the integer scores the device computes for the normal
-        // training rows.
-        let scores = match inputs.normal_train {
-            Some(normal) => {
-                let q_normal = quantize_rows(&quantizer, &normal.features);
-                let q_features = spec
-                    .layers
-                    .iter()
-                    .fold(q_normal.clone(), |q, layer| dense_batch(layer, &q));
-                quantized.scores(&q_normal, &q_features)
-            }
-            // The training rows' int8 inputs and features are at hand already.
-            None => quantized.scores(&q_in, &stack.q_out),
+        )?),
+        None => None,
+    };
+
+    // Every training row through the int8 encoder (and decoder): the features the head is
+    // fitted on, and the scores the threshold is calibrated on.
+    let keep_features = inputs.float_classifier.is_some();
+    let threshold_rows = inputs.normal_train.map_or(train, |normal| &normal.features);
+    let same_rows = inputs.normal_train.is_none();
+    let (q_features, scores) = {
+        let pass = Int8Pass {
+            quantizer: &quantizer,
+            encoder: &spec.layers,
+            decoder: decoder.as_ref(),
         };
-        let n = x_train.ncols();
+        let (q_features, scores) = pass.run(train, keep_features, same_rows);
+        match (&decoder, same_rows) {
+            (Some(_), false) => (q_features, pass.run(threshold_rows, false, true).1),
+            _ => (q_features, scores),
+        }
+    };
+    if let (Some(detector), Some(quantized)) = (inputs.decoder, decoder) {
+        let n = scaler.n_features();
         let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
         spec.anomaly = Some(AnomalySpec {
             score_scale,
@@ -421,38 +285,39 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
                 l
             }));
     }
-    let q_in = stack.q_out;
 
-    // After the loop `q_in` holds the int8 features the device computes for the training
-    // rows: the head is fitted on them, dequantized.
-    let device_classifier = match inputs.float_classifier {
-        Some(_) => {
-            let f_train = q_in.mapv(|q| feature_affine.dequantize(q as i8) as f32);
+    // The head is fitted on the int8 features the device computes for the training rows,
+    // dequantized; its rounding is calibrated on the calibration rows.
+    let device_classifier = match (inputs.float_classifier, q_features) {
+        (Some(_), Some(q_features)) => {
+            let dequantize = |q: i64| feature_affine.dequantize(q as i8) as f32;
+            let f_train = q_features.mapv(|q| dequantize(i64::from(q)));
+            drop(q_features);
             let device_classifier = LinearClassifier::fit(
                 &f_train,
                 &inputs.train.targets,
                 inputs.train.n_classes(),
                 "int8 device features",
             )?;
-            let float_train_features = activations.last().cloned().unwrap_or_default();
             spec.head = Some(quantize_head(
                 &device_classifier,
                 feature_affine,
-                &f_train.mapv(f64::from),
-                &float_train_features,
+                &stack.q_out.mapv(|q| f64::from(dequantize(q))),
+                &stack.float_out,
             )?);
             Some(device_classifier)
         }
-        None => None,
+        _ => None,
     };
     let reference = ReferenceModel::new(&spec);
 
-    let test_rows = rows_f32(&inputs.test.features);
-    spec.golden = test_rows
-        .iter()
+    let test = &inputs.test.features;
+    spec.golden = test
+        .rows()
+        .into_iter()
         .take(GOLDEN_VECTORS)
         .map(|row| {
-            let input = reference.quantize(row);
+            let input = reference.quantize(&row.to_vec());
             let out = reference.infer(&input);
             GoldenSpec {
                 input,
@@ -469,19 +334,14 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     })?;
 
     let metrics = match (&device_classifier, inputs.float_classifier) {
-        (Some(device), Some(float)) => Some(measure(
-            inputs,
-            &bytes,
-            feature_affine,
-            &test_rows,
-            device,
-            float,
-        )?),
+        (Some(device), Some(float)) => {
+            Some(measure(inputs, &bytes, feature_affine, device, float)?)
+        }
         _ => None,
     };
     let (anomaly, test_scores) = match inputs.decoder {
         Some(detector) => {
-            let (m, s) = measure_anomaly(inputs, detector, &bytes, &test_rows)?;
+            let (m, s) = measure_anomaly(inputs, detector, &bytes)?;
             (Some(m), Some(s))
         }
         None => (None, None),
@@ -498,13 +358,52 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
 }
 
 /// `features` (unscaled rows) quantized as the device does, as i64.
-fn quantize_rows(quantizer: &ReferenceModel, features: &Array2<f32>) -> Array2<i64> {
-    let q: Vec<i64> = rows_f32(features)
-        .iter()
-        .flat_map(|r| quantizer.quantize(r))
-        .map(i64::from)
-        .collect();
-    Array2::from_shape_vec((features.nrows(), features.ncols()), q).unwrap_or_default()
+fn quantize_rows(quantizer: &ReferenceModel, features: ArrayView2<'_, f32>) -> Array2<i64> {
+    let mut q = Array2::zeros(features.dim());
+    for (mut out, row) in q.rows_mut().into_iter().zip(features.rows()) {
+        let sample = row.to_vec();
+        out.assign(&Array1::from_iter(
+            quantizer.quantize(&sample).into_iter().map(i64::from),
+        ));
+    }
+    q
+}
+
+/// The int8 encoder (and decoder) run on whole data sets, chunk by chunk.
+struct Int8Pass<'a> {
+    /// Quantizes the unscaled rows.
+    quantizer: &'a ReferenceModel,
+    /// The int8 encoder layers.
+    encoder: &'a [DenseSpec],
+    /// The int8 decoder, for scores.
+    decoder: Option<&'a QuantizedDecoder>,
+}
+
+impl Int8Pass<'_> {
+    /// The int8 features of every row of `features` (if `keep_features`) and, with a
+    /// decoder and `scores`, every row's integer anomaly score.
+    fn run(
+        &self,
+        features: &Array2<f32>,
+        keep_features: bool,
+        scores: bool,
+    ) -> (Option<Array2<i8>>, Vec<u64>) {
+        let width = self.encoder.last().map_or(0, |l| l.channels.len());
+        let mut kept = keep_features.then(|| Array2::<i8>::zeros((features.nrows(), width)));
+        let mut all_scores = Vec::new();
+        for rows in chunks(features.nrows()) {
+            let q_in = quantize_rows(self.quantizer, features.slice(s![rows.clone(), ..]));
+            let q_features = run_int8(self.encoder, &q_in);
+            if let Some(kept) = &mut kept {
+                kept.slice_mut(s![rows, ..])
+                    .zip_mut_with(&q_features, |k, &q| *k = q as i8);
+            }
+            if let (true, Some(decoder)) = (scores, self.decoder) {
+                all_scores.extend(decoder.scores(&q_in, &q_features));
+            }
+        }
+        (kept, all_scores)
+    }
 }
 
 /// The device's scores on the test rows (run by the runtime) against the float model's,
@@ -513,33 +412,33 @@ fn measure_anomaly(
     inputs: &ExportInputs<'_>,
     detector: Detector<'_>,
     bytes: &[u8],
-    test_rows: &[Vec<f32>],
 ) -> Result<(AnomalyMetrics, Vec<(f64, bool)>)> {
     let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
         problem: format!("the runtime rejects the model: {e}"),
     })?;
+    let test = &inputs.test.features;
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    let mut scores = Vec::with_capacity(test_rows.len());
-    for row in test_rows {
+    let mut scores = Vec::with_capacity(test.nrows());
+    for row in test.rows() {
         let s = model
-            .anomaly_score(row, &mut scratch)
+            .anomaly_score(&row.to_vec(), &mut scratch)
             .map_err(|e| TrainError::Quantization {
                 problem: format!("the runtime failed on a test row: {e}"),
             })?;
         scores.push(s.score);
     }
-    let x_test = inputs
-        .scaler
-        .transform(&inputs.test.features)
-        .mapv(f64::from);
     let stack: Vec<FloatDense> = inputs
         .layers
         .iter()
         .chain(detector.layers)
         .cloned()
         .collect();
-    let reconstruction = forward_all(&stack, &x_test).pop().unwrap_or_default();
-    let float = mse_scores(&x_test, &reconstruction);
+    let mut float = Vec::with_capacity(test.nrows());
+    for rows in chunks(test.nrows()) {
+        let x = scaled_f64(inputs.scaler, test, rows);
+        let reconstruction = forward_all(&stack, &x).pop().unwrap_or_default();
+        float.extend(mse_scores(&x, &reconstruction));
+    }
     let threshold = model.view().anomaly().map_or(0, |a| a.threshold());
     let scale = f64::from(model.score_scale());
     let metrics = anomaly_metrics(
@@ -558,46 +457,55 @@ fn measure_anomaly(
     Ok((metrics, sample))
 }
 
+/// The device (the runtime on the model file) against the float pipeline on the test
+/// rows, chunk by chunk.
 fn measure(
     inputs: &ExportInputs<'_>,
     bytes: &[u8],
     feature_affine: Affine,
-    test_rows: &[Vec<f32>],
     device_classifier: &LinearClassifier,
     float_classifier: &LinearClassifier,
 ) -> Result<DeviceMetrics> {
     let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
         problem: format!("the runtime rejects the model: {e}"),
     })?;
+    let test = &inputs.test.features;
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    let mut device_classes = Vec::with_capacity(test_rows.len());
-    let mut device_features = Vec::with_capacity(test_rows.len());
-    for row in test_rows {
-        let out = model
-            .infer(row, &mut scratch)
-            .map_err(|e| TrainError::Quantization {
-                problem: format!("the runtime failed on a test row: {e}"),
-            })?;
-        device_classes.push(out.class);
-        device_features.push(out.features.to_vec());
-    }
-
-    let x_test = inputs.scaler.transform(&inputs.test.features);
-    let float_features = forward_all(inputs.layers, &x_test.mapv(f64::from))
-        .pop()
-        .unwrap_or_default();
-    let float_features_f32 = float_features.mapv(|v| v as f32);
-    let float_classes = float_classifier.predict(&float_features_f32);
-    let same_head_classes = device_classifier.predict(&float_features_f32);
+    let mut device_classes = Vec::with_capacity(test.nrows());
+    let mut float_classes = Vec::with_capacity(test.nrows());
+    let mut same_head_classes = Vec::with_capacity(test.nrows());
     let mut err_max = 0.0f64;
     let mut err_sum = 0.0f64;
     let mut err_n = 0usize;
-    for (q_row, f_row) in device_features.iter().zip(float_features.rows()) {
-        for (&q, &f) in q_row.iter().zip(f_row) {
-            let e = (feature_affine.dequantize(q) - f).abs() / feature_affine.scale;
-            err_max = err_max.max(e);
-            err_sum += e;
-            err_n += 1;
+    for rows in chunks(test.nrows()) {
+        let float_features = forward_all(
+            inputs.layers,
+            &scaled_f64(inputs.scaler, test, rows.clone()),
+        )
+        .pop()
+        .unwrap_or_default();
+        let float_features_f32 = float_features.mapv(|v| v as f32);
+        float_classes.extend(float_classifier.predict(&float_features_f32));
+        same_head_classes.extend(device_classifier.predict(&float_features_f32));
+        for (row, f_row) in test
+            .slice(s![rows, ..])
+            .rows()
+            .into_iter()
+            .zip(float_features.rows())
+        {
+            let out =
+                model
+                    .infer(&row.to_vec(), &mut scratch)
+                    .map_err(|e| TrainError::Quantization {
+                        problem: format!("the runtime failed on a test row: {e}"),
+                    })?;
+            device_classes.push(out.class);
+            for (&q, &f) in out.features.iter().zip(f_row) {
+                let e = (feature_affine.dequantize(q) - f).abs() / feature_affine.scale;
+                err_max = err_max.max(e);
+                err_sum += e;
+                err_n += 1;
+            }
         }
     }
     let targets = &inputs.test.targets;
@@ -613,19 +521,4 @@ fn measure(
         scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
         handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn calibration_uses_every_row_up_to_the_cap_then_an_even_spread() {
-        assert_eq!(calibration_rows(5), vec![0, 1, 2, 3, 4]);
-        assert_eq!(calibration_rows(CALIBRATION_ROWS).len(), CALIBRATION_ROWS);
-        let many = calibration_rows(67_000);
-        assert_eq!(many.len(), CALIBRATION_ROWS);
-        assert!(many.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
-        assert_eq!((many[0], *many.last().unwrap()), (0, 66_983));
-    }
 }

@@ -11,6 +11,7 @@ pub mod fold;
 pub mod params;
 pub mod reference;
 pub mod rounding;
+pub mod stack;
 
 pub use export::{Detector, ExportInputs, ExportedModel, Threshold, export_model};
 pub use fold::{FloatDense, fold_decoder, fold_encoder};
