@@ -121,7 +121,7 @@ pub enum TrainError {
     Classifier {
         /// Which features it was fitted on.
         features: &'static str,
-        /// linfa's message.
+        /// What went wrong.
         message: String,
     },
     /// The trained model could not be quantized into a valid file.

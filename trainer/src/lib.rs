@@ -9,9 +9,11 @@ pub mod cli;
 pub mod data;
 pub mod detection;
 pub mod error;
+pub mod memory;
 #[cfg(feature = "training")]
 pub mod model;
 pub mod model_tools;
+pub mod parallel;
 #[cfg(feature = "training")]
 pub mod pipeline;
 #[cfg(feature = "training")]

@@ -10,7 +10,7 @@ use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::write_all_atomically;
-use crate::classifier::LinearClassifier;
+use crate::classifier::{LinearClassifier, ScaledRows};
 use crate::data::{
     ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, read_features, train_test_split,
 };
@@ -227,7 +227,7 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
             }
             Ok((data, test))
         }
-        None => train_test_split(&data, config.test_fraction, config.seed),
+        None => train_test_split(data, config.test_fraction, config.seed),
     }
 }
 
@@ -438,39 +438,49 @@ impl Pipeline {
 
         // Fitted on the rows the autoencoder learns: what the device will see as normal.
         let scaler = MinMaxScaler::fit(&normal_train.features);
-        let x_train = scaler.transform(&train.features);
-        let x_normal = match &normal {
-            Some((_, rows)) => scaler.transform(&rows.features),
-            None => x_train.clone(),
+        // The rows as the model sees them, scaled on the fly chunk by chunk: no scaled copy
+        // of the data is ever held.
+        let x_train = ScaledRows {
+            raw: &train.features,
+            scaler: &scaler,
         };
-        let x_test = scaler.transform(&test.features);
+        let x_normal = ScaledRows {
+            raw: &normal_train.features,
+            scaler: &scaler,
+        };
+        let x_test = ScaledRows {
+            raw: &test.features,
+            scaler: &scaler,
+        };
 
         let ae_start = Instant::now();
-        let (autoencoder, history) = train_autoencoder(&training, &x_normal, &x_test, progress)?;
+        let (autoencoder, history) = train_autoencoder(&training, x_normal, x_test, progress)?;
         let training_seconds = ae_start.elapsed().as_secs_f64();
+        crate::memory::release_free_memory();
 
         let (raw_classifier, bottleneck_classifier, accuracy) = if config.task.classifies() {
             let n_classes = train.n_classes();
-            let rows = x_train.nrows();
+            let rows = train.n_rows();
             phase(Phase::Classifier {
                 features: "raw features",
                 rows,
             });
             let raw = LinearClassifier::fit(&x_train, &train.targets, n_classes, "raw features")?;
-            phase(Phase::Encoding {
-                rows: rows + x_test.nrows(),
-            });
-            let z_train = encode(&autoencoder.encoder, &x_train);
-            let z_test = encode(&autoencoder.encoder, &x_test);
+            crate::memory::release_free_memory();
+            phase(Phase::Encoding { rows });
+            let z_train = encode(&autoencoder.encoder, x_train);
             phase(Phase::Classifier {
                 features: "bottleneck features",
                 rows,
             });
             let bottleneck =
                 LinearClassifier::fit(&z_train, &train.targets, n_classes, "bottleneck features")?;
+            drop(z_train);
+            crate::memory::release_free_memory();
             let accuracy = Accuracies {
                 raw_features: raw.accuracy(&x_test, &test.targets),
-                bottleneck_features: bottleneck.accuracy(&z_test, &test.targets),
+                bottleneck_features: bottleneck
+                    .accuracy(&encode(&autoencoder.encoder, x_test), &test.targets),
             };
             (Some(raw), Some(bottleneck), Some(accuracy))
         } else {

@@ -37,6 +37,15 @@ impl MinMaxScaler {
         MinMaxScaler { min, range }
     }
 
+    /// The scaler that leaves `n_features` features as they are: `(v - 0) / 1 == v`
+    /// exactly, for rows that are scaled already.
+    pub fn identity(n_features: usize) -> MinMaxScaler {
+        MinMaxScaler {
+            min: vec![0.0; n_features],
+            range: vec![1.0; n_features],
+        }
+    }
+
     /// `(x - min) / range`, per feature.
     pub fn transform(&self, x: &Array2<f32>) -> Array2<f32> {
         self.transform_view(x.view())

@@ -8,13 +8,15 @@ use burn::backend::NdArrayDevice;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::{Config, Device, Tensor, TensorData};
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::classifier::ScaledRows;
 use crate::error::{Result, TrainError};
 use crate::model::{Autoencoder, AutoencoderConfig, Encoder};
+use crate::scaler::CHUNK_ROWS;
 
 /// Optimisation settings; saved with the artefacts.
 #[derive(Config, Debug, PartialEq)]
@@ -90,8 +92,8 @@ pub struct EpochStats {
 /// Returns the trained model in inference mode and the loss history.
 pub fn train_autoencoder(
     config: &TrainingConfig,
-    train: &Array2<f32>,
-    valid: &Array2<f32>,
+    train: ScaledRows<'_>,
+    valid: ScaledRows<'_>,
     mut progress: impl FnMut(EpochStats),
 ) -> Result<(Autoencoder, History)> {
     if config.batch_size == 0 {
@@ -112,17 +114,16 @@ pub fn train_autoencoder(
     let mut model = config.autoencoder.init(&device);
     let mut optimizer = AdamConfig::new().with_epsilon(config.adam_epsilon).init();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let valid_x = to_tensor(valid, &base);
     let mut history = History::default();
-    let mut order: Vec<usize> = (0..train.nrows()).collect();
+    let mut order: Vec<usize> = (0..train.raw.nrows()).collect();
 
     for epoch in 1..=config.epochs {
         order.shuffle(&mut rng);
         let mut total = 0.0;
         let mut batches = 0usize;
         for batch in order.chunks(config.batch_size) {
-            let rows = train.select(ndarray::Axis(0), batch);
-            let x = to_tensor(&rows, &device);
+            let rows = train.raw.select(Axis(0), batch);
+            let x = to_tensor(&train.scaler.transform(&rows), &device);
             let loss = mse(model.forward(x.clone()), x);
             total += f64::from(loss.clone().into_scalar::<f32>());
             batches += 1;
@@ -130,9 +131,7 @@ pub fn train_autoencoder(
             model = optimizer.step(config.learning_rate, model, grads);
         }
         let train_loss = total / batches.max(1) as f64;
-        let eval = model.valid();
-        let valid_loss =
-            f64::from(mse(eval.forward(valid_x.clone()), valid_x.clone()).into_scalar::<f32>());
+        let valid_loss = validation_loss(&model.valid(), valid, &base);
         if !train_loss.is_finite() {
             return Err(TrainError::Diverged {
                 epoch,
@@ -151,7 +150,35 @@ pub fn train_autoencoder(
 }
 
 /// Bottleneck features of `x` (scaled rows) from the float encoder.
-pub fn encode(encoder: &Encoder, x: &Array2<f32>) -> Array2<f32> {
+pub fn encode(encoder: &Encoder, x: ScaledRows<'_>) -> Array2<f32> {
     let device = training_device();
-    to_array(encoder.forward(to_tensor(x, &device)))
+    let mut features = Array2::zeros((x.raw.nrows(), 0));
+    for rows in (0..x.raw.nrows()).step_by(CHUNK_ROWS) {
+        let rows = rows..(rows + CHUNK_ROWS).min(x.raw.nrows());
+        let chunk = x.scaler.transform_rows(x.raw, rows.clone());
+        let z = to_array(encoder.forward(to_tensor(&chunk, &device)));
+        if features.ncols() != z.ncols() {
+            features = Array2::zeros((x.raw.nrows(), z.ncols()));
+        }
+        features.slice_mut(ndarray::s![rows, ..]).assign(&z);
+    }
+    features
+}
+
+/// The mean squared reconstruction error on the rows of `valid` (Keras' `val_loss`),
+/// chunk by chunk: the whole validation set in one tensor took hundreds of megabytes of
+/// activations on large data.
+fn validation_loss(model: &Autoencoder, valid: ScaledRows<'_>, device: &Device) -> f64 {
+    let n = valid.raw.nrows();
+    let mut sum = 0.0;
+    for start in (0..n).step_by(CHUNK_ROWS) {
+        let rows = start..(start + CHUNK_ROWS).min(n);
+        let x = to_tensor(
+            &valid.scaler.transform_rows(valid.raw, rows.clone()),
+            device,
+        );
+        let mean = f64::from(mse(model.forward(x.clone()), x).into_scalar::<f32>());
+        sum += mean * rows.len() as f64;
+    }
+    sum / n.max(1) as f64
 }

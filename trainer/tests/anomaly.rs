@@ -2,6 +2,7 @@
 //! scores (quantized encoder and decoder, reconstruction on the input's own scale) rank
 //! anomalies as well as the float autoencoder's do.
 
+use bottleneck_trainer::classifier::ScaledRows;
 use bottleneck_trainer::model::AutoencoderConfig;
 use bottleneck_trainer::quant::anomaly::{
     QuantizedAutoencoder, mse_scores, pearson, roc_auc, spearman,
@@ -9,6 +10,7 @@ use bottleneck_trainer::quant::anomaly::{
 use bottleneck_trainer::quant::fold::forward_all;
 use bottleneck_trainer::quant::params::Affine;
 use bottleneck_trainer::quant::{fold_decoder, fold_encoder};
+use bottleneck_trainer::scaler::MinMaxScaler;
 use bottleneck_trainer::training::{TrainingConfig, train_autoencoder};
 use ndarray::Array2;
 
@@ -45,10 +47,21 @@ fn int8_scores_rank_anomalies_like_the_float_ones() {
     let config = TrainingConfig::new(AutoencoderConfig::new(12, vec![16, 8], 3))
         .with_epochs(40)
         .with_batch_size(16);
+    let identity = MinMaxScaler::identity(12);
+    let (train_f32, valid) = (
+        train.mapv(|v| v as f32),
+        rows(50, 2, false).mapv(|v| v as f32),
+    );
     let (autoencoder, _) = train_autoencoder(
         &config,
-        &train.mapv(|v| v as f32),
-        &rows(50, 2, false).mapv(|v| v as f32),
+        ScaledRows {
+            raw: &train_f32,
+            scaler: &identity,
+        },
+        ScaledRows {
+            raw: &valid,
+            scaler: &identity,
+        },
         |_| {},
     )
     .expect("training runs");

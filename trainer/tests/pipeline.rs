@@ -102,9 +102,9 @@ fn split_needs_enough_rows() {
     }
     .generate()
     .expect("valid");
-    let e = train_test_split(&data, 0.9, 1).expect_err("too few rows");
+    let e = train_test_split(data.clone(), 0.9, 1).expect_err("too few rows");
     assert!(e.to_string().contains("4 rows"), "{e}");
-    let e = train_test_split(&data, 1.5, 1).expect_err("bad fraction");
+    let e = train_test_split(data, 1.5, 1).expect_err("bad fraction");
     assert!(matches!(
         e,
         TrainError::InvalidSetting {

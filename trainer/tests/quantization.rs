@@ -2,10 +2,12 @@
 //! for BatchNorm folding, and SPEC.md §5's worked example for the reference inference.
 
 use bottleneck_format::{ChannelLayout, Requant, spec_example, spec_example_ties, spec_example_v2};
+use bottleneck_trainer::classifier::ScaledRows;
 use bottleneck_trainer::model::{Activation, AutoencoderConfig, BottleneckActivation};
 use bottleneck_trainer::quant::params::quantize_multiplier;
 use bottleneck_trainer::quant::reference::{q31, requantize, slope_scaled};
 use bottleneck_trainer::quant::{ReferenceModel, fold_encoder};
+use bottleneck_trainer::scaler::MinMaxScaler;
 use bottleneck_trainer::training::{TrainingConfig, encode, train_autoencoder};
 use ndarray::Array2;
 
@@ -36,8 +38,14 @@ fn check_folding(autoencoder: AutoencoderConfig) {
     let config = TrainingConfig::new(autoencoder)
         .with_epochs(8)
         .with_batch_size(8);
+    let identity = MinMaxScaler::identity(6);
+    let valid = rows(16, 6, 2);
+    let scaled = |raw| ScaledRows {
+        raw,
+        scaler: &identity,
+    };
     let (autoencoder, _) =
-        train_autoencoder(&config, &train, &rows(16, 6, 2), |_| {}).expect("training runs");
+        train_autoencoder(&config, scaled(&train), scaled(&valid), |_| {}).expect("training runs");
     let encoder = &autoencoder.encoder;
 
     // The running statistics must have moved, or folding them would prove nothing.
@@ -55,7 +63,7 @@ fn check_folding(autoencoder: AutoencoderConfig) {
     );
 
     let x = rows(200, 6, 3);
-    let burn_features = encode(encoder, &x);
+    let burn_features = encode(encoder, scaled(&x));
     let folded = bottleneck_trainer::quant::fold::forward_all(&layers, &x.mapv(f64::from));
     let folded_features = folded.last().expect("layers");
     let max_diff = burn_features

@@ -6,7 +6,7 @@ use bottleneck_format::{
     AnomalySpec, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Role,
 };
 use bottleneck_runtime::{Logits, Model, Scratch};
-use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, s};
 
 use super::anomaly::{QuantizedDecoder, mse_scores, quantize_decoder};
 #[cfg(doc)]
@@ -18,7 +18,7 @@ use super::rounding::{Calibration, fit_row};
 use super::stack::{
     activation_ranges, calibration_rows, chunks, clamp_bias, multiplier, quantize_stack, run_int8,
 };
-use crate::classifier::{LinearClassifier, accuracy};
+use crate::classifier::{FeatureRows, LinearClassifier, accuracy};
 use crate::data::Dataset;
 use crate::detection::{AnomalyMetrics, anomaly_metrics};
 use crate::error::{Result, TrainError};
@@ -186,11 +186,11 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     // Output ranges of every float layer, encoder and decoder, over every training row.
     let decoder_layers = inputs.decoder.map_or(&[][..], |d| d.layers);
     let float_stack: Vec<FloatDense> = layers.iter().chain(decoder_layers).cloned().collect();
-    let ranges = activation_ranges(
-        &float_stack,
-        chunks(n_train).map(|rows| scaled_f64(scaler, train, rows)),
-    );
+    let ranges = activation_ranges(&float_stack, n_train, |rows| {
+        scaled_f64(scaler, train, rows)
+    });
     let (encoder_ranges, decoder_ranges) = ranges.split_at(layers.len());
+    crate::memory::release_free_memory();
 
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
     // An anomaly detector keeps headroom on both sides: anomalies leave the training
@@ -241,6 +241,7 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         0,
     )?;
     spec.layers = stack.layers;
+    crate::memory::release_free_memory();
     let feature_affine = stack.out_affine;
     let decoder = match inputs.decoder {
         Some(detector) => Some(quantize_decoder(
@@ -272,6 +273,7 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
             _ => (q_features, scores),
         }
     };
+    crate::memory::release_free_memory();
     if let (Some(detector), Some(quantized)) = (inputs.decoder, decoder) {
         let n = scaler.n_features();
         let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
@@ -291,14 +293,13 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     let device_classifier = match (inputs.float_classifier, q_features) {
         (Some(_), Some(q_features)) => {
             let dequantize = |q: i64| feature_affine.dequantize(q as i8) as f32;
-            let f_train = q_features.mapv(|q| dequantize(i64::from(q)));
-            drop(q_features);
             let device_classifier = LinearClassifier::fit(
-                &f_train,
+                &DequantizedRows::new(&q_features, feature_affine),
                 &inputs.train.targets,
                 inputs.train.n_classes(),
                 "int8 device features",
             )?;
+            drop(q_features);
             spec.head = Some(quantize_head(
                 &device_classifier,
                 feature_affine,
@@ -357,6 +358,44 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     })
 }
 
+/// int8 features seen as the dequantized values the head is fitted on.
+struct DequantizedRows<'a> {
+    /// The int8 features.
+    q: &'a Array2<i8>,
+    /// Each int8 value's real value in f32 (index: the value as u8).
+    values: [f32; 256],
+}
+
+impl<'a> DequantizedRows<'a> {
+    fn new(q: &'a Array2<i8>, affine: Affine) -> Self {
+        let mut values = [0.0; 256];
+        for (byte, v) in values.iter_mut().enumerate() {
+            *v = affine.dequantize(byte as u8 as i8) as f32;
+        }
+        DequantizedRows { q, values }
+    }
+}
+
+impl FeatureRows for DequantizedRows<'_> {
+    fn n_rows(&self) -> usize {
+        self.q.nrows()
+    }
+    fn n_features(&self) -> usize {
+        self.q.ncols()
+    }
+    fn rows<'b>(&'b self, rows: Range<usize>, buffer: &'b mut [f32]) -> &'b [f32] {
+        let out = &mut buffer[..rows.len() * self.q.ncols()];
+        let q = self.q.slice(s![rows, ..]);
+        let look_up = |(o, &q): (&mut f32, &i8)| *o = self.values[usize::from(q as u8)];
+        match q.as_slice() {
+            // A flat loop where the rows are contiguous (always, in practice).
+            Some(flat) => out.iter_mut().zip(flat).for_each(look_up),
+            None => out.iter_mut().zip(q.iter()).for_each(look_up),
+        }
+        out
+    }
+}
+
 /// `features` (unscaled rows) quantized as the device does, as i64.
 fn quantize_rows(quantizer: &ReferenceModel, features: ArrayView2<'_, f32>) -> Array2<i64> {
     let mut q = Array2::zeros(features.dim());
@@ -389,20 +428,53 @@ impl Int8Pass<'_> {
         scores: bool,
     ) -> (Option<Array2<i8>>, Vec<u64>) {
         let width = self.encoder.last().map_or(0, |l| l.channels.len());
-        let mut kept = keep_features.then(|| Array2::<i8>::zeros((features.nrows(), width)));
+        let n = features.nrows();
+        let mut kept = keep_features.then(|| Array2::<i8>::zeros((n, width)));
+        // The chunks' halves on the two cores, each writing its own rows; integer
+        // results, so the split changes nothing but the time.
+        let ranges: Vec<Range<usize>> = chunks(n).collect();
+        let half = ranges.len().div_ceil(2);
+        let middle = ranges.get(half).map_or(n, |r| r.start);
+        let (kept_first, kept_second) = match &mut kept {
+            Some(k) => {
+                let (a, b) = k.view_mut().split_at(Axis(0), middle);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let (mut all_scores, rest) = std::thread::scope(|scope| {
+            let other =
+                scope.spawn(|| self.chunks(features, &ranges[half..], middle, kept_second, scores));
+            let mine = self.chunks(features, &ranges[..half], 0, kept_first, scores);
+            (mine, other.join().expect("int8 pass thread"))
+        });
+        all_scores.extend(rest);
+        (kept, all_scores)
+    }
+
+    /// Runs the rows `ranges` of `features`: their int8 features into `kept` (whose
+    /// first row is row `offset`), their scores (with `scores` and a decoder) returned.
+    fn chunks(
+        &self,
+        features: &Array2<f32>,
+        ranges: &[Range<usize>],
+        offset: usize,
+        mut kept: Option<ArrayViewMut2<'_, i8>>,
+        scores: bool,
+    ) -> Vec<u64> {
         let mut all_scores = Vec::new();
-        for rows in chunks(features.nrows()) {
+        for rows in ranges {
             let q_in = quantize_rows(self.quantizer, features.slice(s![rows.clone(), ..]));
             let q_features = run_int8(self.encoder, &q_in);
             if let Some(kept) = &mut kept {
-                kept.slice_mut(s![rows, ..])
+                kept.slice_mut(s![rows.start - offset..rows.end - offset, ..])
                     .zip_mut_with(&q_features, |k, &q| *k = q as i8);
             }
             if let (true, Some(decoder)) = (scores, self.decoder) {
                 all_scores.extend(decoder.scores(&q_in, &q_features));
             }
         }
-        (kept, all_scores)
+        all_scores
     }
 }
 

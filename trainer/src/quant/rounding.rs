@@ -7,7 +7,10 @@
 //! boundary they flip classes. This lowers them with a few cheap coordinate-descent passes
 //! and never moves a weight further than one step from its float value.
 
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{Array1, Array2, ArrayView1};
+
+use super::params::quantize_row;
+use crate::parallel::on_two_halves;
 
 /// Passes of coordinate descent over the row.
 const PASSES: usize = 3;
@@ -25,10 +28,23 @@ pub struct Calibration {
 impl Calibration {
     /// Prepares `x` (samples × inputs), the dequantized int8 inputs the layer will see.
     pub fn new(x: &Array2<f64>) -> Calibration {
-        let mean = x
-            .mean_axis(Axis(0))
-            .unwrap_or_else(|| Array1::zeros(x.ncols()));
-        let centered_t = (x - &mean).reversed_axes().as_standard_layout().to_owned();
+        Calibration::from_fn(x.dim(), |i, j| x[[i, j]])
+    }
+
+    /// [`Calibration::new`] of the `(samples, inputs)` matrix whose entries `value(i, j)`
+    /// gives, without that matrix ever being stored.
+    pub fn from_fn(dim: (usize, usize), value: impl Fn(usize, usize) -> f64) -> Calibration {
+        let (samples, inputs) = dim;
+        let mut centered_t = Array2::from_shape_fn((inputs, samples), |(j, i)| value(i, j));
+        let mean: Array1<f64> = centered_t
+            .rows()
+            .into_iter()
+            // Summed in sample order, as `mean_axis` did when `new` computed it.
+            .map(|r| r.iter().fold(0.0, |sum, &v| sum + v) / samples.max(1) as f64)
+            .collect();
+        for (mut row, &m) in centered_t.rows_mut().into_iter().zip(&mean) {
+            row.mapv_inplace(|v| v - m);
+        }
         let energy = centered_t.rows().into_iter().map(|r| r.dot(&r)).collect();
         Calibration {
             centered_t,
@@ -85,4 +101,24 @@ pub fn fit_row(
         .sum();
     let bias = target.mean().unwrap_or(0.0) - prediction_mean;
     (q.iter().map(|&v| v as i8).collect(), bias)
+}
+
+/// [`fit_row`] for every row of `weights` (`outputs x inputs`), each with its own
+/// symmetric scale ([`quantize_row`]) and its column of `targets` (`samples x outputs`):
+/// per row, the int8 weights, the re-fitted bias and the scale. The rows are independent;
+/// the two cores share them.
+pub fn fit_rows(
+    weights: &Array2<f64>,
+    calibration: &Calibration,
+    targets: &Array2<f64>,
+) -> Vec<(Vec<i8>, f64, f64)> {
+    on_two_halves(weights.nrows(), |rows| {
+        rows.map(|c| {
+            let row = weights.row(c);
+            let (_, scale) = quantize_row(row.iter().copied());
+            let (q, bias) = fit_row(row, scale, calibration, targets.column(c));
+            (q, bias, scale)
+        })
+        .collect()
+    })
 }

@@ -10,13 +10,14 @@
 use std::ops::Range;
 
 use bottleneck_format::{ChannelLayout, DenseChannel, DenseSpec, Requant, Role};
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 
 use super::fold::{FloatDense, forward_all};
-use super::params::{Affine, bias_limit, quantize_multiplier, quantize_row};
+use super::params::{Affine, bias_limit, quantize_multiplier};
 use super::reference::dense_batch;
-use super::rounding::{Calibration, fit_row};
+use super::rounding::{Calibration, fit_rows};
 use crate::error::{Result, TrainError};
+use crate::parallel::on_two_halves;
 
 pub use crate::scaler::CHUNK_ROWS;
 
@@ -38,11 +39,10 @@ fn quantize_dense(
     input: Affine,
     output: Affine,
     index: usize,
-    inputs: &Array2<f64>,
+    calibration: &Calibration,
     target: &Array2<f64>,
 ) -> Result<DenseSpec> {
     let n_in = layer.weights.ncols();
-    let calibration = Calibration::new(inputs);
     let mut weights = Vec::with_capacity(layer.weights.len());
     let mut channels = Vec::with_capacity(layer.weights.nrows());
     // One LeakyReLU slope for the whole layer (format version 2): each channel's negative
@@ -54,9 +54,8 @@ fn quantize_dense(
         )?),
         None => None,
     };
-    for (c, row) in layer.weights.axis_iter(Axis(0)).enumerate() {
-        let (_, s_w) = quantize_row(row.iter().copied());
-        let (q, bias_real) = fit_row(row, s_w, &calibration, target.column(c));
+    let fitted = fit_rows(&layer.weights, calibration, target);
+    for (c, (q, bias_real, s_w)) in fitted.into_iter().enumerate() {
         let row_sum: i64 = q.iter().map(|&w| i64::from(w)).sum();
         let b_q = (bias_real / (input.scale * s_w)).round() as i64;
         let bias = clamp_bias(b_q - i64::from(input.zero_point) * row_sum, n_in);
@@ -106,7 +105,7 @@ fn quantize_dense(
 /// Most rows the weight rounding of one layer is fitted on: a representative sample, as
 /// TensorFlow Lite's converters use a few hundred. The tutorial's 670 training rows are
 /// all used; 67,000 would make the fit cost a hundred times the training epochs.
-pub const CALIBRATION_ROWS: usize = 4096;
+pub const CALIBRATION_ROWS: usize = 2048;
 
 /// The rows the rounding is fitted on: all of them up to [`CALIBRATION_ROWS`], else that
 /// many spread evenly over the whole set (deterministic, in order).
@@ -133,17 +132,32 @@ pub struct QuantizedStack {
 }
 
 /// The smallest and largest output of each layer of `layers` (run in order) over every
-/// row of every chunk `chunks` yields.
+/// row of `rows` rows, chunk by chunk: `chunk(range)` gives the float inputs of the rows
+/// `range`. The halves run on the two cores; min and max do not depend on the order.
 pub fn activation_ranges(
     layers: &[FloatDense],
-    chunks: impl IntoIterator<Item = Array2<f64>>,
+    rows: usize,
+    chunk: impl Fn(Range<usize>) -> Array2<f64> + Sync,
 ) -> Vec<(f64, f64)> {
+    let ranges: Vec<Range<usize>> = chunks(rows).collect();
+    let per_half = on_two_halves(ranges.len(), |half| {
+        let mut found = vec![(f64::INFINITY, f64::NEG_INFINITY); layers.len()];
+        for rows in &ranges[half] {
+            for (range, act) in found
+                .iter_mut()
+                .zip(forward_all(layers, &chunk(rows.clone())))
+            {
+                *range = act
+                    .iter()
+                    .fold(*range, |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            }
+        }
+        vec![found]
+    });
     let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); layers.len()];
-    for chunk in chunks {
-        for (range, act) in ranges.iter_mut().zip(forward_all(layers, &chunk)) {
-            *range = act
-                .iter()
-                .fold(*range, |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    for found in per_half {
+        for (range, (lo, hi)) in ranges.iter_mut().zip(found) {
+            *range = (range.0.min(lo), range.1.max(hi));
         }
     }
     ranges
@@ -172,13 +186,17 @@ pub fn quantize_stack(
             Some(fixed) if k + 1 == layers.len() => fixed,
             _ => Affine::from_range(lo, hi),
         };
-        let dequantized =
-            q_in.mapv(|q| (q as f64 - f64::from(in_affine.zero_point)) * in_affine.scale);
         // The float pre-activations: the rounding's target, and after the activation the
-        // next layer's float input (the same arithmetic as `forward_all`).
+        // next layer's float input (the same arithmetic as `forward_all`). Each array is
+        // dropped as soon as it is used: the step's peak is the run's at 67,000 rows.
         let mut target = float_in.dot(&layer.weights.t()) + &layer.bias;
+        drop(float_in);
+        let calibration = Calibration::from_fn(q_in.dim(), |i, j| {
+            (q_in[[i, j]] as f64 - f64::from(in_affine.zero_point)) * in_affine.scale
+        });
         let index = first_index + k;
-        let dense = quantize_dense(layer, in_affine, out_affine, index, &dequantized, &target)?;
+        let dense = quantize_dense(layer, in_affine, out_affine, index, &calibration, &target)?;
+        drop(calibration);
         q_in = dense_batch(&dense, &q_in);
         specs.push(dense);
         in_affine = out_affine;
@@ -223,6 +241,6 @@ mod tests {
         let many = calibration_rows(67_000);
         assert_eq!(many.len(), CALIBRATION_ROWS);
         assert!(many.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
-        assert_eq!((many[0], *many.last().unwrap()), (0, 66_983));
+        assert_eq!((many[0], *many.last().unwrap()), (0, 66_967));
     }
 }

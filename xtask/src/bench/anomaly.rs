@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use bottleneck_trainer::classifier::ScaledRows;
 use bottleneck_trainer::data::{Dataset, read_csv};
 use bottleneck_trainer::model::AutoencoderConfig;
 use bottleneck_trainer::quant::anomaly::{QuantizedAutoencoder, mse_scores, roc_auc, spearman};
@@ -126,8 +127,12 @@ pub fn run(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, Strin
     let (hidden, bottleneck) = (vec![2 * n, n], bottleneck.unwrap_or(n.div_ceil(2)));
     let config = TrainingConfig::new(AutoencoderConfig::new(n, hidden.clone(), bottleneck))
         .with_epochs(epochs);
+    let rows = ScaledRows {
+        raw: &split.train,
+        scaler: &scaler,
+    };
     let (autoencoder, _) =
-        train_autoencoder(&config, &train, &train, |_| {}).map_err(|e| e.to_string())?;
+        train_autoencoder(&config, rows, rows, |_| {}).map_err(|e| e.to_string())?;
     let encoder = fold_encoder(&autoencoder.encoder);
     let decoder = fold_decoder(&autoencoder.decoder);
 
