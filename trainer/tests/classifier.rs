@@ -12,8 +12,7 @@ fn data(n: usize, d: usize, classes: usize) -> (Array2<f32>, Vec<usize>) {
     });
     let targets = (0..n)
         .map(|i| {
-            let s = f64::from(x[[i, 0]]) + 0.5 * f64::from(x[[i, 1]])
-                - 0.8 * f64::from(x[[i, 2]])
+            let s = f64::from(x[[i, 0]]) + 0.5 * f64::from(x[[i, 1]]) - 0.8 * f64::from(x[[i, 2]])
                 + 0.3 * (i as f64 * 0.7).cos();
             match classes {
                 2 => usize::from(s > 0.0),
@@ -26,7 +25,10 @@ fn data(n: usize, d: usize, classes: usize) -> (Array2<f32>, Vec<usize>) {
 
 fn assert_close(what: &str, ours: &[f64], sklearn: &[f64]) {
     for (k, (a, b)) in ours.iter().zip(sklearn).enumerate() {
-        assert!((a - b).abs() < 2e-3, "{what}[{k}]: ours {a}, scikit-learn {b}");
+        assert!(
+            (a - b).abs() < 2e-3,
+            "{what}[{k}]: ours {a}, scikit-learn {b}"
+        );
     }
 }
 
@@ -37,9 +39,18 @@ fn binary_fit_matches_scikit_learn() {
     assert_close(
         "coef",
         fitted.weights.as_slice().unwrap(),
-        &[2.118856692071125, 1.7214293727877665, -2.2839065929402853, -0.37647162552803703],
+        &[
+            2.118856692071125,
+            1.7214293727877665,
+            -2.2839065929402853,
+            -0.37647162552803703,
+        ],
     );
-    assert_close("intercept", fitted.bias.as_slice().unwrap(), &[-0.21889638741234554]);
+    assert_close(
+        "intercept",
+        fitted.bias.as_slice().unwrap(),
+        &[-0.21889638741234554],
+    );
     // scikit-learn needed 11 iterations.
     assert!(fitted.iterations <= 20, "{} iterations", fitted.iterations);
 }
