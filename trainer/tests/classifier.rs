@@ -88,6 +88,6 @@ fn multinomial_fit_matches_scikit_learn() {
 fn bad_targets_are_errors() {
     let (x, y) = data(10, 4, 2);
     assert!(LinearClassifier::fit(&x, &y[..9], 2, "test").is_err());
-    assert!(LinearClassifier::fit(&x, &vec![2; 10], 2, "test").is_err());
+    assert!(LinearClassifier::fit(&x, &[2; 10], 2, "test").is_err());
     assert!(LinearClassifier::fit(&x, &y, 1, "test").is_err());
 }
