@@ -234,6 +234,12 @@ impl GenerateArgs {
     /// The data these options describe; an option of the other recipe is refused
     /// rather than ignored.
     pub fn generate(&self) -> crate::Result<Dataset> {
+        Ok(self.generate_exact()?.0)
+    }
+
+    /// [`GenerateArgs::generate`], with the classification recipe's values in f64 as
+    /// scikit-learn returns them (the data set holds them as f32).
+    pub fn generate_exact(&self) -> crate::Result<(Dataset, Option<ndarray::Array2<f64>>)> {
         fn foreign(flags: &[(&'static str, bool)]) -> Option<&'static str> {
             flags
                 .iter()
@@ -252,7 +258,10 @@ impl GenerateArgs {
                         problem: format!("--{flag} applies to --recipe machine-sound only"),
                     });
                 }
-                self.recipe().generate()
+                let recipe = self.recipe();
+                let (values, targets) = recipe.arrays()?;
+                let data = recipe.dataset(&values, targets);
+                Ok((data, Some(values)))
             }
             RecipeArg::MachineSound => {
                 if let Some(flag) = foreign(&[
@@ -275,6 +284,7 @@ impl GenerateArgs {
                     seed: self.seed,
                 }
                 .generate()
+                .map(|data| (data, None))
             }
         }
     }

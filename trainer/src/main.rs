@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use bottleneck_trainer::artifacts::write_atomically;
 use bottleneck_trainer::cli::{Cli, Command, EvalArgs, GenerateArgs, PredictArgs, TrainArgs};
-use bottleneck_trainer::data::{read_csv, read_features, write_csv};
+use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv};
 use bottleneck_trainer::pipeline::{Phase, Pipeline};
 use bottleneck_trainer::{Result, TrainError};
@@ -113,8 +113,11 @@ fn train(args: &TrainArgs) -> Result<()> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {
-    let data = args.generate()?;
-    write_csv(&data, &args.out)?;
+    let (data, exact) = args.generate_exact()?;
+    match &exact {
+        Some(values) => write_csv_exact(&data, values, &args.out)?,
+        None => write_csv(&data, &args.out)?,
+    }
     println!(
         "wrote {} ({} rows, {} features, {} classes)",
         args.out.display(),

@@ -243,6 +243,26 @@ pub fn read_features(
 
 /// Writes `data` as CSV (features, then a `label` column), atomically.
 pub fn write_csv(data: &Dataset, path: &Path) -> Result<()> {
+    let rows = data
+        .features
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().map(|v| v.to_string()).collect());
+    write_rows(data, rows, path)
+}
+
+/// [`write_csv`] with the feature values `values` (rows × features of `data`) written in
+/// full f64 precision instead of `data`'s f32 features: the built-in problem's CSV holds
+/// scikit-learn's very arrays (shortest round-trip decimals).
+pub fn write_csv_exact(data: &Dataset, values: &Array2<f64>, path: &Path) -> Result<()> {
+    let rows = values
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().map(|v| v.to_string()).collect());
+    write_rows(data, rows, path)
+}
+
+fn write_rows(data: &Dataset, rows: impl Iterator<Item = Vec<String>>, path: &Path) -> Result<()> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let to_write_error = |e: csv::Error| TrainError::Write {
         path: path.to_path_buf(),
@@ -251,8 +271,7 @@ pub fn write_csv(data: &Dataset, path: &Path) -> Result<()> {
     let mut header = data.feature_names.clone();
     header.push("label".to_string());
     writer.write_record(&header).map_err(to_write_error)?;
-    for (row, &target) in data.features.rows().into_iter().zip(&data.targets) {
-        let mut record: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+    for (mut record, &target) in rows.zip(&data.targets) {
         record.push(data.labels[target].clone());
         writer.write_record(&record).map_err(to_write_error)?;
     }

@@ -3,10 +3,13 @@
 mod csv_io;
 mod generate;
 mod machine_sound;
+pub mod numpy_random;
 mod split;
 
-pub use csv_io::{parse_csv, read_csv, read_csv_with_labels, read_features, write_csv};
-pub use generate::ClassificationRecipe;
+pub use csv_io::{
+    parse_csv, read_csv, read_csv_with_labels, read_features, write_csv, write_csv_exact,
+};
+pub use generate::{ClassificationRecipe, numpy_seed};
 pub use machine_sound::MachineSoundRecipe;
 pub use split::train_test_split;
 

@@ -1,11 +1,11 @@
-//! Shuffled train/test split (scikit-learn's `train_test_split`).
+//! Shuffled train/test split: scikit-learn's `train_test_split(test_size=f,
+//! random_state=seed)`, the same rows in the same order.
 
 use ndarray::Array2;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 
 use super::Dataset;
+use super::generate::numpy_seed;
+use super::numpy_random::RandomState;
 use crate::error::{Result, TrainError};
 
 /// Splits `data` into `(train, test)`: `ceil(test_fraction * rows)` rows, chosen by a
@@ -33,8 +33,9 @@ pub fn train_test_split(
             ),
         });
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    // scikit-learn's ShuffleSplit: one permutation from RandomState(seed); its first
+    // n_test entries are the test rows, the rest the training rows, in that order.
+    let order = RandomState::new(numpy_seed(seed)?).permutation(n);
     let (test, train) = order.split_at(n_test);
     let mut counts = vec![0usize; data.labels.len()];
     for &i in train {
