@@ -133,6 +133,11 @@ pub struct TrainArgs {
     /// Directory for the artefacts.
     #[arg(long, default_value = "artifacts")]
     pub out: PathBuf,
+    /// Train this many models, with seeds --seed, --seed + 1, ... on the same data and
+    /// split, and report every accuracy's mean, min and max (report.md, report.json,
+    /// repeats.png). The model file and other artefacts are the first run's.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub repeats: u64,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -331,6 +336,7 @@ impl TrainArgs {
                 None => Threshold::Quantile(self.threshold_quantile),
             },
             normal_label: self.normal_label.clone(),
+            training_seed: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod plot;
 #[cfg(feature = "training")]
 pub mod quant;
+pub mod repeats;
 #[cfg(feature = "training")]
 pub mod report;
 pub mod scaler;

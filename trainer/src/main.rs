@@ -7,22 +7,28 @@ use bottleneck_trainer::artifacts::write_atomically;
 use bottleneck_trainer::cli::{Cli, Command, EvalArgs, GenerateArgs, PredictArgs, TrainArgs};
 use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv};
-use bottleneck_trainer::pipeline::{Phase, Pipeline};
+use bottleneck_trainer::pipeline::{Phase, Pipeline, RunConfig};
+use bottleneck_trainer::quant::ExportedModel;
+use bottleneck_trainer::repeats::{RepeatRun, Repeats};
+use bottleneck_trainer::report::Report;
 use bottleneck_trainer::{Result, TrainError};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-fn train(args: &TrainArgs) -> Result<()> {
-    let config = args.run_config();
+/// One training run with its progress display; `run` labels it ("run 2/5") when there
+/// are several.
+fn train_once(args: &TrainArgs, config: RunConfig, run: &str) -> Result<(Pipeline, ExportedModel)> {
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::new(args.epochs as u64)
     };
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] epoch {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:30}}] {run}epoch {{pos}}/{{len}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     // After the epochs, the long phases (classifier fits, quantization) on a spinner.
     let spinner = if args.quiet {
@@ -31,7 +37,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         ProgressBar::new_spinner()
     };
     spinner.set_style(
-        ProgressStyle::with_template("{elapsed_precise} {spinner} {msg}")
+        ProgressStyle::with_template(&format!("{{elapsed_precise}} {{spinner}} {run}{{msg}}"))
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let show = |phase: Phase| {
@@ -59,7 +65,74 @@ fn train(args: &TrainArgs) -> Result<()> {
     });
     let model = pipeline.export();
     spinner.finish_and_clear();
-    let model = model?;
+    Ok((pipeline, model?))
+}
+
+/// One line of a run's accuracies, for `--repeats`.
+fn run_summary(report: &Report, label: &str) -> String {
+    let mut line = label.trim_end().to_string() + ":";
+    if let Some(a) = &report.accuracy {
+        line += &format!(
+            " LR raw {:.3}, bottleneck {:.3}",
+            a.raw_features, a.bottleneck_features
+        );
+    }
+    if let Some(d) = &report.device {
+        line += &format!(
+            ", int8 {:.3} ({:.1} % of classes as the float pipeline)",
+            d.device_accuracy,
+            100.0 * d.float_pipeline_agreement
+        );
+    }
+    if let Some(a) = &report.anomaly {
+        line += &format!(", AUC int8 {:?}", a.auc_int8);
+    }
+    line
+}
+
+fn train(args: &TrainArgs) -> Result<()> {
+    let config = args.run_config();
+    let (pipeline, model) = if args.repeats == 1 {
+        train_once(args, config, "")?
+    } else {
+        if config.seed.checked_add(args.repeats - 1).is_none() {
+            return Err(TrainError::InvalidSetting {
+                flag: "repeats",
+                problem: format!(
+                    "the seeds {} to {} + {} overflow",
+                    config.seed,
+                    config.seed,
+                    args.repeats - 1
+                ),
+            });
+        }
+        let mut kept = None;
+        let mut runs = Vec::new();
+        for k in 0..args.repeats {
+            let seed = config.seed + k;
+            let run_config = RunConfig {
+                training_seed: Some(seed),
+                ..config.clone()
+            };
+            let label = format!("run {}/{} (seed {seed}) ", k + 1, args.repeats);
+            let (pipeline, model) = train_once(args, run_config, &label)?;
+            runs.push(RepeatRun::from_report(seed, &pipeline.report));
+            if !args.quiet {
+                println!("{}", run_summary(&pipeline.report, &label));
+            }
+            if kept.is_none() {
+                kept = Some((pipeline, model));
+            }
+        }
+        let (mut pipeline, model) = kept.ok_or(TrainError::InvalidSetting {
+            flag: "repeats",
+            problem: "must be at least 1".into(),
+        })?;
+        // The kept run's config says what produced its model: seed, not training_seed.
+        pipeline.config.training_seed = None;
+        pipeline.report.repeats = Some(Repeats::new(runs));
+        (pipeline, model)
+    };
     let written = pipeline.write_artifacts(&args.out, Some(&model))?;
     if !args.quiet {
         let r = &pipeline.report;
@@ -102,6 +175,29 @@ fn train(args: &TrainArgs) -> Result<()> {
                 a.recall,
                 a.f1,
                 100.0 * a.flagged_normal_rate
+            );
+        }
+        if let Some(r) = &pipeline.report.repeats {
+            let spread = |name: &str, s: Option<bottleneck_trainer::repeats::Spread>| {
+                s.map(|s| format!("{name} {:.3} ({:.3}-{:.3})", s.mean, s.min, s.max))
+            };
+            let parts: Vec<String> = [
+                spread("LR bottleneck", r.bottleneck_features),
+                spread("int8", r.device),
+                spread("AUC int8", r.auc_int8),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let figures = if parts.is_empty() {
+                "no test-split accuracy or AUC applies".to_string()
+            } else {
+                format!("mean (min-max): {}", parts.join(", "))
+            };
+            println!(
+                "{} seeds, {figures}; the files are seed {}'s",
+                r.runs.len(),
+                r.kept_seed
             );
         }
         println!("model file: {} bytes", model.bytes.len());

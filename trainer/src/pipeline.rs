@@ -16,7 +16,7 @@ use crate::data::{
 };
 use crate::error::{Result, TrainError};
 use crate::model::{Activation, Autoencoder, AutoencoderConfig, BottleneckActivation};
-use crate::plot::{learning_curves_png, score_histogram_png};
+use crate::plot::{learning_curves_png, repeats_png, score_histogram_png};
 use crate::quant::{
     Detector, ExportInputs, ExportedModel, Threshold, export_model, fold_decoder, fold_encoder,
 };
@@ -77,6 +77,10 @@ pub struct RunConfig {
     /// test rows with any other label count as anomalies. `None`: every row is normal.
     #[serde(default)]
     pub normal_label: Option<String>,
+    /// The seed of the initialisation and the shuffling when it differs from `seed`
+    /// (`--repeats`: the data and split keep `seed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_seed: Option<u64>,
 }
 
 /// What the model file ships.
@@ -125,6 +129,7 @@ impl Default for RunConfig {
             task: Task::Classify,
             threshold: default_threshold(),
             normal_label: None,
+            training_seed: None,
         }
     }
 }
@@ -351,7 +356,7 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
     .with_epochs(config.epochs)
     .with_batch_size(config.batch_size)
     .with_learning_rate(config.learning_rate)
-    .with_seed(config.seed))
+    .with_seed(config.training_seed.unwrap_or(config.seed)))
 }
 
 /// A long phase of `bottleneck train` after the epochs, for progress display.
@@ -521,6 +526,7 @@ impl Pipeline {
             device: None,
             anomaly: None,
             total_seconds: start.elapsed().as_secs_f64(),
+            repeats: None,
         };
         Ok(Pipeline {
             config,
@@ -613,6 +619,18 @@ impl Pipeline {
             ("report.json", self.report.to_json().into_bytes()),
             ("report.md", self.report.to_markdown().into_bytes()),
         ];
+        if let Some(repeats) = self
+            .report
+            .repeats
+            .as_ref()
+            .filter(|r| !r.series().is_empty())
+        {
+            let png = repeats_png(repeats).map_err(|message| TrainError::Write {
+                path: dir.join("repeats.png"),
+                message,
+            })?;
+            files.push(("repeats.png", png));
+        }
         if let Some(model) = model {
             files.push(("model.bin", model.bytes.clone()));
             if let (Some(scores), Some(a)) = (&model.test_scores, &model.anomaly) {

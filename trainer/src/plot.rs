@@ -1,9 +1,10 @@
-//! The plots, as PNG bytes: learning curves (train and validation loss per epoch) and the
-//! anomaly-score histogram.
+//! The plots, as PNG bytes: learning curves (train and validation loss per epoch), the
+//! anomaly-score histogram, and the results per seed of `--repeats`.
 
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
+use crate::repeats::Repeats;
 use crate::training::History;
 
 const WIDTH: u32 = 800;
@@ -148,6 +149,69 @@ pub fn score_histogram_png(scores: &[(f64, bool)], threshold: f64) -> Result<Vec
 }
 
 /// The RGB buffer as PNG bytes.
+/// The accuracies of each `--repeats` run against its seed, one series per figure; PNG
+/// bytes.
+pub fn repeats_png(repeats: &Repeats) -> Result<Vec<u8>, String> {
+    let _ = register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    let series = repeats.series();
+    let values = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|&(_, v)| v));
+    let (lo, hi) = values.fold((1.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = ((lo - 0.02).max(0.0), (hi + 0.02).min(1.0));
+    let first = repeats.runs.first().map_or(0, |r| r.seed) as f64;
+    let last = repeats.runs.last().map_or(1, |r| r.seed) as f64;
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Test-split results per training seed", ("sans-serif", 24))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d((first - 0.5)..(last + 0.5), lo..hi)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("seed")
+            .y_desc("accuracy / AUC")
+            .x_labels(repeats.runs.len().min(20))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let colors = [BLACK, BLUE, RED, GREEN, MAGENTA];
+        for ((name, points), color) in series.into_iter().zip(colors.iter().cycle()) {
+            let color = *color;
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().map(|&(seed, v)| (seed as f64, v)),
+                    color.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(seed, v)| Circle::new((seed as f64, v), 4, color.filled())),
+                )
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode_png(&rgb)
+}
+
 fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, String> {
     let mut png_bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);

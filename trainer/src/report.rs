@@ -100,6 +100,9 @@ pub struct Report {
     pub anomaly: Option<AnomalyMetrics>,
     /// Wall-clock time of the whole pipeline in seconds.
     pub total_seconds: f64,
+    /// With `--repeats N`: every run's figures and their spread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<crate::repeats::Repeats>,
 }
 
 impl Report {
@@ -135,6 +138,7 @@ impl Report {
              {}\
              {}\
              {}\
+             {}\
              Total time: {:.1} s.\n",
             d.source,
             d.train_rows + d.test_rows,
@@ -164,6 +168,10 @@ impl Report {
             self.anomaly
                 .as_ref()
                 .map(|a| a.to_markdown("Anomaly detection on the test split"))
+                .unwrap_or_default(),
+            self.repeats
+                .as_ref()
+                .map(|r| r.to_markdown())
                 .unwrap_or_default(),
             self.total_seconds,
         )

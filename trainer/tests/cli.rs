@@ -622,3 +622,55 @@ fn mlperf_tiny_anomaly_network_from_flags_has_its_published_size() {
     );
     assert!(text.contains("self-test: 4 golden vectors"), "{text}");
 }
+
+#[test]
+fn repeats_train_each_seed_on_the_same_split_and_keep_the_first_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(&csv, THREE_CLASSES);
+    let single = dir.path().join("single");
+    assert_ok(&train(&csv, &single, &["--epochs", "3", "--seed", "4"]));
+    let repeated = dir.path().join("repeated");
+    assert_ok(&train(
+        &csv,
+        &repeated,
+        &["--epochs", "3", "--seed", "4", "--repeats", "3"],
+    ));
+    // The files are the first run's: the single run with --seed 4.
+    let read = |d: &Path, f: &str| std::fs::read(d.join(f)).expect("artefact");
+    assert_eq!(read(&single, "model.bin"), read(&repeated, "model.bin"));
+    assert!(!read(&repeated, "repeats.png").is_empty());
+    let report: serde_json::Value =
+        serde_json::from_slice(&read(&repeated, "report.json")).expect("json");
+    let runs = report["repeats"]["runs"].as_array().expect("runs");
+    let seeds: Vec<u64> = runs
+        .iter()
+        .map(|r| r["seed"].as_u64().expect("seed"))
+        .collect();
+    assert_eq!(seeds, [4, 5, 6]);
+    // Every run shares --seed 4's split: the raw-feature accuracy cannot move.
+    let raw: Vec<f64> = runs
+        .iter()
+        .map(|r| r["raw_features"].as_f64().expect("raw"))
+        .collect();
+    assert!(raw.iter().all(|&a| a == raw[0]), "{raw:?}");
+    let single_report: serde_json::Value =
+        serde_json::from_slice(&read(&single, "report.json")).expect("json");
+    assert_eq!(
+        runs[0]["bottleneck_features"],
+        single_report["accuracy"]["bottleneck_features"]
+    );
+    let spread = &report["repeats"]["bottleneck_features"];
+    let values: Vec<f64> = runs
+        .iter()
+        .map(|r| r["bottleneck_features"].as_f64().expect("acc"))
+        .collect();
+    let mean = values.iter().sum::<f64>() / 3.0;
+    assert!((spread["mean"].as_f64().expect("mean") - mean).abs() < 1e-12);
+    assert!(String::from_utf8_lossy(&read(&repeated, "report.md")).contains("| **mean** |"));
+    // A bad count is refused before anything is written.
+    let refused = dir.path().join("refused");
+    let out = train(&csv, &refused, &["--repeats", "0"]);
+    assert!(!out.status.success());
+    assert!(!refused.exists());
+}
