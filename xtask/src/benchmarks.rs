@@ -69,6 +69,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     let training = time_training(&args.trainer, args.runs)?;
     eprintln!("bottleneck train on 1,000, 10,000 and 100,000 generated rows (5 epochs)...");
     let scaling = crate::bench::training::scaling(&args.trainer, &[1_000, 10_000, 100_000])?;
+    eprintln!("accuracy over training seeds 1-5 on the tutorial's data...");
+    let accuracy = crate::bench::accuracy::run(&args.trainer)?;
 
     eprintln!("training the seed model for the devices and running it under QEMU...");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -100,6 +102,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut md = render(
         &machine, &host, &training, &devices, &layout, &shape, embedded, &loops,
     );
+    md.push_str(&crate::bench::accuracy::render(&accuracy));
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
     md.push_str(&render_anomaly(&anomaly));

@@ -1,6 +1,7 @@
 //! The pieces of the benchmark report (`cargo xtask bench` writes BENCHMARKS.md with them):
 //! the machine, criterion's estimates, timed training runs, the model file's layout.
 
+pub mod accuracy;
 pub mod anomaly;
 pub mod criterion;
 pub mod file_layout;
