@@ -33,6 +33,38 @@ pub enum Command {
     /// Run a model on every row of a CSV file: class, label and probability, and for an
     /// anomaly model score, mean squared error and verdict per row.
     Predict(PredictArgs),
+    /// Write a model file as firmware source (a C header, a Rust file), or CSV rows in
+    /// the firmware's sample format (little-endian f32, the model's columns).
+    Export(ExportArgs),
+}
+
+/// Options of `bottleneck export`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("output").required(true).multiple(true)
+    .args(["c_header", "rust", "samples"])))]
+pub struct ExportArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Write the model as a C header: an aligned `const uint8_t` array, its length, and
+    /// `inspect`'s description as a comment.
+    #[arg(long, value_name = "FILE.h")]
+    pub c_header: Option<PathBuf>,
+    /// Write the model as a Rust file: a 4-byte aligned `pub static` byte slice.
+    #[arg(long, value_name = "FILE.rs")]
+    pub rust: Option<PathBuf>,
+    /// The array's name in the C header and the Rust file (upper-cased in Rust).
+    #[arg(long, default_value = "bottleneck_model")]
+    pub name: String,
+    /// CSV rows to write in the firmware's sample format (needs --out); the model's
+    /// feature columns are picked by name, other columns ignored.
+    #[arg(long, value_name = "FILE.csv", requires = "out")]
+    pub samples: Option<PathBuf>,
+    /// Where --samples writes (the firmware's `BOTTLENECK_SAMPLES`).
+    #[arg(long, value_name = "FILE.bin", requires = "samples")]
+    pub out: Option<PathBuf>,
+    /// With --samples: at most this many rows, from the top.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
 }
 
 /// Options of `bottleneck inspect`.

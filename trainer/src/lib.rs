@@ -9,6 +9,7 @@ pub mod cli;
 pub mod data;
 pub mod detection;
 pub mod error;
+pub mod export_files;
 pub mod memory;
 #[cfg(feature = "training")]
 pub mod model;

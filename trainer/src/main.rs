@@ -1,12 +1,15 @@
 //! The `bottleneck` binary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bottleneck_trainer::artifacts::write_atomically;
-use bottleneck_trainer::cli::{Cli, Command, EvalArgs, GenerateArgs, PredictArgs, TrainArgs};
+use bottleneck_trainer::artifacts::{write_all_atomically, write_atomically};
+use bottleneck_trainer::cli::{
+    Cli, Command, EvalArgs, ExportArgs, GenerateArgs, PredictArgs, TrainArgs,
+};
 use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact};
-use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv};
+use bottleneck_trainer::export_files::{c_header, is_identifier, rust_source, samples};
+use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv, select_columns};
 use bottleneck_trainer::pipeline::{Phase, Pipeline, RunConfig};
 use bottleneck_trainer::quant::ExportedModel;
 use bottleneck_trainer::repeats::{RepeatRun, Repeats};
@@ -260,6 +263,53 @@ fn predict(args: &PredictArgs) -> Result<()> {
     }
 }
 
+fn export(args: &ExportArgs) -> Result<()> {
+    let bytes = read_model(&args.model)?;
+    // Only a valid file is exported: firmware would find out on the device otherwise.
+    let model = load_model(&args.model, &bytes)?;
+    if !is_identifier(&args.name) {
+        return Err(TrainError::InvalidSetting {
+            flag: "name",
+            problem: format!("{:?} is not a C identifier", args.name),
+        });
+    }
+    let description = inspect(&bytes).text;
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if let Some(path) = &args.c_header {
+        files.push((
+            path.clone(),
+            c_header(&args.name, &bytes, &description).into_bytes(),
+        ));
+    }
+    if let Some(path) = &args.rust {
+        files.push((
+            path.clone(),
+            rust_source(&args.name, &bytes, &description).into_bytes(),
+        ));
+    }
+    let mut rows = 0;
+    if let (Some(csv), Some(out)) = (&args.samples, &args.out) {
+        let (names, features) = read_features(csv, None)?;
+        let mut selected = select_columns(&model, csv, &names, &features)?;
+        if let Some(max) = args.max_rows {
+            selected = selected
+                .slice(ndarray::s![..max.min(selected.nrows()), ..])
+                .to_owned();
+        }
+        rows = selected.nrows();
+        files.push((out.clone(), samples(&selected)));
+    }
+    // All or nothing: every file is rendered first, then all are written atomically.
+    write_all_atomically(&files)?;
+    for (path, _) in &files {
+        println!("wrote {}", path.display());
+    }
+    if args.samples.is_some() {
+        println!("{rows} samples of {} features", model.n_inputs());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -278,6 +328,7 @@ fn main() -> ExitCode {
         }),
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args),
+        Command::Export(args) => export(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

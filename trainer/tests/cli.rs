@@ -674,3 +674,130 @@ fn repeats_train_each_seed_on_the_same_split_and_keep_the_first_run() {
     assert!(!out.status.success());
     assert!(!refused.exists());
 }
+
+/// The byte values of every `0x..` literal in `text`, in order.
+fn hex_literals(text: &str) -> Vec<u8> {
+    text.split("0x")
+        .skip(1)
+        .map(|s| u8::from_str_radix(&s[..2], 16).expect("hex byte"))
+        .collect()
+}
+
+#[test]
+fn export_writes_a_c_header_a_rust_file_and_samples_the_firmware_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(&csv, THREE_CLASSES);
+    let artifacts = dir.path().join("a");
+    assert_ok(&train(&csv, &artifacts, &["--epochs", "2"]));
+    let model_path = artifacts.join("model.bin");
+    let model = std::fs::read(&model_path).expect("model");
+    let (header, rust, samples) = (
+        dir.path().join("model.h"),
+        dir.path().join("model.rs"),
+        dir.path().join("samples.bin"),
+    );
+    assert_ok(&bottleneck(&[
+        "export",
+        path(&model_path),
+        "--c-header",
+        path(&header),
+        "--rust",
+        path(&rust),
+        "--samples",
+        path(&csv),
+        "--out",
+        path(&samples),
+        "--max-rows",
+        "7",
+    ]));
+
+    // The header: the file's bytes after its comment block, and a C compiler agrees.
+    let h = std::fs::read_to_string(&header).expect("header");
+    let body = &h[h.find("*/").expect("comment end")..];
+    assert_eq!(hex_literals(body), model);
+    assert!(h.contains(&format!("#define BOTTLENECK_MODEL_LEN {}u", model.len())));
+    assert!(h.contains("self-test:"), "inspect's description: {h}");
+    let check = dir.path().join("check.c");
+    std::fs::write(
+        &check,
+        "#include \"model.h\"\n#include <stdio.h>\n\
+         int main(void) {\n\
+           unsigned long sum = 0;\n\
+           for (size_t i = 0; i < bottleneck_model_len; i++) sum = sum * 31u + bottleneck_model[i];\n\
+           printf(\"%zu %d %lu\\n\", sizeof bottleneck_model, (int)((uintptr_t)bottleneck_model % 4), sum);\n\
+           return 0;\n\
+         }\n",
+    )
+    .expect("write C");
+    let exe = dir.path().join("check");
+    let compiled = std::process::Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(&check)
+        .current_dir(dir.path())
+        .output();
+    match compiled {
+        Ok(out) if out.status.success() => {
+            let run = std::process::Command::new(&exe)
+                .output()
+                .expect("run check");
+            let sum = model
+                .iter()
+                .fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+            assert_eq!(
+                String::from_utf8_lossy(&run.stdout).trim(),
+                format!("{} 0 {sum}", model.len())
+            );
+        }
+        Ok(out) => panic!(
+            "the header does not compile: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => eprintln!("SKIPPED the C compile check: no `cc` here ({e}); CI has one"),
+    }
+
+    // The Rust file: the same bytes through the runtime's alignment wrapper.
+    let r = std::fs::read_to_string(&rust).expect("rust");
+    assert!(r.contains("pub static BOTTLENECK_MODEL: &[u8] = BOTTLENECK_MODEL_ALIGNED.bytes();"));
+    let start = r.find("Aligned([").expect("array");
+    assert_eq!(hex_literals(&r[start..]), model);
+
+    // Samples: the first 7 rows' features as little-endian f32, the label column left out.
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let expected: Vec<u8> = text
+        .lines()
+        .skip(1)
+        .take(7)
+        .flat_map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..cells.len() - 1]
+                .iter()
+                .flat_map(|c| c.parse::<f32>().expect("number").to_le_bytes())
+                .collect::<Vec<u8>>()
+        })
+        .collect();
+    assert_eq!(std::fs::read(&samples).expect("samples"), expected);
+
+    // Bad input: no output asked for, a bad name, a file that is not a model; nothing
+    // written.
+    let refused = dir.path().join("refused.h");
+    for args in [
+        vec!["export", path(&model_path)],
+        vec![
+            "export",
+            path(&model_path),
+            "--c-header",
+            path(&refused),
+            "--name",
+            "2x",
+        ],
+        vec!["export", path(&csv), "--c-header", path(&refused)],
+        vec!["export", path(&model_path), "--samples", path(&csv)],
+    ] {
+        let out = bottleneck(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+        assert!(!refused.exists());
+    }
+}
