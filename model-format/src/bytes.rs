@@ -53,6 +53,7 @@ pub(crate) fn le_f32(bytes: &[u8], at: usize) -> Option<f32> {
 
 /// A fixed-point multiplier and shift: `x * multiplier / 2^(31 + shift)`, see SPEC.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Requant {
     /// Q31 multiplier, `0 ..= i32::MAX`.
     pub multiplier: i32,
@@ -108,6 +109,7 @@ pub const HEAD_CHANNEL_LEN: usize = 9;
 
 /// The per-output-channel parameters of a dense layer (14 bytes in the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DenseChannel {
     /// Folded int32 bias (input zero point already folded in).
     pub bias: i32,
@@ -170,6 +172,7 @@ impl DenseChannel {
 
 /// The per-logit parameters of the classifier head (9 bytes in the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HeadChannel {
     /// Folded int32 bias.
     pub bias: i32,

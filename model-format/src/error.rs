@@ -8,6 +8,7 @@ use core::fmt;
 /// part of a flashed file is wrong. `what` fields name the offending field in the words of
 /// `SPEC.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
     /// The buffer is shorter than the 16-byte header.

@@ -21,6 +21,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 
 /// The decoded header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Header {
     /// Format version (1, 2 or 3).
     pub version: u16,

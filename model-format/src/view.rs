@@ -12,6 +12,7 @@ use crate::bytes::{DENSE_CHANNEL_LEN, HEAD_CHANNEL_LEN, HeadChannel, Requant, SH
 /// and in the trainer's reference inference: a new activation is one variant here plus
 /// those two arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Activation {
     /// Identity: one requantization for every accumulator (layer kind 1, activation 0).
     Linear,
@@ -39,6 +40,7 @@ impl Activation {
 
 /// Where a channel's negative-side requantization comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Negative {
     /// Stored in the record (kind 0), or the positive side itself (linear).
     Stored(Requant),
@@ -48,6 +50,7 @@ enum Negative {
 
 /// One output channel of a checked dense layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Channel {
     bias: i32,
     positive: Requant,
@@ -175,6 +178,7 @@ impl ExactSizeIterator for Channels<'_> {}
 /// Which half of the autoencoder a layer belongs to (version 3; every layer of a version
 /// 1 or 2 file is an encoder layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Role {
     /// Maps the input to the bottleneck features: the layers before the head.
     Encoder,
@@ -407,6 +411,7 @@ impl<'a> Head<'a> {
 /// The anomaly section of a checked version-3 model: how integer reconstruction scores
 /// map to real values, and the threshold above which a sample is an anomaly.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Anomaly {
     pub(crate) score_scale: f32,
     pub(crate) threshold: u32,

@@ -4,6 +4,7 @@ use core::fmt;
 
 /// Why the runtime could not load a model or run an inference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
     /// The model file failed a check of the loader (see [`bottleneck_format::Error`]).

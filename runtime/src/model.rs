@@ -11,6 +11,7 @@ pub type Logits = heapless::Vec<i32, MAX_CLASSES>;
 
 /// The integer result of one inference.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Inference<'s> {
     /// int8 bottleneck features (borrowed from the scratch buffers).
     pub features: &'s [i8],
@@ -22,6 +23,7 @@ pub struct Inference<'s> {
 
 /// A classification with its label and probability.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Classification<'a> {
     /// Index of the predicted class.
     pub class: usize,
@@ -56,6 +58,7 @@ impl Aligned<[u8]> {
 
 /// The anomaly score of one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AnomalyScore {
     /// The integer score `Σ (q_i - r_i)²`, bit-exact on every device.
     pub score: u32,
@@ -66,6 +69,7 @@ pub struct AnomalyScore {
 
 /// An anomaly verdict: the integer score against the stored threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Detection {
     /// The integer score `Σ (q_i - r_i)²`.
     pub score: u32,
@@ -79,6 +83,21 @@ pub struct Detection {
 #[derive(Debug, Clone)]
 pub struct Model<'a> {
     view: ModelView<'a>,
+}
+
+/// A summary (the bytes are in flash already): inputs, features, classes, decoder.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Model<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Model {{ inputs: {}, max_width: {}, head: {}, decoder: {} }}",
+            self.n_inputs(),
+            self.max_width(),
+            self.view.head().is_some(),
+            self.view.anomaly().is_some()
+        );
+    }
 }
 
 impl<'a> Model<'a> {

@@ -16,6 +16,7 @@ pub const BLOCK: usize = 4;
 /// An implementation of the dot products. All give identical integers (the sums are
 /// exact: the loader bounds every accumulator to i32); they differ only in speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Backend {
     /// Plain Rust for every target: the reference the others are tested against.
