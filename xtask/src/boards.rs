@@ -82,7 +82,7 @@ const KIB: u32 = 1024;
 const MIB: u32 = 1024 * 1024;
 
 /// Every board, in report order.
-pub const BOARDS: [Board; 3] = [
+pub const BOARDS: [Board; 4] = [
     // BBC micro:bit v1 (nRF51822): its real 256 KiB flash and 16 KiB RAM; 16 MHz.
     Board {
         name: "m0",
@@ -103,6 +103,20 @@ pub const BOARDS: [Board; 3] = [
         qemu: "qemu-system-arm",
         machine: "mps2-an386",
         cpu: "cortex-m4",
+        flash: (0x0000_0000, 4 * MIB),
+        ram: (0x2000_0000, 4 * MIB),
+        clock_hz: 25_000_000,
+    },
+    // ARM MPS2 AN500: a Cortex-M7 (Armv7E-M: the Cortex-M4's DSP kernels). Its map is the
+    // AN386's for code and data (4 MiB ZBT SSRAM1 at 0, SSRAM2/3 at 0x20000000; its PSRAM
+    // moved to 0x60000000); 25 MHz.
+    Board {
+        name: "m7",
+        core: "Cortex-M7",
+        target: "thumbv7em-none-eabihf",
+        qemu: "qemu-system-arm",
+        machine: "mps2-an500",
+        cpu: "cortex-m7",
         flash: (0x0000_0000, 4 * MIB),
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
