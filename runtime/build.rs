@@ -4,8 +4,10 @@
 //!
 //! - `armv6m`, `armv7m`, `armv7em`, `armv8m_base`, `armv8m_main`: the Arm profile.
 //! - `dsp`: the DSP extension (`SMLAD`, `SXTB16`) is there: always on Armv7E-M, and on
-//!   Armv8-M Mainline when the build enables the `dsp` target feature (it is optional
-//!   on that architecture; `-C target-feature=+dsp` for a Cortex-M33 that has it).
+//!   Armv8-M Mainline when the build says the core has it (it is optional on that
+//!   architecture): `-C target-cpu=cortex-m33` (or M35P, M55, M85, which all have it), or
+//!   `-C target-feature=+dsp`. Stable rustc does not report the unstable `dsp` feature in
+//!   `cfg(target_feature)`, so the flags themselves are read.
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -35,9 +37,32 @@ fn main() {
     if let Some(arch) = arch {
         println!("cargo::rustc-cfg={arch}");
     }
-    let dsp = arch == Some("armv7em") || (arch == Some("armv8m_main") && has_feature("dsp"));
+    let rustflags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let flags: Vec<&str> = rustflags.split('\u{1f}').collect();
+    // Each flag's value, whether given as one argument ("-Ctarget-cpu=x") or two.
+    let values = flags.iter().enumerate().filter_map(|(i, f)| {
+        let f = f.strip_prefix("-C").unwrap_or(f);
+        if f.is_empty() {
+            flags.get(i + 1).copied()
+        } else {
+            Some(f)
+        }
+    });
+    let mut flags_say_dsp = false;
+    for value in values {
+        if let Some(cpu) = value.strip_prefix("target-cpu=") {
+            flags_say_dsp |=
+                ["cortex-m33", "cortex-m35p", "cortex-m55", "cortex-m85"].contains(&cpu);
+        }
+        if let Some(features) = value.strip_prefix("target-feature=") {
+            flags_say_dsp |= features.split(',').any(|f| f == "+dsp");
+        }
+    }
+    let dsp = arch == Some("armv7em")
+        || (arch == Some("armv8m_main") && (has_feature("dsp") || flags_say_dsp));
     if dsp {
         println!("cargo::rustc-cfg=dsp");
     }
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
 }

@@ -82,7 +82,7 @@ const KIB: u32 = 1024;
 const MIB: u32 = 1024 * 1024;
 
 /// Every board, in report order.
-pub const BOARDS: [Board; 4] = [
+pub const BOARDS: [Board; 5] = [
     // BBC micro:bit v1 (nRF51822): its real 256 KiB flash and 16 KiB RAM; 16 MHz.
     Board {
         name: "m0",
@@ -120,6 +120,20 @@ pub const BOARDS: [Board; 4] = [
         flash: (0x0000_0000, 4 * MIB),
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
+    },
+    // ARM MPS2 AN505: a Cortex-M33 (Armv8-M Mainline with the DSP extension, built with
+    // +dsp: the SMLAD kernels), booting secure from ZBT SSRAM1's alias at 0x10000000, data
+    // in SSRAM2/3 at 0x28000000; 20 MHz.
+    Board {
+        name: "m33",
+        core: "Cortex-M33",
+        target: "thumbv8m.main-none-eabihf",
+        qemu: "qemu-system-arm",
+        machine: "mps2-an505",
+        cpu: "cortex-m33",
+        flash: (0x1000_0000, 4 * MIB),
+        ram: (0x2800_0000, 4 * MIB),
+        clock_hz: 20_000_000,
     },
     // The Armv6-M build on ARM MPS2 AN385 (a Cortex-M3; QEMU emulates no Armv6-M board
     // with more than the micro:bit's 256 KiB of flash). Armv7-M executes every Armv6-M

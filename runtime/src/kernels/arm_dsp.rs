@@ -11,6 +11,13 @@
 //!
 //! The kernels read only the widened input, never the int8 one, so a layer may write its
 //! outputs over its input: the Cortex-M4 keeps one int8 activation buffer, not two.
+//!
+//! Every assembly block starts with `.arch armv7e-m`. On Armv7E-M that is the target's own
+//! architecture. On Armv8-M Mainline (Cortex-M33) the DSP extension is optional and stable
+//! rustc does not pass its unstable `dsp` target feature on to the inline assembler, so
+//! the block names an architecture that has these instructions: `SMLAD`, `SXTB16` and the
+//! rest encode identically in both, and LLVM parses each block with its own copy of the
+//! subtarget, so nothing outside the block changes.
 #![allow(unsafe_code)]
 
 use core::arch::asm;
@@ -35,6 +42,7 @@ pub fn prepare(src: &[i8], wide: &mut [i16]) {
         // (checked above); `full` is at most what each holds.
         unsafe {
             asm!(
+                ".arch armv7e-m",
                 "2:",
                 "ldr {w}, [{s}], #4",
                 "sxtb16 {a}, {w}",
@@ -222,6 +230,7 @@ unsafe fn two_rows(row0: &[u8], row1: &[u8], wide: &[i16], n: usize) -> (i32, i3
         // read. Unaligned `LDR` of the weights is architectural on Armv7-M.
         unsafe {
             asm!(
+                ".arch armv7e-m",
                 "2:",
                 "ldm {xp}!, {{r2, r3, r4, r5}}",
                 "ldr {w}, [{p0}], #4",
@@ -267,6 +276,7 @@ unsafe fn two_rows(row0: &[u8], row1: &[u8], wide: &[i16], n: usize) -> (i32, i3
         // remain (n % 8 >= 4).
         unsafe {
             asm!(
+                ".arch armv7e-m",
                 "ldm {xp}, {{r2, r3}}",
                 "ldr {w}, [{p0}]",
                 "sxtb16 {t}, {w}",
@@ -306,6 +316,7 @@ unsafe fn one_row(row: &[u8], wide: &[i16], n: usize) -> i32 {
         // SAFETY: reads `4 * fours <= n` bytes of the row and as many halfwords of `wide`.
         unsafe {
             asm!(
+                ".arch armv7e-m",
                 "2:",
                 "ldm {xp}!, {{r2, r3}}",
                 "ldr {w}, [{p}], #4",

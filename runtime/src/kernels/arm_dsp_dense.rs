@@ -17,6 +17,8 @@
 //! is one `SMLAL` of the accumulator and multiplier onto the rounding constant `2^(t-1)`
 //! and one arithmetic shift of the high word: the exact `(acc * m + 2^(t-1)) >> t` with no
 //! 64-bit shift. Shifts below 32 (multipliers of 1/2 or more) take a slower exact path.
+//!
+//! The block starts with `.arch armv7e-m` for Armv8-M Mainline builds (see `arm_dsp`).
 #![allow(unsafe_code)]
 
 use core::arch::naked_asm;
@@ -205,6 +207,7 @@ macro_rules! eight {
 #[unsafe(naked)]
 pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
     naked_asm!(
+        ".arch armv7e-m",
         "push {{r4-r11, lr}}",
         // r1 = weights, r2 = records, r3-r12 = the ten constants, copied to the stack.
         "ldm r0, {{r1-r12}}",
