@@ -172,19 +172,6 @@ unsafe fn slice<'s, T>(ptr: *const T, len: usize) -> Result<&'s [T], bn_status> 
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
-/// Writes `value` through `out`, or reports NULL.
-///
-/// # Safety
-/// `out` is NULL or points to writable memory for a `T`.
-unsafe fn write<T>(out: *mut T, value: T) -> bn_status {
-    if out.is_null() {
-        return bn_status::BN_ERROR_NULL_POINTER;
-    }
-    // SAFETY: non-null and writable, per the caller's contract.
-    unsafe { out.write(value) };
-    bn_status::BN_OK
-}
-
 fn run(f: impl FnOnce() -> Result<(), bn_status>) -> bn_status {
     match f() {
         Ok(()) => bn_status::BN_OK,
@@ -340,6 +327,33 @@ pub unsafe extern "C" fn bn_quantize(
     })
 }
 
+/// The body every sample-in, struct-out call shares: check the model, the sample and the
+/// scratch, run `call`, and write its result through `out`.
+///
+/// # Safety
+/// Pointers are NULL or valid: `model` a `bn_model`, `sample` `len` values, `scratch` a
+/// `bn_scratch` not in use elsewhere, `out` writable.
+unsafe fn sample_call<T, R>(
+    model: *const bn_model,
+    sample: *const T,
+    len: usize,
+    scratch: *mut bn_scratch,
+    out: *mut R,
+    call: impl FnOnce(&Model<'static>, &[T], &mut Scratch) -> Result<R, Error>,
+) -> bn_status {
+    run(|| {
+        if out.is_null() {
+            return Err(bn_status::BN_ERROR_NULL_POINTER);
+        }
+        // SAFETY: per the caller's contract.
+        let (m, sample, s) = unsafe { (loaded(model)?, slice(sample, len)?, scratch_of(scratch)?) };
+        let result = call(m, sample, s).map_err(status)?;
+        // SAFETY: non-null, and writable per the caller's contract.
+        unsafe { out.write(result) };
+        Ok(())
+    })
+}
+
 fn classification(c: bottleneck_runtime::Classification<'_>) -> bn_classification {
     let mut logits = [0; BN_MAX_CLASSES];
     logits[..c.logits.len()].copy_from_slice(&c.logits);
@@ -367,16 +381,12 @@ pub unsafe extern "C" fn bn_classify(
     scratch: *mut bn_scratch,
     out: *mut bn_classification,
 ) -> bn_status {
-    run(|| {
-        // SAFETY: per the caller's contract.
-        let (m, sample, s) = unsafe { (loaded(model)?, slice(sample, len)?, scratch_of(scratch)?) };
-        let c = m.classify(sample, s).map_err(status)?;
-        // SAFETY: per the caller's contract.
-        match unsafe { write(out, classification(c)) } {
-            bn_status::BN_OK => Ok(()),
-            s => Err(s),
-        }
-    })
+    // SAFETY: the caller's contract is `sample_call`'s.
+    unsafe {
+        sample_call(model, sample, len, scratch, out, |m, x, s| {
+            m.classify(x, s).map(classification)
+        })
+    }
 }
 
 /// Classifies an int8 sample (`len` values, one per input) with no float arithmetic
@@ -392,16 +402,12 @@ pub unsafe extern "C" fn bn_classify_quantized(
     scratch: *mut bn_scratch,
     out: *mut bn_classification,
 ) -> bn_status {
-    run(|| {
-        // SAFETY: per the caller's contract.
-        let (m, sample, s) = unsafe { (loaded(model)?, slice(sample, len)?, scratch_of(scratch)?) };
-        let c = m.classify_quantized(sample, s).map_err(status)?;
-        // SAFETY: per the caller's contract.
-        match unsafe { write(out, classification(c)) } {
-            bn_status::BN_OK => Ok(()),
-            s => Err(s),
-        }
-    })
+    // SAFETY: the caller's contract is `sample_call`'s.
+    unsafe {
+        sample_call(model, sample, len, scratch, out, |m, x, s| {
+            m.classify_quantized(x, s).map(classification)
+        })
+    }
 }
 
 /// The int8 bottleneck features of an int8 sample (`len` values, one per input), into
@@ -458,16 +464,12 @@ pub unsafe extern "C" fn bn_detect(
     scratch: *mut bn_scratch,
     out: *mut bn_detection,
 ) -> bn_status {
-    run(|| {
-        // SAFETY: per the caller's contract.
-        let (m, sample, s) = unsafe { (loaded(model)?, slice(sample, len)?, scratch_of(scratch)?) };
-        let d = m.detect(sample, s).map_err(status)?;
-        // SAFETY: per the caller's contract.
-        match unsafe { write(out, detection(m, d)) } {
-            bn_status::BN_OK => Ok(()),
-            s => Err(s),
-        }
-    })
+    // SAFETY: the caller's contract is `sample_call`'s.
+    unsafe {
+        sample_call(model, sample, len, scratch, out, |m, x, s| {
+            m.detect(x, s).map(|d| detection(m, d))
+        })
+    }
 }
 
 /// `bn_detect` on an int8 sample, with no float arithmetic before the mean squared error.
@@ -482,16 +484,12 @@ pub unsafe extern "C" fn bn_detect_quantized(
     scratch: *mut bn_scratch,
     out: *mut bn_detection,
 ) -> bn_status {
-    run(|| {
-        // SAFETY: per the caller's contract.
-        let (m, sample, s) = unsafe { (loaded(model)?, slice(sample, len)?, scratch_of(scratch)?) };
-        let d = m.detect_quantized(sample, s).map_err(status)?;
-        // SAFETY: per the caller's contract.
-        match unsafe { write(out, detection(m, d)) } {
-            bn_status::BN_OK => Ok(()),
-            s => Err(s),
-        }
-    })
+    // SAFETY: the caller's contract is `sample_call`'s.
+    unsafe {
+        sample_call(model, sample, len, scratch, out, |m, x, s| {
+            m.detect_quantized(x, s).map(|d| detection(m, d))
+        })
+    }
 }
 
 /// Bare-metal Rust needs a panic handler; none of the calls above panics on any input,

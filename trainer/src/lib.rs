@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod plot;
 #[cfg(feature = "training")]
 pub mod quant;
+#[cfg(feature = "training")]
 pub mod repeats;
 #[cfg(feature = "training")]
 pub mod report;

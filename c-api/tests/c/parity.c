@@ -40,7 +40,8 @@ int main(int argc, char **argv) {
     if (!bytes || !floats || !ints) return 2;
 
     /* Errors first: each call names its status. */
-    printf("unloaded: %s\n", bn_status_name(bn_classify(&model, floats, 1, &scratch, NULL)));
+    bn_classification unused;
+    printf("unloaded: %s\n", bn_status_name(bn_classify(&model, floats, 1, &scratch, &unused)));
     printf("null model: %s\n", bn_status_name(bn_model_load(NULL, bytes, model_len)));
     printf("truncated: %s\n", bn_status_name(bn_model_load(&model, bytes, model_len - 1)));
     printf("after a failed load: %s\n", bn_status_name(bn_self_test(&model, &scratch, NULL)));
@@ -55,7 +56,7 @@ int main(int argc, char **argv) {
     size_t vectors = 0;
     s = bn_self_test(&model, &scratch, &vectors);
     printf("self-test: %s %zu\n", bn_status_name(s), vectors);
-    printf("short sample: %s\n", bn_status_name(bn_classify(&model, floats, n - 1, &scratch, NULL)));
+    printf("short sample: %s\n", bn_status_name(bn_classify(&model, floats, n - 1, &scratch, &unused)));
     printf("null output: %s\n", bn_status_name(bn_detect(&model, floats, n, &scratch, NULL)));
     float nan_sample[BN_MAX_WIDTH];
     memcpy(nan_sample, floats, n * sizeof(float));
