@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use bottleneck_test_support::{SplitMix, V3Shape, random_v3_spec};
 use bottleneck_trainer::pipeline::Task;
+use xtask::c_firmware::{build_c_firmware, core_flags};
 use xtask::firmware::{
-    Prepared, build, float_routines, measurements, missing_tools, prepare, prepare_mlperf_ad,
-    prepare_model, prepare_task, run_qemu,
+    Prepared, build, firmware_target_dir, float_routines, measurements, missing_tools, prepare,
+    prepare_mlperf_ad, prepare_model, prepare_task, run_qemu,
 };
 use xtask::{BOARDS, Board};
 
@@ -102,6 +103,27 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
 
         // The panic-proof and int-only binaries run to a clean exit as well.
         check_clean_exits(board, &elf_dir);
+    }
+
+    // The C firmware (plain C on the C API's static library, the model from
+    // `bottleneck export --c-header`) prints the same lines on the Cortex-M4F.
+    for board in BOARDS.iter().copied().filter(|&b| core_flags(b).is_some()) {
+        let out = tempfile::tempdir().expect("tempdir");
+        let elf = build_c_firmware(board, &prepared, out.path(), &firmware_target_dir())
+            .unwrap_or_else(|e| panic!("{}: C firmware build failed:\n{e}", board.core));
+        let run = run_qemu(board, &elf, Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(
+            run.success,
+            "{}: C firmware failed:\n{}",
+            board.core,
+            run.lines.join("\n")
+        );
+        assert_eq!(
+            run.lines, prepared.expected,
+            "{}: C firmware lines",
+            board.core
+        );
     }
 
     // Boards sharing a target run the same instructions: the Armv6-M build counts the

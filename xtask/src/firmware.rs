@@ -81,6 +81,17 @@ pub fn missing_tools() -> Option<String> {
             return Some(format!("{} is not installed (Debian package)", board.qemu));
         }
     }
+    let cc = Command::new(crate::c_firmware::C_COMPILER)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(cc, Ok(s) if s.success()) {
+        return Some(format!(
+            "{} is not installed (Debian package gcc-arm-none-eabi)",
+            crate::c_firmware::C_COMPILER
+        ));
+    }
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -288,7 +299,9 @@ pub fn prepare_model(dir: &Path, model: &[u8], rows: &[Vec<f32>]) -> Prepared {
     }
 }
 
-fn firmware_target_dir() -> PathBuf {
+/// Where firmware builds put their files (for the Rust firmware workspace and the C
+/// library alike).
+pub fn firmware_target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         // Beside the host target directory, never inside it: the outer cargo holds its lock.
         Some(dir) => PathBuf::from(format!("{}-firmware", PathBuf::from(dir).display())),

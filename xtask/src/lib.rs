@@ -11,6 +11,8 @@ pub mod bench;
 #[cfg(feature = "measure")]
 pub mod benchmarks;
 #[cfg(feature = "measure")]
+pub mod c_firmware;
+#[cfg(feature = "measure")]
 pub mod firmware;
 #[cfg(feature = "measure")]
 pub mod firmware_report;
