@@ -141,11 +141,7 @@ fn benchmarks_json(models: &[(&str, &[Device], &ModelShape, usize)], loops: &Loo
         let mut boards = serde_json::Map::new();
         for d in devices.iter() {
             let instructions = d.m.instructions();
-            let inner = if d.board.target == "thumbv6m-none-eabi" {
-                loops.m0.per_mac()
-            } else {
-                loops.m4.per_mac()
-            };
+            let inner = loops.inner_per_mac(d);
             let (best, worst) = loops.whole_cycles(d, shape);
             // Estimated only for the cores whose TRM timings the estimate uses.
             let estimated = Loops::estimates(d);
@@ -379,6 +375,19 @@ struct Loops {
 impl Loops {
     fn is_m0(d: &Device) -> bool {
         d.board.target == "thumbv6m-none-eabi"
+    }
+
+    /// Instructions per MAC of the assembly inner loop `d` runs: the Thumb-1 one on
+    /// Armv6-M, the DSP one on the other Arm cores; `None` on RISC-V, whose portable Rust
+    /// loop has no counted assembly.
+    fn inner_per_mac(&self, d: &Device) -> Option<f64> {
+        if d.board.is_riscv() {
+            None
+        } else if Self::is_m0(d) {
+            Some(self.m0.per_mac())
+        } else {
+            Some(self.m4.per_mac())
+        }
     }
 
     /// Whether cycles are estimated for `d`'s core: the Cortex-M4 (its TRM's timings) and
@@ -719,14 +728,12 @@ fn render(
         loops.m4.instructions, loops.m4.macs, loops.m0.instructions, loops.m0.macs,
     );
     for d in devices {
-        let lp = if d.board.target == "thumbv6m-none-eabi" {
-            loops.m0.per_mac()
-        } else {
-            loops.m4.per_mac()
-        };
+        let lp = loops
+            .inner_per_mac(d)
+            .map_or("- (portable loop)".to_string(), |v| format!("{v:.2}"));
         let _ = writeln!(
             md,
-            "| {} ({}) | {:.0} | {:.2} | {lp:.2} |",
+            "| {} ({}) | {:.0} | {:.2} | {lp} |",
             d.board.core,
             d.board.machine,
             d.m.instructions(),

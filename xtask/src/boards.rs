@@ -34,19 +34,44 @@ impl Board {
         1e9 / f64::from(self.clock_hz)
     }
 
-    /// The GNU ld `MEMORY` block cortex-m-rt's `link.x` includes as `memory.x`.
+    /// Whether the board's core is RISC-V (else Arm Cortex-M).
+    pub fn is_riscv(&self) -> bool {
+        self.target.starts_with("riscv")
+    }
+
+    /// The GNU ld `MEMORY` block the runtime crate's `link.x` includes as `memory.x`
+    /// (cortex-m-rt's, or riscv-rt's, which also wants its regions named).
     pub fn memory_x(&self) -> String {
-        format!(
+        let mut text = format!(
             "/* {} ({}), from the board table (xtask/src/boards.rs). */\n\
              MEMORY\n{{\n  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n}}\n",
             self.name, self.core, self.flash.0, self.flash.1, self.ram.0, self.ram.1
-        )
+        );
+        if self.is_riscv() {
+            for (region, memory) in [
+                ("TEXT", "FLASH"),
+                ("RODATA", "FLASH"),
+                ("DATA", "RAM"),
+                ("BSS", "RAM"),
+                ("HEAP", "RAM"),
+                ("STACK", "RAM"),
+            ] {
+                text += &format!("REGION_ALIAS(\"REGION_{region}\", {memory});\n");
+            }
+        }
+        text
     }
 
     /// The QEMU command line for `elf`, without the program name: no display, the
     /// firmware's output on semihosting, one instruction per virtual nanosecond.
     pub fn qemu_args(&self, elf: &str) -> Vec<String> {
-        [
+        // RISC-V's virt machine boots a firmware (OpenSBI) unless told there is none.
+        let bios: &[&str] = if self.is_riscv() {
+            &["-bios", "none"]
+        } else {
+            &[]
+        };
+        let common = [
             "-machine",
             self.machine,
             "-cpu",
@@ -62,9 +87,8 @@ impl Board {
             "shift=0",
             "-kernel",
             elf,
-        ]
-        .map(str::to_string)
-        .to_vec()
+        ];
+        bios.iter().chain(&common).map(|a| a.to_string()).collect()
     }
 
     /// The board named `name`.
@@ -82,7 +106,7 @@ const KIB: u32 = 1024;
 const MIB: u32 = 1024 * 1024;
 
 /// Every board, in report order.
-pub const BOARDS: [Board; 5] = [
+pub const BOARDS: [Board; 6] = [
     // BBC micro:bit v1 (nRF51822): its real 256 KiB flash and 16 KiB RAM; 16 MHz.
     Board {
         name: "m0",
@@ -134,6 +158,20 @@ pub const BOARDS: [Board; 5] = [
         flash: (0x1000_0000, 4 * MIB),
         ram: (0x2800_0000, 4 * MIB),
         clock_hz: 20_000_000,
+    },
+    // QEMU's RISC-V virt machine with an RV32IMC build (the ESP32-C3 class), in its RAM
+    // at 0x80000000 (code) and 0x80400000 (data). Ticks are minstret, retired
+    // instructions: one per nanosecond of -icount shift=0 time, a 1 GHz "clock".
+    Board {
+        name: "rv32",
+        core: "RISC-V RV32IMC",
+        target: "riscv32imc-unknown-none-elf",
+        qemu: "qemu-system-riscv32",
+        machine: "virt",
+        cpu: "rv32",
+        flash: (0x8000_0000, 4 * MIB),
+        ram: (0x8040_0000, 4 * MIB),
+        clock_hz: 1_000_000_000,
     },
     // The Armv6-M build on ARM MPS2 AN385 (a Cortex-M3; QEMU emulates no Armv6-M board
     // with more than the micro:bit's 256 KiB of flash). Armv7-M executes every Armv6-M

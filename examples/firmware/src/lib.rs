@@ -1,10 +1,18 @@
 //! What the firmware binaries share: the embedded model and samples, printing raw
-//! integers, SysTick timing and stack painting.
+//! integers, tick counting and stack painting. What differs between Cortex-M and RISC-V
+//! (entry, semihosting, the tick counter, the stack pointer) is in `arch_*.rs`.
 #![no_std]
 
 use bottleneck_runtime::Aligned;
-use cortex_m::peripheral::{SYST, syst::SystClkSource};
-use cortex_m_semihosting::debug;
+
+#[cfg(target_arch = "arm")]
+#[path = "arch_cortex_m.rs"]
+mod arch;
+#[cfg(target_arch = "riscv32")]
+#[path = "arch_riscv.rs"]
+mod arch;
+
+pub use arch::{calibration_loop, elapsed, entry, exit, hprintln, now, start_timer};
 
 /// The model file made by `bottleneck train`, embedded in flash on a 4-byte boundary so
 /// the Cortex-M4 kernels can load its weight rows a word pair at a time.
@@ -17,19 +25,6 @@ static ALIGNED_MODEL: &Aligned<[u8]> =
 pub static SAMPLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin"));
 
 include!(concat!(env!("OUT_DIR"), "/width.rs"));
-
-/// Ends the QEMU run with semihosting success or failure.
-pub fn exit(success: bool) -> ! {
-    debug::exit(if success {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    // Only reached on real hardware without a debugger: sleep.
-    loop {
-        cortex_m::asm::wfi();
-    }
-}
 
 /// Reads sample `index` (of `n_inputs` features) into `out`; false past the last one.
 pub fn sample(index: usize, n_inputs: usize, out: &mut [f32]) -> bool {
@@ -70,57 +65,23 @@ impl core::fmt::Display for Ints<'_> {
     }
 }
 
-/// Starts SysTick free-running from the core clock with the full 24-bit reload.
-pub fn start_systick(syst: &mut SYST) {
-    syst.set_clock_source(SystClkSource::Core);
-    syst.set_reload(0x00FF_FFFF);
-    syst.clear_current();
-    syst.enable_counter();
-}
-
-/// Current SysTick value (counts down).
-pub fn now() -> u32 {
-    SYST::get_current()
-}
-
-/// Ticks elapsed between two readings of the down-counter (at most one wrap).
-pub fn elapsed(start: u32, end: u32) -> u32 {
-    start.wrapping_sub(end) & 0x00FF_FFFF
-}
-
-/// Runs a loop of exactly `2 * iterations` instructions (`subs` + `bne`), to calibrate
-/// SysTick ticks against instructions under `-icount`.
-#[inline(never)]
-pub fn calibration_loop(iterations: u32) {
-    if iterations == 0 {
-        return;
-    }
-    // SAFETY: only decrements a scratch register until it reaches zero.
-    unsafe {
-        core::arch::asm!(
-            "1:",
-            "subs {n}, #1",
-            "bne 1b",
-            n = inout(reg) iterations => _,
-            options(nomem, nostack),
-        );
-    }
-}
-
 const PAINT: u32 = 0xCAFE_BABE;
 
-unsafe extern "C" {
-    /// End of static RAM (start of the unused region), from cortex-m-rt's link.x.
-    static mut __sheap: u32;
-    /// Initial stack pointer (top of RAM), from cortex-m-rt's link.x.
-    static _stack_start: u32;
+/// End of static RAM (start of the unused region), from the runtime crate's link.x.
+fn heap_start() -> usize {
+    arch::heap_start()
+}
+
+/// Initial stack pointer (top of RAM), from the runtime crate's link.x.
+fn stack_top() -> usize {
+    arch::stack_top()
 }
 
 /// Fills the free RAM between the statics and the current stack pointer (less a safety
 /// margin) with a pattern, so [`peak_stack`] can later see how deep the stack went.
 pub fn paint_stack() {
-    let sp = cortex_m::register::msp::read() as usize;
-    let start = core::ptr::addr_of_mut!(__sheap) as usize;
+    let sp = arch::stack_pointer();
+    let start = heap_start();
     let mut p = start;
     while p + 4 <= sp - 64 {
         // SAFETY: the region between the end of the statics and the live stack is unused.
@@ -134,7 +95,7 @@ pub fn paint_stack() {
 /// runtime needs beyond its caller's own frame and buffers.
 #[inline(never)]
 pub fn stack_used_by(f: impl FnOnce()) -> usize {
-    let base = cortex_m::register::msp::read() as usize;
+    let base = arch::stack_pointer();
     paint_stack();
     // Through a call that is never inlined: if `f` were inlined here, its locals would sit
     // in this frame, above `base`, and go uncounted.
@@ -149,8 +110,8 @@ fn call(f: impl FnOnce()) {
 
 /// Lowest address of the painted region that no longer holds the pattern.
 fn lowest_touched() -> usize {
-    let start = core::ptr::addr_of_mut!(__sheap) as usize;
-    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let start = heap_start();
+    let top = stack_top();
     let mut p = start;
     // SAFETY: reads the painted region only.
     while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
@@ -161,5 +122,5 @@ fn lowest_touched() -> usize {
 
 /// Deepest stack use since [`paint_stack`], in bytes from the top of RAM.
 pub fn peak_stack() -> usize {
-    core::ptr::addr_of!(_stack_start) as usize - lowest_touched()
+    stack_top() - lowest_touched()
 }

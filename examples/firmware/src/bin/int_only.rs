@@ -5,9 +5,8 @@
 #![no_std]
 #![no_main]
 
-use bottleneck_firmware::{MODEL, SAMPLES, WIDTH, exit};
+use bottleneck_firmware::{MODEL, SAMPLES, WIDTH, entry, exit};
 use bottleneck_runtime::{Model, Scratch};
-use cortex_m_rt::entry;
 
 #[entry]
 fn main() -> ! {

@@ -4,9 +4,8 @@
 #![no_std]
 #![no_main]
 
-use bottleneck_firmware::{MODEL, WIDTH, exit, sample};
+use bottleneck_firmware::{MODEL, WIDTH, entry, exit, sample};
 use bottleneck_runtime::{Model, Scratch};
-use cortex_m_rt::entry;
 
 #[entry]
 fn main() -> ! {

@@ -7,20 +7,17 @@
 #![no_main]
 
 use bottleneck_firmware::{
-    Hex, Ints, MODEL, WIDTH, calibration_loop, elapsed, exit, now, paint_stack, peak_stack, sample,
-    stack_used_by, start_systick,
+    Hex, Ints, MODEL, WIDTH, calibration_loop, elapsed, entry, exit, hprintln, now, paint_stack,
+    peak_stack, sample, stack_used_by, start_timer,
 };
 use bottleneck_runtime::{Error, Model, Scratch};
-use cortex_m_rt::entry;
-use cortex_m_semihosting::hprintln;
 
 const CALIBRATION_ITERATIONS: u32 = 100_000;
 
 #[entry]
 fn main() -> ! {
     paint_stack();
-    let mut peripherals = cortex_m::Peripherals::take().unwrap_or_else(|| fail("no peripherals"));
-    start_systick(&mut peripherals.SYST);
+    start_timer();
     match run() {
         Ok(()) => exit(true),
         Err(e) => {
@@ -34,11 +31,6 @@ fn main() -> ! {
             exit(false)
         }
     }
-}
-
-fn fail(message: &str) -> ! {
-    hprintln!("error: {}", message);
-    exit(false)
 }
 
 fn run() -> Result<(), Error> {
