@@ -740,6 +740,25 @@ fn render(
             per_mac(d)
         );
     }
+    // RISC-V against the other core without SIMD: the Cortex-M0's Thumb-1 path.
+    let riscv = devices.iter().find(|d| d.board.is_riscv());
+    let m0 = devices.iter().find(|d| Loops::is_m0(d));
+    if let (Some(rv), Some(m0)) = (riscv, m0) {
+        let _ = writeln!(
+            md,
+            "\n{} runs the runtime's portable Rust loops: {:.2} instructions per MAC against \
+             {:.2} on the {} ({:.2}x). Neither core has SIMD; RV32IMC has no multiply-accumulate \
+             instruction either, so each MAC costs two byte loads, a multiply and an add besides \
+             the loop, where the Thumb-1 assembly keeps four rows' weights and inputs in \
+             registers (`arm_thumb_quad.rs`). A kernel of its own for RV32IMC is the known \
+             route (issue 15).",
+            rv.board.core,
+            per_mac(rv),
+            per_mac(m0),
+            m0.board.core,
+            per_mac(rv) / per_mac(m0)
+        );
+    }
 
     // ---- memory
     let _ = writeln!(
