@@ -142,7 +142,9 @@ pub struct TrainArgs {
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub learning_rate: f64,
-    /// Seed for the generator, the split, the initialisation and the shuffling.
+    /// Seed for the generator, the split, the initialisation and the shuffling. The
+    /// built-in problem and the split are scikit-learn's for this random_state, so it is
+    /// NumPy's range: 0 to 4294967295.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Activation after each hidden layer's BatchNorm (leaky-relu: slope 0.3, as Keras).
@@ -239,7 +241,8 @@ pub struct GenerateArgs {
     /// Fraction of rows with an injected fault [default: 0.1] (machine-sound).
     #[arg(long)]
     pub anomaly_fraction: Option<f64>,
-    /// Random seed.
+    /// Random seed: scikit-learn's random_state for the classification recipe (0 to
+    /// 4294967295, NumPy's range); the machine-sound recipe's own generator otherwise.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
