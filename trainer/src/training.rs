@@ -5,7 +5,7 @@
 // Bottleneck's users asked for; see `training_device`.
 #[allow(deprecated)]
 use burn::backend::NdArrayDevice;
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::{Config, Device, Tensor, TensorData};
 use ndarray::{Array2, Axis};
@@ -88,6 +88,18 @@ pub struct EpochStats {
     pub valid_loss: f64,
 }
 
+/// Serialises seeding burn's generator and drawing the initial weights with it.
+static INITIALISATION: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Touches every float parameter, which makes burn draw its lazily initialised value.
+struct InitialiseEveryParameter;
+
+impl ModuleVisitor for InitialiseEveryParameter {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
 /// Trains the autoencoder on `train` (scaled rows), reporting each epoch to `progress`.
 /// Returns the trained model in inference mode and the loss history.
 pub fn train_autoencoder(
@@ -109,9 +121,20 @@ pub fn train_autoencoder(
         });
     }
     let base = training_device();
-    base.seed(config.seed);
     let device = base.clone().autodiff();
-    let mut model = config.autoencoder.init(&device);
+    let mut model = {
+        // burn keeps one generator per backend, shared by every thread: two models
+        // initialised at once (tests run in parallel threads) drew from it in whatever
+        // interleaving the scheduler chose, and a seed did not always give the same
+        // weights. Seeding and initialising under one lock makes it so.
+        // burn initialises parameters lazily, on first use: every one is touched here,
+        // inside the lock, so no draw happens later in the training loop.
+        let _guard = INITIALISATION.lock().unwrap_or_else(|e| e.into_inner());
+        base.seed(config.seed);
+        let model = config.autoencoder.init(&device);
+        model.visit(&mut InitialiseEveryParameter);
+        model
+    };
     let mut optimizer = AdamConfig::new().with_epsilon(config.adam_epsilon).init();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut history = History::default();
