@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-/// `f` on the two halves of `0..n`, the second on another thread; the results in
-/// order. The split depends on `n` only, so the results are the same on any machine
-/// (and on one core).
+/// `f` on the two halves of `0..n` (`0..n / 2` and `n / 2..n`), the second on another
+/// thread; the results in order. The split depends on `n` only, so the results are the
+/// same on any machine (and on one core).
 pub fn on_two_halves<T: Send>(n: usize, f: impl Fn(Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
-    let middle = n.div_ceil(2);
-    if middle == n {
+    let middle = n / 2;
+    if middle == 0 {
         return f(0..n);
     }
     let (mut first, second) = std::thread::scope(|scope| {

@@ -10,6 +10,18 @@ use serde::{Deserialize, Serialize};
 /// 1,024 rows of the widest layer allowed are 16 MB in f64, of the tutorial's 1.6 MB.
 pub const CHUNK_ROWS: usize = 1024;
 
+/// The ranges of `size` rows (the last one shorter) that cover `rows`, in order.
+pub fn row_chunks(rows: Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let end = rows.end;
+    rows.step_by(size.max(1))
+        .map(move |start| start..(start + size).min(end))
+}
+
+/// The ranges of a pass over `rows` rows in chunks of [`CHUNK_ROWS`].
+pub fn chunks(rows: usize) -> impl Iterator<Item = Range<usize>> {
+    row_chunks(0..rows, CHUNK_ROWS)
+}
+
 /// Per-feature min-max scaler (scikit-learn's `MinMaxScaler`).
 ///
 /// A constant column (zero range) is scaled by 1 instead of divided by zero, so it maps

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::classifier::ScaledRows;
 use crate::error::{Result, TrainError};
 use crate::model::{Autoencoder, AutoencoderConfig, Encoder};
-use crate::scaler::CHUNK_ROWS;
+use crate::scaler::chunks;
 
 /// Optimisation settings; saved with the artefacts.
 #[derive(Config, Debug, PartialEq)]
@@ -175,14 +175,12 @@ pub fn train_autoencoder(
 /// Bottleneck features of `x` (scaled rows) from the float encoder.
 pub fn encode(encoder: &Encoder, x: ScaledRows<'_>) -> Array2<f32> {
     let device = training_device();
-    let mut features = Array2::zeros((x.raw.nrows(), 0));
-    for rows in (0..x.raw.nrows()).step_by(CHUNK_ROWS) {
-        let rows = rows..(rows + CHUNK_ROWS).min(x.raw.nrows());
+    // burn stores a Linear weight as `in x out`: the bottleneck's width is its second axis.
+    let width = encoder.bottleneck.weight.dims()[1];
+    let mut features = Array2::zeros((x.raw.nrows(), width));
+    for rows in chunks(x.raw.nrows()) {
         let chunk = x.scaler.transform_rows(x.raw, rows.clone());
         let z = to_array(encoder.forward(to_tensor(&chunk, &device)));
-        if features.ncols() != z.ncols() {
-            features = Array2::zeros((x.raw.nrows(), z.ncols()));
-        }
         features.slice_mut(ndarray::s![rows, ..]).assign(&z);
     }
     features
@@ -194,8 +192,7 @@ pub fn encode(encoder: &Encoder, x: ScaledRows<'_>) -> Array2<f32> {
 fn validation_loss(model: &Autoencoder, valid: ScaledRows<'_>, device: &Device) -> f64 {
     let n = valid.raw.nrows();
     let mut sum = 0.0;
-    for start in (0..n).step_by(CHUNK_ROWS) {
-        let rows = start..(start + CHUNK_ROWS).min(n);
+    for rows in chunks(n) {
         let x = to_tensor(
             &valid.scaler.transform_rows(valid.raw, rows.clone()),
             device,

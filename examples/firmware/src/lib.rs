@@ -67,21 +67,11 @@ impl core::fmt::Display for Ints<'_> {
 
 const PAINT: u32 = 0xCAFE_BABE;
 
-/// End of static RAM (start of the unused region), from the runtime crate's link.x.
-fn heap_start() -> usize {
-    arch::heap_start()
-}
-
-/// Initial stack pointer (top of RAM), from the runtime crate's link.x.
-fn stack_top() -> usize {
-    arch::stack_top()
-}
-
 /// Fills the free RAM between the statics and the current stack pointer (less a safety
 /// margin) with a pattern, so [`peak_stack`] can later see how deep the stack went.
 pub fn paint_stack() {
     let sp = arch::stack_pointer();
-    let start = heap_start();
+    let start = arch::heap_start();
     let mut p = start;
     while p + 4 <= sp - 64 {
         // SAFETY: the region between the end of the statics and the live stack is unused.
@@ -110,8 +100,8 @@ fn call(f: impl FnOnce()) {
 
 /// Lowest address of the painted region that no longer holds the pattern.
 fn lowest_touched() -> usize {
-    let start = heap_start();
-    let top = stack_top();
+    let start = arch::heap_start();
+    let top = arch::stack_top();
     let mut p = start;
     // SAFETY: reads the painted region only.
     while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
@@ -122,5 +112,5 @@ fn lowest_touched() -> usize {
 
 /// Deepest stack use since [`paint_stack`], in bytes from the top of RAM.
 pub fn peak_stack() -> usize {
-    stack_top() - lowest_touched()
+    arch::stack_top() - lowest_touched()
 }

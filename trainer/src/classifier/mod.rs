@@ -19,7 +19,8 @@ use std::ops::Range;
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use crate::error::{Result, TrainError};
-use crate::scaler::{CHUNK_ROWS, MinMaxScaler};
+use crate::parallel::on_two_halves;
+use crate::scaler::{CHUNK_ROWS, MinMaxScaler, chunks, row_chunks};
 
 /// Inverse regularisation strength: scikit-learn's default `C = 1.0`.
 const C: f64 = 1.0;
@@ -180,8 +181,7 @@ fn partial_objective(
     let n = x.n_rows() as f64;
     let mut buffer = vec![0.0f32; FIT_CHUNK_ROWS.min(rows.len()) * d];
     let mut loss = 0.0;
-    for start in rows.clone().step_by(FIT_CHUNK_ROWS) {
-        let chunk_rows = start..(start + FIT_CHUNK_ROWS).min(rows.end);
+    for chunk_rows in row_chunks(rows, FIT_CHUNK_ROWS) {
         let rows = Rows {
             values: x.rows(chunk_rows.clone(), &mut buffer),
             targets: &targets[chunk_rows],
@@ -253,8 +253,8 @@ impl Rows<'_> {
 }
 
 /// The objective and its gradient at `params` (`K x (d + 1)`, intercepts last). The
-/// rows' two halves run on the two cores and are added in a fixed order, so the result
-/// does not depend on the machine.
+/// rows' two halves run on the two cores ([`on_two_halves`]) and are added in a fixed
+/// order, so the result does not depend on the machine.
 fn objective(
     x: &dyn FeatureRows,
     targets: &[usize],
@@ -264,16 +264,18 @@ fn objective(
 ) -> f64 {
     let d = x.n_features();
     let n = x.n_rows();
-    let middle = n / 2;
-    gradient.fill(0.0);
-    let mut other = vec![0.0; gradient.len()];
-    let (first, second) = std::thread::scope(|scope| {
-        let second =
-            scope.spawn(|| partial_objective(x, targets, k, params, middle..n, &mut other));
-        let first = partial_objective(x, targets, k, params, 0..middle, gradient);
-        (first, second.join().expect("gradient thread"))
+    let len = gradient.len();
+    let halves = on_two_halves(n, |rows| {
+        let mut part = vec![0.0; len];
+        let loss = partial_objective(x, targets, k, params, rows, &mut part);
+        vec![(loss, part)]
     });
-    gradient.iter_mut().zip(&other).for_each(|(g, o)| *g += o);
+    gradient.fill(0.0);
+    let mut loss = 0.0;
+    for (part_loss, part) in &halves {
+        loss += part_loss;
+        gradient.iter_mut().zip(part).for_each(|(g, p)| *g += p);
+    }
     // The penalty ||W||^2 / (2 C n), intercepts excluded.
     let strength = 1.0 / (C * n as f64);
     let mut penalty = 0.0;
@@ -287,7 +289,7 @@ fn objective(
             .zip(&p[..d])
             .for_each(|(g, w)| *g += strength * w);
     }
-    first + second + 0.5 * strength * penalty
+    loss + 0.5 * strength * penalty
 }
 
 impl LinearClassifier {
@@ -341,8 +343,7 @@ impl LinearClassifier {
     fn for_each_logits(&self, x: &dyn FeatureRows, mut f: impl FnMut(Array2<f64>)) {
         let (n, d) = (x.n_rows(), x.n_features());
         let mut buffer = vec![0.0f32; CHUNK_ROWS.min(n) * d];
-        for start in (0..n).step_by(CHUNK_ROWS) {
-            let rows = start..(start + CHUNK_ROWS).min(n);
+        for rows in chunks(n) {
             let count = rows.len();
             let values = x.rows(rows, &mut buffer);
             let chunk = ArrayView2::from_shape((count, d), values).expect("whole rows");

@@ -19,7 +19,9 @@ use super::rounding::{Calibration, fit_rows};
 use crate::error::{Result, TrainError};
 use crate::parallel::on_two_halves;
 
-pub use crate::scaler::CHUNK_ROWS;
+#[cfg(doc)]
+use crate::scaler::CHUNK_ROWS;
+pub use crate::scaler::chunks;
 
 pub(super) fn multiplier(what: &str, m: f64) -> Result<bottleneck_format::Requant> {
     quantize_multiplier(m).ok_or_else(|| TrainError::Quantization {
@@ -223,13 +225,6 @@ pub fn run_int8(layers: &[DenseSpec], q_in: &Array2<i64>) -> Array2<i64> {
             .iter()
             .fold(dense_batch(first, q_in), |q, layer| dense_batch(layer, &q)),
     }
-}
-
-/// The row ranges of a pass over `rows` rows in chunks of [`CHUNK_ROWS`].
-pub fn chunks(rows: usize) -> impl Iterator<Item = Range<usize>> {
-    (0..rows)
-        .step_by(CHUNK_ROWS)
-        .map(move |start| start..(start + CHUNK_ROWS).min(rows))
 }
 
 #[cfg(test)]
