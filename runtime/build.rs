@@ -8,6 +8,11 @@
 //!   architecture): `-C target-cpu=cortex-m33` (or M35P, M55, M85, which all have it), or
 //!   `-C target-feature=+dsp`. Stable rustc does not report the unstable `dsp` feature in
 //!   `cfg(target_feature)`, so the flags themselves are read.
+//! - `soft_float`: the build may not use a floating-point unit (Arm `eabi` targets, RISC-V
+//!   without the `F` extension), so input quantization is done in integer arithmetic.
+//! - `widens`: the build's kernels read each layer's input widened to halfwords (the DSP
+//!   and AVX2 ones), so the scratch holds a widened copy; the Thumb-1, RISC-V and
+//!   portable kernels read int8 directly.
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -31,6 +36,8 @@ fn main() {
         "armv8m_base",
         "armv8m_main",
         "dsp",
+        "soft_float",
+        "widens",
     ] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
@@ -62,6 +69,19 @@ fn main() {
         || (arch == Some("armv8m_main") && (has_feature("dsp") || flags_say_dsp));
     if dsp {
         println!("cargo::rustc-cfg=dsp");
+    }
+    let target_arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let soft_float = match target_arch.as_str() {
+        "arm" => std::env::var("CARGO_CFG_TARGET_ABI").as_deref() != Ok("eabihf"),
+        "riscv32" | "riscv64" => !has_feature("f"),
+        _ => false,
+    };
+    if soft_float {
+        println!("cargo::rustc-cfg=soft_float");
+    }
+    let avx2 = target_arch == "x86_64" && std::env::var_os("CARGO_FEATURE_STD").is_some();
+    if dsp || avx2 {
+        println!("cargo::rustc-cfg=widens");
     }
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");

@@ -8,7 +8,8 @@
 //! - **Ping-pong** (every other target): the sample's own buffer, kept through the
 //!   layers so the anomaly score needs no second quantization (costly in software floating
 //!   point on the Cortex-M0), and two buffers the layers alternate between; x86-64 adds the
-//!   widened input. `3 * W` bytes on Cortex-M0/M0+/M3/M23, `5 * W` (+ 8) on hosts.
+//!   widened input. `3 * W` bytes on Cortex-M0/M0+/M3/M23 and RISC-V, `5 * W` (+ 8) on
+//!   x86-64 hosts.
 
 use bottleneck_format::Layer;
 
@@ -18,7 +19,7 @@ use crate::kernels;
 /// Caller-owned activation buffers for layers up to `W` wide.
 ///
 /// RAM use does not depend on the number of layers ([`scratch_bytes`]): `3 * W` bytes on
-/// Cortex-M cores (plus 8 on the Cortex-M4/M7), `5 * W + 8` on x86-64 hosts. On the
+/// Cortex-M and RISC-V cores (plus 8 on the Cortex-M4/M7), `5 * W + 8` on x86-64 hosts. On the
 /// Cortex-M4/M7 each layer writes its output over its input (the kernels read a widened
 /// halfword copy); elsewhere the layers alternate between two buffers and the sample
 /// keeps a third. `W` must be at least the model's widest layer ([`crate::Model::max_width`]);
@@ -38,7 +39,7 @@ pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
 }
 
 /// Whether this build's kernels widen each layer's input into halfwords first.
-const WIDENS: bool = !cfg!(all(target_arch = "arm", not(dsp)));
+const WIDENS: bool = cfg!(widens);
 
 /// Bytes a [`Scratch`] for layers up to `width` wide occupies on this build's target
 /// (`size_of::<Scratch<W>>()` for `W = width`).
@@ -57,7 +58,7 @@ const SPILL: usize = 4;
 
 /// The widened input, `N + SPILL` halfwords; word-aligned because the Cortex-M4 kernels
 /// load it with `LDM`.
-#[cfg(not(all(target_arch = "arm", not(dsp))))]
+#[cfg(widens)]
 #[derive(Debug, Clone)]
 #[repr(C, align(4))]
 struct Wide<const N: usize> {
@@ -65,7 +66,7 @@ struct Wide<const N: usize> {
     spill: [i16; SPILL],
 }
 
-#[cfg(not(all(target_arch = "arm", not(dsp))))]
+#[cfg(widens)]
 impl<const N: usize> Wide<N> {
     const ZERO: Self = Wide {
         body: [0; N],
@@ -89,12 +90,13 @@ impl<const N: usize> Wide<N> {
     }
 }
 
-/// No widened input: the Thumb-1 kernel reads the int8 values directly.
-#[cfg(all(target_arch = "arm", not(dsp)))]
+/// No widened input: the Thumb-1, RISC-V and portable kernels read the int8 values
+/// directly.
+#[cfg(not(widens))]
 #[derive(Debug, Clone)]
 struct NoWide;
 
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(not(widens))]
 impl NoWide {
     const ZERO: Self = NoWide;
 
@@ -107,9 +109,9 @@ impl NoWide {
     }
 }
 
-#[cfg(not(all(target_arch = "arm", not(dsp))))]
+#[cfg(widens)]
 type WideOf<const W: usize> = Wide<W>;
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(not(widens))]
 type WideOf<const W: usize> = NoWide;
 
 /// Which buffer holds an activation (always the one buffer in the in-place layout).

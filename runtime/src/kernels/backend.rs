@@ -5,6 +5,8 @@ use super::arm_dsp;
 #[cfg(all(target_arch = "arm", not(dsp)))]
 use super::arm_thumb;
 use super::portable;
+#[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+use super::riscv32;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 use super::x86_avx2;
 
@@ -30,6 +32,9 @@ pub enum Backend {
     /// Thumb-1 assembly for every Cortex-M, two rows sharing each input load.
     #[cfg(all(target_arch = "arm", not(dsp)))]
     ArmThumb,
+    /// RV32IMC assembly, four rows sharing each input load (needs the `M` extension).
+    #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+    Riscv32,
 }
 
 impl Backend {
@@ -43,6 +48,8 @@ impl Backend {
         return Backend::ArmDsp;
         #[cfg(all(target_arch = "arm", not(dsp)))]
         return Backend::ArmThumb;
+        #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+        return Backend::Riscv32;
         #[allow(unreachable_code)]
         Backend::Portable
     }
@@ -65,6 +72,8 @@ impl Backend {
             Backend::ArmDsp => arm_dsp::prepare(src, wide),
             #[cfg(all(target_arch = "arm", not(dsp)))]
             Backend::ArmThumb => {}
+            #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+            Backend::Riscv32 => {}
         }
         let _ = (src, wide);
     }
@@ -91,6 +100,8 @@ impl Backend {
             Backend::ArmDsp => arm_dsp::dots(block, n_in, stride, src, wide, acc),
             #[cfg(all(target_arch = "arm", not(dsp)))]
             Backend::ArmThumb => arm_thumb::dots(block, n_in, stride, src, acc),
+            #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+            Backend::Riscv32 => riscv32::dots(block, n_in, stride, src, acc),
         }
         let _ = wide;
     }

@@ -27,6 +27,8 @@ mod head;
 mod portable;
 mod quantize;
 mod requantize;
+#[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+mod riscv32;
 mod soft_quantize;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 mod x86_avx2;

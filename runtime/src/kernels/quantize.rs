@@ -16,7 +16,7 @@ use super::x86_avx2;
 pub fn quantize_input(x: f32, a: f32, b: f32) -> i8 {
     // Without a floating-point unit every f32 operation is a library call of about a
     // hundred instructions: the same roundings on the integers instead.
-    #[cfg(all(target_arch = "arm", not(target_abi = "eabihf")))]
+    #[cfg(soft_float)]
     return super::soft_quantize::quantize(x, a, b);
     #[allow(unreachable_code)]
     round_half_up_float(x * a + b)

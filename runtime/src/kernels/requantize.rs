@@ -47,7 +47,7 @@ fn scale_high(acc: i32, multiplier: i32, t: u32) -> i32 {
 
 /// The exact 64-bit product `a * b` as (high word, low word), for `b >= 0`.
 #[inline]
-fn mul_wide(a: i32, b: i32) -> (i32, u32) {
+pub(super) fn mul_wide(a: i32, b: i32) -> (i32, u32) {
     // Armv6-M and Armv8-M Baseline have no 32 x 32 -> 64-bit multiply.
     #[cfg(any(armv6m, armv8m_base))]
     return mul_wide_halves(a, b);

@@ -1,5 +1,5 @@
 //! Input quantization (SPEC.md §4.2) in integer arithmetic, for cores without a
-//! floating-point unit (Cortex-M0/M0+/M3/M23).
+//! floating-point unit (Cortex-M0/M0+/M3/M23, RISC-V without the `F` extension).
 //!
 //! The spec fixes two f32 operations, each rounded to nearest even: `p = x * a`, then
 //! `v = p + b`, then `q = sat8(round_half_up(v))`. Through the compiler's software
@@ -17,7 +17,7 @@
 //! `quantizes_like_the_float_operations` (runtime/tests/spec_example.rs) compares it with
 //! the f32 operations on millions of inputs, ties and extremes included.
 
-use super::requantize::mul_wide_halves;
+use super::requantize::mul_wide;
 
 /// A finite f32 as `(-1)^negative * m * 2^e`, `m < 2^24` (0 for a zero).
 #[derive(Debug, Clone, Copy)]
@@ -194,7 +194,7 @@ pub fn quantize(x: f32, a: f32, b: f32) -> i8 {
     let (mp, ep) = if x.m >> 23 != 0 && a.m >> 23 != 0 {
         product_of_normals(x.m, a.m, x.e + a.e)
     } else {
-        let (p_hi, p_lo) = mul_wide_halves(x.m as i32, a.m as i32);
+        let (p_hi, p_lo) = mul_wide(x.m as i32, a.m as i32);
         round_to_24(p_hi as u32, p_lo, x.e + a.e)
     };
     // |p| < 2^-30 (mp < 2^24) leaves b as it is, or both below 1/2: q = round(b).
