@@ -142,28 +142,35 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         }
     }
 
-    // On the FPU-less Cortex-M0 the integer path links no float routine at all.
-    let m0_board = BOARDS
-        .iter()
-        .copied()
-        .find(|b| b.target == "thumbv6m-none-eabi")
-        .expect("an Armv6-M board");
-    let m0 = build(m0_board, &prepared).expect("already built");
-    let int_only = float_routines(&m0.join("int_only")).expect("ELF");
+    // On the cores without an FPU (Cortex-M0, RISC-V RV32IMC) the integer path links no
+    // float routine at all.
+    let soft_float_boards: Vec<Board> = BOARDS.iter().copied().filter(|b| !b.has_fpu()).collect();
     assert!(
-        int_only.is_empty(),
-        "float routines in the int8 path: {int_only:?}"
+        soft_float_boards
+            .iter()
+            .any(|b| b.target == "thumbv6m-none-eabi"),
+        "an Armv6-M board"
     );
-    // The parity firmware quantizes float samples in integer arithmetic (no FPU there) and
-    // links no float routine either; the panic-proof one classifies (softmax in f32) and
-    // does, so the check can see them.
-    let parity = float_routines(&m0.join("parity")).expect("ELF");
-    assert!(
-        parity.is_empty(),
-        "float routines in the parity firmware: {parity:?}"
-    );
-    let full = float_routines(&m0.join("panic_proof")).expect("ELF");
-    assert!(full.iter().any(|s| s.contains("__aeabi_f")), "{full:?}");
+    for &board in &soft_float_boards {
+        let elf_dir = build(board, &prepared).expect("already built");
+        let int_only = float_routines(&elf_dir.join("int_only")).expect("ELF");
+        assert!(
+            int_only.is_empty(),
+            "{}: float routines in the int8 path: {int_only:?}",
+            board.core
+        );
+        // The parity firmware quantizes float samples in integer arithmetic (no FPU there)
+        // and links no float routine either; the panic-proof one classifies (softmax in
+        // f32) and does, so the check can see them.
+        let parity = float_routines(&elf_dir.join("parity")).expect("ELF");
+        assert!(
+            parity.is_empty(),
+            "{}: float routines in the parity firmware: {parity:?}",
+            board.core
+        );
+        let full = float_routines(&elf_dir.join("panic_proof")).expect("ELF");
+        assert!(!full.is_empty(), "{}: {full:?}", board.core);
+    }
 
     // The whole autoencoder: a `--task both` model (classifier and anomaly detector in one
     // file) and a `--task anomaly` model (no head) give the same scores, verdicts and
@@ -196,13 +203,16 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
             // Linked panic-free with every anomaly entry point, and runs cleanly.
             check_clean_exits(board, &elf_dir);
         }
-        // The integer anomaly path links no float routine on the FPU-less core either.
-        let m0 = build(m0_board, &prepared).expect("already built");
-        let int_only = float_routines(&m0.join("int_only")).expect("ELF");
-        assert!(
-            int_only.is_empty(),
-            "{task:?}: float routines: {int_only:?}"
-        );
+        // The integer anomaly path links no float routine on the FPU-less cores either.
+        for &board in &soft_float_boards {
+            let elf_dir = build(board, &prepared).expect("already built");
+            let int_only = float_routines(&elf_dir.join("int_only")).expect("ELF");
+            assert!(
+                int_only.is_empty(),
+                "{task:?} on {}: float routines: {int_only:?}",
+                board.core
+            );
+        }
     }
 
     // Every kernel path on every core: a random version-3 model with odd widths (padded

@@ -39,6 +39,22 @@ impl Board {
         self.target.starts_with("riscv")
     }
 
+    /// Whether the build may use a floating-point unit: Arm `eabihf` targets, RISC-V
+    /// targets whose ISA string has `F` (`riscv32imafc`, ...). Without one, the runtime
+    /// quantizes in integer arithmetic and its integer paths link no float routine.
+    pub fn has_fpu(&self) -> bool {
+        if self.is_riscv() {
+            // "riscv32imc" -> "imc"; "g" stands for "imafd".
+            let isa = self.target.split('-').next().unwrap_or("");
+            let extensions = isa
+                .trim_start_matches("riscv")
+                .trim_start_matches(|c: char| c.is_ascii_digit());
+            extensions.contains('f') || extensions.contains('g')
+        } else {
+            self.target.ends_with("eabihf")
+        }
+    }
+
     /// The GNU ld `MEMORY` block the runtime crate's `link.x` includes as `memory.x`
     /// (cortex-m-rt's, or riscv-rt's, which also wants its regions named).
     pub fn memory_x(&self) -> String {

@@ -402,25 +402,27 @@ pub fn footprint(elf: &Path) -> Result<Footprint, String> {
 
 /// Names of soft-float (compiler-builtins) and libm routines linked into `elf`.
 pub fn float_routines(elf: &Path) -> Result<Vec<String>, String> {
-    const MARKERS: [&str; 10] = [
-        "__aeabi_f",
-        "__aeabi_d",
-        "__aeabi_i2f",
-        "__aeabi_ui2f",
-        "sf3",
-        "df3",
-        "sfsi",
-        "sisf",
-        "floorf",
-        "expf",
-    ];
     let bytes = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
     let file = object::File::parse(&*bytes).map_err(|e| e.to_string())?;
     Ok(file
         .symbols()
         .filter_map(|s| s.name().ok().map(str::to_string))
-        .filter(|name| MARKERS.iter().any(|m| name.contains(m)))
+        .filter(|name| is_float_routine(name))
         .collect())
+}
+
+/// Whether `name` is a soft-float routine (`__aeabi_fmul`, `__addsf3`, `__fixsfsi`, ...)
+/// or a libm function. Matched by the symbol's own shape, never by a substring of a
+/// mangled name: a Rust symbol's hash can contain `df3` (one did).
+fn is_float_routine(name: &str) -> bool {
+    const AEABI: [&str; 4] = ["__aeabi_f", "__aeabi_d", "__aeabi_i2f", "__aeabi_ui2f"];
+    const SUFFIXES: [&str; 8] = ["sf3", "df3", "sf2", "df2", "sfsi", "sisf", "dfsi", "sidf"];
+    let builtin = name.starts_with("__")
+        && (AEABI.iter().any(|p| name.starts_with(p))
+            || SUFFIXES.iter().any(|s| name.ends_with(s)));
+    // libm's functions, unmangled (`floorf`) or as Rust paths (`_ZN4libm4math...`).
+    let libm = ["floorf", "expf", "logf", "sqrtf"].contains(&name) || name.contains("4libm4math");
+    builtin || libm
 }
 
 /// Timing and stack figures the firmware prints after the parity lines.
@@ -489,4 +491,46 @@ pub fn measurements(lines: &[String]) -> Option<Measurements> {
         scratch_bytes: *scratch_bytes,
         handle_bytes: *handle_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_float_routine;
+
+    #[test]
+    fn float_routines_are_told_by_their_names_not_by_hashes() {
+        for name in [
+            "__aeabi_fmul",
+            "__addsf3",
+            "__fixsfsi",
+            "__floatsisf",
+            "__gtsf2",
+            "expf",
+        ] {
+            assert!(is_float_routine(name), "{name}");
+        }
+        assert!(is_float_routine(
+            "_ZN4libm4math4expf4expf17hb4cc59b2e6fe6f11E"
+        ));
+        // A Rust symbol whose hash happens to contain "df3".
+        let hashed = "_ZN63_$LT$bottleneck_firmware..Hex$u20$as$u20$core..fmt..Display$GT$3fmt17h210beeec95edf397E";
+        assert!(!is_float_routine(hashed));
+        assert!(!is_float_routine("memcpy"));
+    }
+}
+
+#[cfg(test)]
+mod board_tests {
+    use crate::BOARDS;
+
+    #[test]
+    fn the_fpu_follows_the_target_triple() {
+        for board in BOARDS {
+            let expected = matches!(
+                board.target,
+                "thumbv7em-none-eabihf" | "thumbv8m.main-none-eabihf"
+            );
+            assert_eq!(board.has_fpu(), expected, "{}", board.target);
+        }
+    }
 }
