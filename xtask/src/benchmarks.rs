@@ -85,6 +85,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let loops = Loops {
         m4: inner_loop(&runtime.join("arm_dsp_dense.rs"), "3")?,
         m0: inner_loop(&runtime.join("arm_thumb_quad.rs"), "4")?,
+        rv32: inner_loop(&runtime.join("riscv32.rs"), "3")?,
         m4_cycles: cortex_m4_cycles(&runtime.join("arm_dsp_dense.rs"), "3")?,
         m0_cycles: cortex_m0plus_cycles(&runtime.join("arm_thumb_quad.rs"), "4")?,
     };
@@ -212,6 +213,9 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
             code,
             ad.model_bytes
         );
+    }
+    if let Some(line) = riscv_against_m0(devices, loops, AD_MACS) {
+        let _ = writeln!(md, "\n{line}");
     }
     let _ = writeln!(
         md,
@@ -362,10 +366,37 @@ fn render_scaling(runs: &[crate::bench::training::ScalingRun]) -> String {
     md
 }
 
-/// Instructions per MAC of the two Cortex-M inner loops, counted in the kernels' source.
+/// How RISC-V compares per MAC with the other core without SIMD, the Cortex-M0's Thumb-1
+/// path, on the model `devices` ran
+/// (`macs` per inference).
+fn riscv_against_m0(devices: &[Device], loops: &Loops, macs: f64) -> Option<String> {
+    let rv = devices.iter().find(|d| d.board.is_riscv())?;
+    let m0 = devices.iter().find(|d| Loops::is_m0(d))?;
+    let per_mac = |d: &Device| d.m.instructions() / macs;
+    Some(format!(
+        "{} against the {}, the other core without SIMD: {:.2} instructions per MAC against \
+         {:.2} for the whole inference ({:.2}x), {:.2} against {:.2} in the inner loops. \
+         RV32IMC has no multiply-accumulate and no register-plus-register addressing, so a \
+         MAC is at least a byte load, a multiply and an add there; its kernel \
+         (`riscv32.rs`) lets four weight rows share each input load and unrolls eight \
+         columns, so the five pointer increments and the branch are paid once per 32 MACs. \
+         The Thumb-1 loop needs the same three instructions per MAC and one shared index.",
+        rv.board.core,
+        m0.board.core,
+        per_mac(rv),
+        per_mac(m0),
+        per_mac(rv) / per_mac(m0),
+        loops.rv32.per_mac(),
+        loops.m0.per_mac(),
+    ))
+}
+
+/// Instructions per MAC of the Cortex-M and RISC-V inner loops, counted in the kernels'
+/// source.
 struct Loops {
     m4: LoopCount,
     m0: LoopCount,
+    rv32: LoopCount,
     /// The Cortex-M4 loop's estimated cycles (TRM timings).
     m4_cycles: CycleEstimate,
     /// The Armv6-M loop's estimated cycles on a Cortex-M0+ (TRM timings).
@@ -378,11 +409,10 @@ impl Loops {
     }
 
     /// Instructions per MAC of the assembly inner loop `d` runs: the Thumb-1 one on
-    /// Armv6-M, the DSP one on the other Arm cores; `None` on RISC-V, whose portable Rust
-    /// loop has no counted assembly.
+    /// Armv6-M, the DSP one on the other Arm cores, RV32IMC's on RISC-V.
     fn inner_per_mac(&self, d: &Device) -> Option<f64> {
         if d.board.is_riscv() {
-            None
+            Some(self.rv32.per_mac())
         } else if Self::is_m0(d) {
             Some(self.m0.per_mac())
         } else {
@@ -721,11 +751,16 @@ fn render(
          loop of known length. The QEMU parity test checks the same firmware's outputs bit for \
          bit against the host. Inner-loop figures are counted from the assembly in \
          `runtime/src/kernels/arm_dsp_dense.rs` (Cortex-M4: {} instructions per {} MACs; CMSIS-NN's \
-         int8 fully-connected loop does 8 MACs with 4 `SMLAD`) and `arm_thumb_quad.rs` (Cortex-M0: \
-         {} per {} MACs).\n\n\
+         int8 fully-connected loop does 8 MACs with 4 `SMLAD`), `arm_thumb_quad.rs` (Cortex-M0: \
+         {} per {} MACs) and `riscv32.rs` (RV32IMC: {} per {} MACs).\n\n\
          | core (QEMU board) | instructions per inference | per MAC | inner loop per MAC |\n\
          |---|---|---|---|",
-        loops.m4.instructions, loops.m4.macs, loops.m0.instructions, loops.m0.macs,
+        loops.m4.instructions,
+        loops.m4.macs,
+        loops.m0.instructions,
+        loops.m0.macs,
+        loops.rv32.instructions,
+        loops.rv32.macs,
     );
     for d in devices {
         let lp = loops
@@ -740,24 +775,8 @@ fn render(
             per_mac(d)
         );
     }
-    // RISC-V against the other core without SIMD: the Cortex-M0's Thumb-1 path.
-    let riscv = devices.iter().find(|d| d.board.is_riscv());
-    let m0 = devices.iter().find(|d| Loops::is_m0(d));
-    if let (Some(rv), Some(m0)) = (riscv, m0) {
-        let _ = writeln!(
-            md,
-            "\n{} runs the runtime's portable Rust loops: {:.2} instructions per MAC against \
-             {:.2} on the {} ({:.2}x). Neither core has SIMD; RV32IMC has no multiply-accumulate \
-             instruction either, so each MAC costs two byte loads, a multiply and an add besides \
-             the loop, where the Thumb-1 assembly keeps four rows' weights and inputs in \
-             registers (`arm_thumb_quad.rs`). A kernel of its own for RV32IMC is the known \
-             route (issue 15).",
-            rv.board.core,
-            per_mac(rv),
-            per_mac(m0),
-            m0.board.core,
-            per_mac(rv) / per_mac(m0)
-        );
+    if let Some(line) = riscv_against_m0(devices, loops, shape.macs as f64) {
+        let _ = writeln!(md, "\n{line}");
     }
 
     // ---- memory
@@ -791,7 +810,8 @@ fn render(
         md,
         "### RAM and flash on the devices\n\n\
          Runtime RAM = the stack one `infer_quantized` call uses below its caller (stack \
-         painting) + `Scratch<200>` (two int8 activation buffers and the widened input) + the \
+         painting) + `Scratch<200>` (three int8 buffers on the Cortex-M0 and RISC-V; one int8 \
+         buffer and the input widened to halfwords on the DSP cores) + the \
          `Model` handle; the weights stay in flash. The demo firmware's own peak stack \
          (sample buffers, semihosting output) is shown for comparison.\n\n\
          | core | runtime stack | scratch | model handle | runtime RAM | flash (.text + .rodata) | flash without model and samples | static RAM | demo peak stack |\n\

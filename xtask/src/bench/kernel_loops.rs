@@ -1,4 +1,4 @@
-//! Instructions and MACs of the Cortex-M inner loops, counted in the kernels' own
+//! Instructions and MACs of the Cortex-M and RISC-V inner loops, counted in the kernels' own
 //! assembly source rather than copied into the report by hand.
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 pub struct LoopCount {
     /// Instructions from the loop label to its backward branch, both included.
     pub instructions: usize,
-    /// Multiply-accumulates they do (`smlad`: 2, `muls`: 1).
+    /// Multiply-accumulates they do (`smlad`: 2, `muls` and RISC-V's `mul`: 1).
     pub macs: usize,
 }
 
@@ -20,7 +20,7 @@ impl LoopCount {
 }
 
 /// The loop labelled `label` (`"N:"` ... `"bne Nb"`) in the assembly of `path`: the
-/// inner loop of a Cortex-M backend.
+/// inner loop of a Cortex-M or RISC-V backend.
 pub fn inner_loop(path: &Path, label: &str) -> Result<LoopCount, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let body = loop_body(&text, label).ok_or(format!(
@@ -31,29 +31,36 @@ pub fn inner_loop(path: &Path, label: &str) -> Result<LoopCount, String> {
 }
 
 /// The string literals of `source`'s lines, one instruction each (`asm!` template lines
-/// and `concat!` pieces alike), with a line `name!(),` replaced by the literals of
-/// `macro_rules! name` in the same file.
+/// and `concat!` pieces alike), with a line `name!(),` or `name!(args),` replaced by the
+/// instructions of `macro_rules! name` in the same file (its pieces split at `\n`).
 fn template_lines(source: &str) -> Vec<String> {
-    let literal = |l: &str| -> Option<String> {
-        let l = l.trim();
-        let inner = l.strip_prefix('"')?.split('"').next()?;
-        Some(inner.trim_end_matches("\\n").to_string())
+    let raw = |l: &str| -> Option<String> {
+        let inner = l.trim().strip_prefix('"')?.split('"').next()?;
+        Some(inner.to_string())
     };
+    let literal = |l: &str| raw(l).map(|l| l.trim_end_matches("\\n").to_string());
     let mut out = Vec::new();
     let lines: Vec<&str> = source.lines().collect();
     for line in &lines {
         let t = line.trim();
-        if let Some(name) = t
-            .strip_suffix("!(),")
-            .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
-        {
+        // `name!(),` or `name!(args),`: each use is one copy of the macro's lines.
+        let invoked = t
+            .strip_suffix("),")
+            .and_then(|t| t.split_once("!("))
+            .map(|(name, _)| name)
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if let Some(name) = invoked {
             let head = format!("macro_rules! {name}");
             if let Some(start) = lines.iter().position(|l| l.trim().starts_with(&head)) {
-                let body = lines[start + 1..]
+                // `concat!` pieces joined, then split at each "\n": rustfmt may spread
+                // one instruction over several pieces (`"lb {x}, ", $k, "({px})\n"`).
+                let joined: String = lines[start + 1..]
                     .iter()
                     .take_while(|l| !l.starts_with('}'))
-                    .filter_map(|l| literal(l));
-                out.extend(body);
+                    .filter_map(|l| raw(l))
+                    .collect();
+                let body = joined.split("\\n").filter(|l| !l.trim().is_empty());
+                out.extend(body.map(str::to_string));
                 continue;
             }
         }
@@ -67,9 +74,14 @@ fn template_lines(source: &str) -> Vec<String> {
 /// The instructions of the loop labelled `label` in `source`, one per line.
 fn loop_body(source: &str, label: &str) -> Option<Vec<String>> {
     let lines = template_lines(source);
-    let (open, close) = (format!("{label}:"), format!("bne {label}b"));
+    // Thumb's `bne 3b`, or RISC-V's `bne {px}, {end}, 3b`.
+    let open = format!("{label}:");
+    let closes = |l: &String| {
+        l.starts_with("bne ")
+            && (*l == format!("bne {label}b") || l.ends_with(&format!(", {label}b")))
+    };
     let start = lines.iter().position(|l| *l == open)?;
-    let end = start + lines[start..].iter().position(|l| *l == close)?;
+    let end = start + lines[start..].iter().position(closes)?;
     Some(lines[start + 1..=end].to_vec())
 }
 
@@ -195,7 +207,7 @@ fn count_body(body: &[String]) -> LoopCount {
         .iter()
         .map(|l| match l.split_whitespace().next() {
             Some("smlad") => 2,
-            Some("muls") => 1,
+            Some("muls" | "mul") => 1,
             _ => 0,
         })
         .sum();
@@ -216,6 +228,8 @@ mod tests {
         assert_eq!((m4.instructions, m4.macs), (78, 64));
         let m0 = inner_loop(&kernels.join("arm_thumb_quad.rs"), "4").expect("Thumb loop");
         assert_eq!((m0.instructions, m0.macs), (57, 16));
+        let rv = inner_loop(&kernels.join("riscv32.rs"), "3").expect("RISC-V loop");
+        assert_eq!((rv.instructions, rv.macs), (110, 32));
         assert_eq!(ldm_registers("ldm r11!, {{r2-r5}}"), 4);
         assert_eq!(ldm_registers("ldm {xp}!, {{r2, r3}}"), 2);
     }
