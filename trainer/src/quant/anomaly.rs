@@ -12,7 +12,9 @@ use super::fold::FloatDense;
 #[cfg(doc)]
 use super::fold::fold_decoder;
 use super::params::Affine;
-use super::stack::{QuantizedStack, activation_ranges, calibration_rows, quantize_stack, run_int8};
+use super::stack::{
+    QuantizedStack, activation_ranges, calibration_rows, overall, quantize_stack, run_int8,
+};
 use crate::error::Result;
 
 /// A quantized decoder and the scale its reconstruction shares with the input.
@@ -94,9 +96,12 @@ impl QuantizedAutoencoder {
         input: Affine,
     ) -> Result<QuantizedAutoencoder> {
         let stack: Vec<FloatDense> = encoder.iter().chain(decoder).cloned().collect();
-        let ranges = activation_ranges(&stack, train.nrows(), |rows| {
+        let ranges: Vec<(f64, f64)> = activation_ranges(&stack, train.nrows(), |rows| {
             train.slice(s![rows, ..]).to_owned()
-        });
+        })
+        .iter()
+        .map(|channels| overall(channels))
+        .collect();
         let (encoder_ranges, decoder_ranges) = ranges.split_at(encoder.len());
         let calibration = train.select(Axis(0), &calibration_rows(train.nrows()));
         let q_train = calibration.mapv(|v| i64::from(input.quantize(v)));

@@ -12,11 +12,13 @@ use super::anomaly::{QuantizedDecoder, mse_scores, quantize_decoder};
 #[cfg(doc)]
 use super::fold::fold_encoder;
 use super::fold::{FloatDense, forward_all};
+use super::normalize::FeatureNormalization;
 use super::params::{Affine, quantize_row};
 use super::reference::ReferenceModel;
 use super::rounding::{Calibration, fit_row};
 use super::stack::{
-    activation_ranges, calibration_rows, chunks, clamp_bias, multiplier, quantize_stack, run_int8,
+    activation_ranges, calibration_rows, chunks, clamp_bias, multiplier, overall, quantize_stack,
+    run_int8,
 };
 use crate::classifier::{FeatureRows, LinearClassifier, accuracy};
 use crate::data::Dataset;
@@ -178,19 +180,63 @@ fn scaled_f64(scaler: &MinMaxScaler, features: &Array2<f32>, rows: Range<usize>)
 /// every training row go chunk by chunk (see [`super::stack`]), and what is kept per row
 /// is the int8 features (for the head's fit) and the anomaly scores (for the threshold).
 pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
-    let layers = inputs.layers;
     let scaler = inputs.scaler;
     let train = &inputs.train.features;
     let n_train = train.nrows();
 
-    // Output ranges of every float layer, encoder and decoder, over every training row.
+    // Output ranges of every channel of every float layer, encoder and decoder, over
+    // every training row.
     let decoder_layers = inputs.decoder.map_or(&[][..], |d| d.layers);
-    let float_stack: Vec<FloatDense> = layers.iter().chain(decoder_layers).cloned().collect();
-    let ranges = activation_ranges(&float_stack, n_train, |rows| {
+    let float_stack: Vec<FloatDense> = inputs
+        .layers
+        .iter()
+        .chain(decoder_layers)
+        .cloned()
+        .collect();
+    let mut channel_ranges = activation_ranges(&float_stack, n_train, |rows| {
         scaled_f64(scaler, train, rows)
     });
-    let (encoder_ranges, decoder_ranges) = ranges.split_at(layers.len());
     crate::memory::release_free_memory();
+
+    // A classifier's features are normalized per channel before they are quantized
+    // (`normalize`): folded into the bottleneck layer, and undone in a decoder's first
+    // layer. Only a linear bottleneck can take the shift; an activated one (`--bottleneck-
+    // activation same`) and an anomaly detector alone keep their raw features.
+    let n_encoder = inputs.layers.len();
+    let linear_bottleneck = inputs
+        .layers
+        .last()
+        .is_some_and(|l| l.leaky_slope.is_none());
+    let normalization = match (
+        inputs.float_classifier,
+        channel_ranges.get(n_encoder.wrapping_sub(1)),
+    ) {
+        (Some(_), Some(bottleneck)) if linear_bottleneck => {
+            Some(FeatureNormalization::fit(bottleneck))
+        }
+        _ => None,
+    };
+    let (normalized_encoder, normalized_decoder);
+    let (layers, decoder_layers) = match &normalization {
+        Some(n) => {
+            let mut encoder = inputs.layers.to_vec();
+            if let Some(last) = encoder.last_mut() {
+                *last = n.apply_to(last);
+                channel_ranges[n_encoder - 1] = n.map_ranges(&channel_ranges[n_encoder - 1]);
+            }
+            let mut decoder = decoder_layers.to_vec();
+            if let Some(first) = decoder.first_mut() {
+                *first = n.undo_into(first);
+            }
+            (normalized_encoder, normalized_decoder) = (encoder, decoder);
+            (&normalized_encoder[..], &normalized_decoder[..])
+        }
+        None => (inputs.layers, decoder_layers),
+    };
+    // No headroom beyond the training range: widening the features' range by 25 % or 50 %
+    // cost more agreement (mean 99.6 %, 99.5 %) than the rare saturated test value did.
+    let ranges: Vec<(f64, f64)> = channel_ranges.iter().map(|c| overall(c)).collect();
+    let (encoder_ranges, decoder_ranges) = ranges.split_at(layers.len());
 
     // Scaled inputs span [0, 1] on the training rows; fold the scaler into the affine.
     // An anomaly detector keeps headroom on both sides: anomalies leave the training
@@ -244,8 +290,8 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     crate::memory::release_free_memory();
     let feature_affine = stack.out_affine;
     let decoder = match inputs.decoder {
-        Some(detector) => Some(quantize_decoder(
-            detector.layers,
+        Some(_) => Some(quantize_decoder(
+            decoder_layers,
             decoder_ranges,
             stack.float_out.clone(),
             stack.q_out.clone(),
@@ -335,9 +381,14 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     })?;
 
     let metrics = match (&device_classifier, inputs.float_classifier) {
-        (Some(device), Some(float)) => {
-            Some(measure(inputs, &bytes, feature_affine, device, float)?)
-        }
+        (Some(device), Some(float)) => Some(measure(
+            inputs,
+            &bytes,
+            feature_affine,
+            normalization.as_ref(),
+            device,
+            float,
+        )?),
         _ => None,
     };
     let (anomaly, test_scores) = match inputs.decoder {
@@ -535,6 +586,7 @@ fn measure(
     inputs: &ExportInputs<'_>,
     bytes: &[u8],
     feature_affine: Affine,
+    normalization: Option<&FeatureNormalization>,
     device_classifier: &LinearClassifier,
     float_classifier: &LinearClassifier,
 ) -> Result<DeviceMetrics> {
@@ -556,9 +608,14 @@ fn measure(
         )
         .pop()
         .unwrap_or_default();
-        let float_features_f32 = float_features.mapv(|v| v as f32);
-        float_classes.extend(float_classifier.predict(&float_features_f32));
-        same_head_classes.extend(device_classifier.predict(&float_features_f32));
+        float_classes.extend(float_classifier.predict(&float_features.mapv(|v| v as f32)));
+        // The float encoder's features as the device computes them (normalized), for
+        // the device's own head and the feature error.
+        let mut float_features = float_features;
+        if let Some(n) = normalization {
+            n.map_features(&mut float_features);
+        }
+        same_head_classes.extend(device_classifier.predict(&float_features.mapv(|v| v as f32)));
         for (row, f_row) in test
             .slice(s![rows, ..])
             .rows()

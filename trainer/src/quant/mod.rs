@@ -8,6 +8,7 @@
 pub mod anomaly;
 pub mod export;
 pub mod fold;
+pub mod normalize;
 pub mod params;
 pub mod reference;
 pub mod rounding;

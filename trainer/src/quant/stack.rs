@@ -135,36 +135,56 @@ pub struct QuantizedStack {
     pub out_affine: Affine,
 }
 
-/// The smallest and largest output of each layer of `layers` (run in order) over every
-/// row of `rows` rows, chunk by chunk: `chunk(range)` gives the float inputs of the rows
-/// `range`. The halves run on the two cores; min and max do not depend on the order.
+/// The smallest and largest output of each channel of each layer of `layers` (run in
+/// order) over every row of `rows` rows, chunk by chunk: `chunk(range)` gives the float
+/// inputs of the rows `range`. The halves run on the two cores; min and max do not depend
+/// on the order. [`overall`] gives a layer's range from its channels'.
 pub fn activation_ranges(
     layers: &[FloatDense],
     rows: usize,
     chunk: impl Fn(Range<usize>) -> Array2<f64> + Sync,
-) -> Vec<(f64, f64)> {
+) -> Vec<Vec<(f64, f64)>> {
+    let empty = || -> Vec<Vec<(f64, f64)>> {
+        layers
+            .iter()
+            .map(|l| vec![(f64::INFINITY, f64::NEG_INFINITY); l.weights.nrows()])
+            .collect()
+    };
     let ranges: Vec<Range<usize>> = chunks(rows).collect();
     let per_half = on_two_halves(ranges.len(), |half| {
-        let mut found = vec![(f64::INFINITY, f64::NEG_INFINITY); layers.len()];
+        let mut found = empty();
         for rows in &ranges[half] {
-            for (range, act) in found
+            for (channels, act) in found
                 .iter_mut()
                 .zip(forward_all(layers, &chunk(rows.clone())))
             {
-                *range = act
-                    .iter()
-                    .fold(*range, |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                for row in act.rows() {
+                    for (range, &v) in channels.iter_mut().zip(row) {
+                        *range = (range.0.min(v), range.1.max(v));
+                    }
+                }
             }
         }
         vec![found]
     });
-    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); layers.len()];
+    let mut ranges = empty();
     for found in per_half {
-        for (range, (lo, hi)) in ranges.iter_mut().zip(found) {
-            *range = (range.0.min(lo), range.1.max(hi));
+        for (channels, half) in ranges.iter_mut().zip(found) {
+            for (range, (lo, hi)) in channels.iter_mut().zip(half) {
+                *range = (range.0.min(lo), range.1.max(hi));
+            }
         }
     }
     ranges
+}
+
+/// A layer's output range from its channels' ([`activation_ranges`]).
+pub fn overall(channels: &[(f64, f64)]) -> (f64, f64) {
+    channels
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(l, h)| {
+            (lo.min(l), hi.max(h))
+        })
 }
 
 /// Quantizes `layers` in order, each fitted to the int8 inputs it will really see on the

@@ -1,0 +1,155 @@
+//! Per-channel normalization of the bottleneck features before they are quantized.
+//!
+//! The format gives each layer's output one int8 scale and zero point. The bottleneck
+//! layer is linear and its channels sit in very different places: on the tutorial's data
+//! the whole layer spans about 28 units while the median channel spans 10 and the
+//! narrowest 5, so one shared scale left most features a third of the int8 steps they
+//! could use. Measured on the tutorial's data, training seeds 1-5: float-vs-int8 class
+//! agreement 98.5-99.7 % (mean 99.3 %) with the raw features, 99.1-100 % (mean 99.8 %)
+//! normalized; the worst seed's int8 accuracy went from 1.5 points below its float to
+//! 0.3. (Rescaling the hidden LeakyReLU channels the same way, as cross-layer equalization
+//! does, measured worse: 99.5 % mean.)
+//!
+//! So each bottleneck channel is centred on the midpoint of its range over the training
+//! rows and scaled to the median channel's span: `y'_k = (y_k - mid_k) * a_k`. When the
+//! bottleneck layer is linear (the default; a shift cannot pass an activation, so
+//! `--bottleneck-activation same` keeps raw features) this folds into its weights and
+//! bias exactly; a
+//! decoder takes the inverse into its first layer's weights and bias, exactly too. The
+//! classifier head is fitted on the device's features, which are these normalized ones,
+//! as scikit-learn users scale features before a logistic regression. The median span
+//! keeps the features' overall size, and with it what `C = 1` regularizes, close to the
+//! float encoder's.
+
+use ndarray::Array2;
+
+use super::fold::FloatDense;
+
+/// The per-channel affine map from the float encoder's bottleneck features to the ones
+/// the int8 model computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureNormalization {
+    /// Per channel, the midpoint of its range on the training rows.
+    pub mid: Vec<f64>,
+    /// Per channel, the factor that brings its span to the median channel's.
+    pub scale: Vec<f64>,
+}
+
+impl FeatureNormalization {
+    /// The normalization for channels with the output ranges `ranges` (`(min, max)` per
+    /// channel over the training rows). A channel that never varies keeps a factor of 1.
+    pub fn fit(ranges: &[(f64, f64)]) -> FeatureNormalization {
+        let spans: Vec<f64> = ranges.iter().map(|&(lo, hi)| hi - lo).collect();
+        let mut sorted: Vec<f64> = spans
+            .iter()
+            .copied()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(1.0);
+        FeatureNormalization {
+            mid: ranges.iter().map(|&(lo, hi)| (lo + hi) / 2.0).collect(),
+            scale: spans
+                .iter()
+                .map(|&s| {
+                    if s.is_finite() && s > 0.0 {
+                        median / s
+                    } else {
+                        1.0
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// `layer` (the bottleneck, linear) followed by the normalization, as one layer.
+    pub fn apply_to(&self, layer: &FloatDense) -> FloatDense {
+        let mut out = layer.clone();
+        for (k, (&mid, &a)) in self.mid.iter().zip(&self.scale).enumerate() {
+            out.weights.row_mut(k).mapv_inplace(|w| w * a);
+            out.bias[k] = (out.bias[k] - mid) * a;
+        }
+        out
+    }
+
+    /// `layer` (the decoder's first) preceded by the inverse of the normalization, as one
+    /// layer: it gives on normalized features what `layer` gave on the raw ones.
+    pub fn undo_into(&self, layer: &FloatDense) -> FloatDense {
+        let mut out = layer.clone();
+        // V y + c with y = y' / a + mid: V diag(1/a) y' + (c + V mid).
+        let shift = layer.weights.dot(&ndarray::Array1::from(self.mid.clone()));
+        out.bias += &shift;
+        for (k, &a) in self.scale.iter().enumerate() {
+            out.weights.column_mut(k).mapv_inplace(|w| w / a);
+        }
+        out
+    }
+
+    /// The range of each channel after the normalization.
+    pub fn map_ranges(&self, ranges: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        ranges
+            .iter()
+            .zip(self.mid.iter().zip(&self.scale))
+            .map(|(&(lo, hi), (&mid, &a))| ((lo - mid) * a, (hi - mid) * a))
+            .collect()
+    }
+
+    /// Normalizes raw bottleneck features (rows × channels) in place.
+    pub fn map_features(&self, features: &mut Array2<f64>) {
+        for mut row in features.rows_mut() {
+            for ((v, &mid), &a) in row.iter_mut().zip(&self.mid).zip(&self.scale) {
+                *v = (*v - mid) * a;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, array};
+
+    use super::*;
+    use crate::quant::fold::forward_all;
+
+    fn layer(weights: Array2<f64>, bias: Array1<f64>) -> FloatDense {
+        FloatDense {
+            weights,
+            bias,
+            leaky_slope: None,
+        }
+    }
+
+    #[test]
+    fn every_channel_gets_the_median_span_centred_on_zero() {
+        let n = FeatureNormalization::fit(&[(-14.0, 2.0), (0.0, 4.0), (3.0, 11.0), (5.0, 5.0)]);
+        // Spans 16, 4, 8 (and a constant channel): the median is 8.
+        assert_eq!(n.scale, vec![0.5, 2.0, 1.0, 1.0]);
+        assert_eq!(n.mid, vec![-6.0, 2.0, 7.0, 5.0]);
+        let mapped = n.map_ranges(&[(-14.0, 2.0), (0.0, 4.0), (3.0, 11.0), (5.0, 5.0)]);
+        assert_eq!(
+            mapped,
+            vec![(-4.0, 4.0), (-4.0, 4.0), (-4.0, 4.0), (0.0, 0.0)]
+        );
+    }
+
+    #[test]
+    fn folding_it_changes_the_features_but_not_the_reconstruction() {
+        let bottleneck = layer(array![[1.0, -2.0], [0.5, 3.0]], array![0.25, -1.0]);
+        let decoder = layer(
+            array![[2.0, 1.0], [-1.0, 0.5], [0.0, 4.0]],
+            array![0.1, 0.2, 0.3],
+        );
+        let x = array![[0.3, -0.7], [1.5, 0.2], [-0.4, 0.9]];
+        let raw = forward_all(&[bottleneck.clone(), decoder.clone()], &x);
+        let n = FeatureNormalization::fit(&[(-3.0, 5.0), (1.0, 2.0)]);
+        let normalized = forward_all(&[n.apply_to(&bottleneck), n.undo_into(&decoder)], &x);
+        let mut expected = raw[0].clone();
+        n.map_features(&mut expected);
+        for (a, b) in normalized[0].iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-12, "features {a} vs {b}");
+        }
+        for (a, b) in normalized[1].iter().zip(&raw[1]) {
+            assert!((a - b).abs() < 1e-12, "reconstruction {a} vs {b}");
+        }
+    }
+}
