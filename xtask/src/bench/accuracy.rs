@@ -100,7 +100,7 @@ pub fn render(r: &Repeats) -> String {
         .fold(f64::NEG_INFINITY, f64::max);
     let (f_mean, f_min) = float.map_or((f64::NAN, f64::NAN), |s| (s.mean, s.min));
     let i_mean = int8.map_or(f64::NAN, |s| s.mean);
-    let a_min = agreement.map_or(f64::NAN, |s| s.min);
+    let (a_mean, a_min) = agreement.map_or((f64::NAN, f64::NAN), |s| (s.mean, s.min));
     let _ = writeln!(
         md,
         "| goal (issue 14) | measured | |\n|---|---|---|\n\
@@ -109,6 +109,7 @@ pub fn render(r: &Repeats) -> String {
          | no float seed below 0.918 | min {f_min:.3} | {} |\n\
          | int8 mean at most 0.3 points below the float mean | {:+.1} points | {} |\n\
          | no seed's int8 more than 1 point below its float | worst {:.1} points below | {} |\n\
+         | float vs int8 class agreement >= 99.5 %, over the five seeds | mean {:.1} % | {} |\n\
          | float vs int8 class agreement >= 99.5 % on every seed | min {:.1} % | {} |",
         r.raw_features
             .map_or("-".into(), |s| format!("{:.3}-{:.3}", s.min, s.max)),
@@ -121,6 +122,8 @@ pub fn render(r: &Repeats) -> String {
         yes(i_mean >= f_mean - 0.003),
         100.0 * worst_drop,
         yes(worst_drop <= 0.01),
+        100.0 * a_mean,
+        yes(a_mean >= 0.995),
         100.0 * a_min,
         yes(a_min >= 0.995),
     );
