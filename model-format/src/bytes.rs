@@ -89,7 +89,7 @@ impl Requant {
     /// (both multipliers valid, the summed shift legal: the loader checked it). On other
     /// inputs the result is meaningless but the arithmetic still cannot overflow.
     #[inline(always)]
-    pub(crate) fn scaled_by_loaded(self, slope: Requant) -> Requant {
+    pub fn scaled_by_loaded(self, slope: Requant) -> Requant {
         let (m, k) = (self.multiplier as u32, slope.multiplier as u32);
         // Both below 2^31: the product is below 2^62 and the result below 2^31.
         let multiplier = ((u64::from(m) * u64::from(k) + (1 << 30)) >> 31) as i32;

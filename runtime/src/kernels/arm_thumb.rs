@@ -3,18 +3,18 @@
 //!
 //! Two weight rows share each load of the input, and one index counting up from `-n` to
 //! zero addresses all three arrays and ends the loop; unrolled four times, eight
-//! multiply-accumulates take 33 instructions. Requantization avoids the 64 x 64-bit
-//! library multiply and decodes the usual channel record in place. The two accumulators live in r8 and r9, since the M0's arithmetic
+//! multiply-accumulates take 33 instructions. Requantization decodes the usual channel
+//! record in place ([`record_output`]). The two accumulators live in r8 and r9, since the M0's arithmetic
 //! only reaches the eight low registers and Rust reserves r6 and r7.
 #![allow(unsafe_code)]
 
 use core::arch::asm;
 
-use bottleneck_format::{Activation, DenseLayer};
+use bottleneck_format::DenseLayer;
 
 use super::arm_thumb_quad::{Rows, dots4};
 use super::portable;
-use super::requantize::{dense_output, mul_wide_halves};
+use super::requantize::record_output;
 
 /// A whole dense layer, two rows at a time ([`super::dense::dense_by_pairs`]). False (nothing
 /// done) if the buffers are not as the loader guarantees.
@@ -23,41 +23,7 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     if x.len() < n || n > i32::MAX as usize {
         return false;
     }
-    let zero_point = i32::from(layer.output_zero_point());
-    let relu = layer.activation() == Activation::Relu;
-    let shared = matches!(
-        layer.activation(),
-        Activation::Linear | Activation::Relu | Activation::LeakyRelu(_)
-    );
-    // The general requantization, for version 1 records and LeakyReLU's negative side.
-    let general = |acc: i32, record: &[u8]| match layer.decode_channel(record) {
-        Some(ch) => dense_output(acc, &ch, zero_point),
-        None => 0,
-    };
-    // The usual shared record (linear, ReLU, LeakyReLU above zero; real multiplier below
-    // 1/2) decoded in place and requantized through the high word only.
-    let output = |acc: i32, record: &[u8]| {
-        if !shared {
-            return general(acc, record);
-        }
-        let Some(&[b0, b1, b2, b3, m0, m1, m2, m3, s]) = record.as_array::<9>() else {
-            return 0;
-        };
-        let biased = acc + i32::from_le_bytes([b0, b1, b2, b3]);
-        if biased < 0 {
-            if relu {
-                return zero_point as i8;
-            }
-            if layer.activation() != Activation::Linear {
-                return general(acc, record);
-            }
-        }
-        let multiplier = i32::from_le_bytes([m0, m1, m2, m3]);
-        match shared_output(biased, multiplier, s as i8, zero_point) {
-            Some(y) => y,
-            None => general(acc, record),
-        }
-    };
+    let output = record_output(layer);
     let stride = layer.row_stride().max(1);
     let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
     // Four rows at a time, each sharing every input load with the three others.
@@ -97,26 +63,6 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
         output,
     );
     true
-}
-
-/// SPEC.md §4.3's requantization of a biased accumulator for a total shift `t = 31 + s`
-/// of 32 or more (every real multiplier below 1/2: the usual case), the only part of the
-/// high word of `acc * m` that matters: `None` for smaller shifts, left to the general
-/// path. `(p + 2^(t-1)) >> t` touches only the high word when `t >= 33`; at `t = 32` it
-/// is the high word plus the low word's top bit.
-#[inline(always)]
-fn shared_output(acc: i32, multiplier: i32, shift: i8, zero_point: i32) -> Option<i8> {
-    if shift < 1 {
-        return None;
-    }
-    let (hi, lo) = mul_wide_halves(acc, multiplier);
-    let v = if shift == 1 {
-        hi + (lo >> 31) as i32
-    } else {
-        // |hi| < 2^30 since |acc * m| < 2^62: no overflow.
-        (hi + (1 << (shift - 2))) >> (shift - 1)
-    };
-    Some((v + zero_point).clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8)
 }
 
 /// Dot products of the rows of `block` with `x`: pairs of rows, then a last row.

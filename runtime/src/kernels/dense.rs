@@ -9,6 +9,8 @@ use super::arm_dsp;
 use super::arm_thumb;
 use super::backend::{BLOCK, Backend};
 use super::requantize::dense_output;
+#[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+use super::riscv32;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 use super::x86_avx2;
 
@@ -58,6 +60,10 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     }
     #[cfg(all(target_arch = "arm", not(dsp)))]
     if arm_thumb::dense(layer, src, dst) {
+        return;
+    }
+    #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
+    if riscv32::dense(layer, src, dst) {
         return;
     }
     dense_with(Backend::select(), layer, src, wide, dst);
