@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""The tutorial's own Keras script (Keras 3 on its torch backend: `pip install keras
-torch`), run for the training seeds given on the command line; prints per seed the test
-accuracy of scikit-learn's LogisticRegression on the bottleneck features and its
-iterations. Reference for BENCHMARKS.md's accuracy table (issue 14); not run by CI.
+"""The tutorial's own Keras script (Keras 3, on its torch backend by default: `pip install
+keras torch`; `KERAS_BACKEND=tensorflow` with `pip install tensorflow-cpu`), run for the
+training seeds given on the command line; prints per seed the test accuracy of
+scikit-learn's LogisticRegression on the bottleneck features and its iterations.
+Reference for BENCHMARKS.md's accuracy table (issue 14); not run by CI.
 
     python3 scripts/keras_tutorial.py 1 2 3 4 5
 """
 import os, sys
-os.environ["KERAS_BACKEND"] = "torch"
-import numpy as np, keras, torch
+os.environ.setdefault("KERAS_BACKEND", "torch")
+import numpy as np, keras
 from keras.models import Model
 from keras.layers import Input, Dense, LeakyReLU, BatchNormalization
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.model_selection import train_test_split
 from sklearn.linear_model import LogisticRegression
-torch.set_num_threads(1)
+if keras.backend.backend() == "torch":
+    import torch
+    torch.set_num_threads(1)
 X, y = make_classification(n_samples=1000, n_features=100, n_informative=10, n_redundant=90, random_state=1)
 n_inputs = X.shape[1]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.33, random_state=1)
