@@ -67,7 +67,10 @@ pub struct DeviceMetrics {
     /// logistic regression fitted on float features) agree; includes the difference
     /// between the two fitted classifiers.
     pub float_pipeline_agreement: f64,
-    /// Largest |int8 feature - float feature|, in int8 steps of the bottleneck.
+    /// Largest |int8 feature - float feature|, in int8 steps of the bottleneck. The float
+    /// features are mapped as the int8 model's are (per-channel normalization, see
+    /// `quant::normalize`); a test value beyond its channel's training range saturates,
+    /// so the largest error can be many steps.
     pub feature_error_max_steps: f64,
     /// Mean |int8 feature - float feature|, in int8 steps.
     pub feature_error_mean_steps: f64,
@@ -186,7 +189,7 @@ fn device_markdown(d: &DeviceMetrics) -> String {
          | LR on int8 device features (deployed) | {:.3} |\n\
          | float vs int8 class agreement, same classifier | {:.1} % |\n\
          | int8 model vs float pipeline agreement | {:.1} % |\n\
-         | feature error, max / mean | {:.2} / {:.3} int8 steps |\n\
+         | feature error, max / mean (saturation beyond the training range included) | {:.2} / {:.3} int8 steps |\n\
          | model file | {} bytes for {} parameters |\n\
          | runtime RAM | {} bytes of activation buffers + {} bytes of model handle and logits (on this 64-bit host) |\n\n",
         d.float_encoder_accuracy,
