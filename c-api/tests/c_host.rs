@@ -3,7 +3,7 @@
 //! computes for the same models and samples, and name every error the same way.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use bottleneck_runtime::{Error, Model, Scratch};
@@ -156,8 +156,8 @@ fn expected(model_bytes: &[u8], floats: &[Vec<f32>], ints: &[Vec<i8>]) -> String
 #[test]
 fn c_programs_get_the_runtimes_results_bit_for_bit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/parity.c");
+    let include = manifest_dir().join("include");
+    let source = manifest_dir().join("tests/c/parity.c");
     let exe = dir.path().join("parity");
     let compiled = Command::new("cc")
         .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-o"])
@@ -246,4 +246,13 @@ fn c_programs_get_the_runtimes_results_bit_for_bit() {
             "model {seed}: {got}"
         );
     }
+}
+
+/// This package's directory, read when the test runs (cargo test sets it): the path
+/// compiled in goes stale when one target directory serves two checkouts.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    )
 }

@@ -1,11 +1,9 @@
 //! `include/bottleneck.h` is what cbindgen generates from the crate today: the committed
 //! header and the code cannot drift apart.
 
-use std::path::Path;
-
 #[test]
 fn the_committed_header_matches_the_code() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = &manifest_dir();
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let mut generated = Vec::new();
     cbindgen::Builder::new()
@@ -25,4 +23,13 @@ fn the_committed_header_matches_the_code() {
          generated:\n{}",
         String::from_utf8_lossy(&generated)
     );
+}
+
+/// This package's directory, read when the test runs (cargo test sets it): the path
+/// compiled in goes stale when one target directory serves two checkouts.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    )
 }

@@ -40,8 +40,7 @@ fn writer_produces_the_pinned_bytes() {
 
 #[test]
 fn spec_md_hex_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
-        .expect("SPEC.md exists");
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
     // The dump is the block of lines "OFFSET: hex hex ..." under the example heading.
     let dump: String = spec
         .lines()
@@ -133,8 +132,7 @@ fn channel_records_round_trip() {
 /// SPEC.md §5.3's dump (lines `v2 OFFSET: hex ...`) is the writer's version-2 file.
 #[test]
 fn spec_md_v2_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
-        .expect("SPEC.md exists");
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
     let dump: String = spec
         .lines()
         .filter_map(|l| l.strip_prefix("v2 "))
@@ -227,8 +225,7 @@ proptest::proptest! {
 /// SPEC.md §5.4's dump (lines `ties OFFSET: hex ...`) is the writer's rounding example.
 #[test]
 fn spec_md_ties_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
-        .expect("SPEC.md exists");
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
     let dump: String = spec
         .lines()
         .filter_map(|l| l.strip_prefix("ties "))
@@ -244,8 +241,7 @@ fn spec_md_ties_dump_matches_the_writer() {
 /// every weight matrix in it starts on a 4-byte boundary.
 #[test]
 fn spec_md_v3_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
-        .expect("SPEC.md exists");
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
     let dump: String = spec
         .lines()
         .filter_map(|l| l.strip_prefix("v3 "))
@@ -267,4 +263,13 @@ fn spec_md_v3_dump_matches_the_writer() {
         .collect();
     assert_eq!(offsets, [0x58, 0x78, 0xa0, 0xbc]);
     assert_eq!(view.anomaly().map(|a| a.score_scale()), Some(1.0 / 8192.0));
+}
+
+/// This package's directory, read when the test runs (cargo test sets it): the path
+/// compiled in goes stale when one target directory serves two checkouts.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    )
 }

@@ -6,7 +6,6 @@
 //! rewrites it, which should only ever happen together with that file's creation.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use bottleneck_format::Error as FormatError;
 use bottleneck_runtime::{Error, Model, Scratch};
@@ -48,7 +47,7 @@ fn outputs() -> String {
 
 #[test]
 fn the_committed_v1_file_still_loads_and_gives_its_recorded_outputs() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1-small-3class.expected");
+    let path = manifest_dir().join("tests/data/v1-small-3class.expected");
     let got = outputs();
     if std::env::var_os("BOTTLENECK_BLESS").is_some() {
         std::fs::write(&path, &got).expect("write expected outputs");
@@ -93,4 +92,13 @@ fn a_higher_format_version_is_refused_naming_both_versions() {
     let header = bottleneck_format::Header::for_payload_version(payload_of(MODEL), 1)
         .expect("small payload");
     assert_eq!([&header.to_bytes()[..], payload_of(MODEL)].concat(), MODEL);
+}
+
+/// This package's directory, read when the test runs (cargo test sets it): the path
+/// compiled in goes stale when one target directory serves two checkouts.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    )
 }

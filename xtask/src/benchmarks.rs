@@ -3,7 +3,7 @@
 //! this.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::bench::criterion::{Estimate, estimate};
@@ -81,7 +81,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let devices = run_devices(&prepared)?;
     let embedded = prepared.embedded_bytes();
 
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
+    let runtime = crate::workspace_root().join("runtime/src/kernels");
     let loops = Loops {
         m4: inner_loop(&runtime.join("arm_dsp_dense.rs"), "3")?,
         m0: inner_loop(&runtime.join("arm_thumb_quad.rs"), "4")?,

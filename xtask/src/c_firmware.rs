@@ -16,7 +16,7 @@ pub const C_COMPILER: &str = "arm-none-eabi-gcc";
 
 /// The example's sources.
 pub fn c_firmware_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/c-firmware")
+    crate::workspace_root().join("examples/c-firmware")
 }
 
 /// GCC's flags for `board`'s core, if the C example supports it: the Cortex-M4F (hard-float
@@ -45,7 +45,7 @@ pub fn build_c_firmware(
 ) -> Result<PathBuf, String> {
     let flags = core_flags(board).ok_or_else(|| format!("no C build for {}", board.core))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../c-api/Cargo.toml");
+    let manifest = crate::workspace_root().join("c-api/Cargo.toml");
     let built = Command::new(cargo)
         .args(["build", "--release", "--manifest-path"])
         .arg(&manifest)
@@ -74,7 +74,7 @@ pub fn build_c_firmware(
     write("memory.x", board.memory_x().as_bytes())?;
 
     let sources = c_firmware_dir();
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../c-api/include");
+    let include = crate::workspace_root().join("c-api/include");
     let elf = out.join("c-firmware.elf");
     let compiled = Command::new(C_COMPILER)
         .args(flags)

@@ -66,7 +66,7 @@ pub const SAMPLES: usize = 20;
 
 /// The firmware workspace.
 pub fn firmware_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/firmware")
+    crate::workspace_root().join("examples/firmware")
 }
 
 /// Why the QEMU tests cannot run here, if they cannot.

@@ -17,3 +17,20 @@ pub mod firmware;
 #[cfg(feature = "measure")]
 pub mod firmware_report;
 pub mod qemu;
+
+/// The workspace's root directory, found at run time from the package directory cargo
+/// runs the current program in (`CARGO_MANIFEST_DIR`, set by `cargo run` and `cargo
+/// test`), else from where this crate was compiled. A compile-time path goes stale when
+/// one target directory serves two checkouts: cargo reuses a build whose sources are not
+/// newer than it, and the tests would read, or build firmware from, the other checkout.
+pub fn workspace_root() -> std::path::PathBuf {
+    let compiled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return compiled;
+    };
+    std::path::Path::new(&dir)
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file() && d.join("xtask/Cargo.toml").is_file())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or(compiled)
+}

@@ -65,21 +65,21 @@ fn firmware_report(flags: &[String]) -> Result<(), String> {
 /// The commands that build and measure (the `measure` feature).
 #[cfg(feature = "measure")]
 mod measure {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
     use std::process::Command;
 
     /// The workspace's target directory (where cargo puts criterion's output and binaries).
     fn target_dir() -> PathBuf {
         std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+            .unwrap_or_else(|| xtask::workspace_root().join("target"))
     }
 
     fn cargo(args: &[&str]) -> Result<(), String> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(&cargo)
             .args(args)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .current_dir(xtask::workspace_root())
             .status()
             .map_err(|e| format!("cannot run {cargo}: {e}"))?;
         if status.success() {
@@ -93,7 +93,7 @@ mod measure {
         let mut args = xtask::benchmarks::Args {
             criterion: target_dir().join("criterion"),
             trainer: target_dir().join("debug/bottleneck"),
-            out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
+            out: xtask::workspace_root().join("BENCHMARKS.md"),
             runs: 3,
         };
         let mut it = flags.iter();

@@ -4,8 +4,6 @@
 //! (the model file `--task anomaly` writes, run by the runtime crate), beside a PCA
 //! reconstruction baseline with as many components as the bottleneck.
 
-use std::path::Path;
-
 use bottleneck_trainer::classifier::ScaledRows;
 use bottleneck_trainer::data::{Dataset, read_csv};
 use bottleneck_trainer::model::AutoencoderConfig;
@@ -38,7 +36,7 @@ pub struct Split {
 
 /// Reads the data set and splits it (deterministically: no random state to reproduce).
 pub fn split() -> Result<Split, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
+    let path = crate::workspace_root().join("xtask").join(DATA);
     let data = read_csv(&path, "diagnosis").map_err(|e| e.to_string())?;
     let benign = data
         .labels

@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn counts_the_kernels_loops() {
-        let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
+        let kernels = crate::workspace_root().join("runtime/src/kernels");
         let m4 = inner_loop(&kernels.join("arm_dsp_dense.rs"), "3").expect("DSP loop");
         assert_eq!((m4.instructions, m4.macs), (78, 64));
         let m0 = inner_loop(&kernels.join("arm_thumb_quad.rs"), "4").expect("Thumb loop");
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn estimates_the_cortex_m4_loop_from_the_trm_timings() {
-        let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/src/kernels");
+        let kernels = crate::workspace_root().join("runtime/src/kernels");
         let e = cortex_m4_cycles(&kernels.join("arm_dsp_dense.rs"), "3").expect("DSP loop");
         // Four LDM of 4: 20; eight LDRD: 24; 32 SXTB16 + 32 SMLAD + SUBS: 65; the taken
         // BNE: 2 to 4.

@@ -117,7 +117,7 @@ fn time_pytorch(trainer: &Path) -> Result<Option<(f64, u64)>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let csv = dir.path().join("problem.csv");
     generate(trainer, 1_000, &csv)?;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pytorch_reference.py");
+    let script = crate::workspace_root().join("scripts/pytorch_reference.py");
     let Ok(output) = Command::new("python3").arg(&script).arg(&csv).output() else {
         return Ok(None);
     };
