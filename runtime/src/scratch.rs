@@ -38,14 +38,12 @@ pub struct Scratch<const W: usize = { bottleneck_format::MAX_WIDTH }> {
     wide: WideOf<W>,
 }
 
-/// Whether this build's kernels widen each layer's input into halfwords first.
-const WIDENS: bool = cfg!(widens);
-
 /// Bytes a [`Scratch`] for layers up to `width` wide occupies on this build's target
 /// (`size_of::<Scratch<W>>()` for `W = width`).
 pub const fn scratch_bytes(width: usize) -> usize {
     let int8 = if cfg!(dsp) { width } else { 3 * width };
-    if WIDENS {
+    // `widens`: this build's kernels widen each layer's input into halfwords first.
+    if cfg!(widens) {
         int8.next_multiple_of(4) + (2 * width + 2 * SPILL).next_multiple_of(4)
     } else {
         int8

@@ -4,8 +4,8 @@
 //! Two weight rows share each load of the input, and one index counting up from `-n` to
 //! zero addresses all three arrays and ends the loop; unrolled four times, eight
 //! multiply-accumulates take 33 instructions. Requantization decodes the usual channel
-//! record in place ([`record_output`]). The two accumulators live in r8 and r9, since the M0's arithmetic
-//! only reaches the eight low registers and Rust reserves r6 and r7.
+//! record in place ([`record_output`]). The two accumulators live in r8 and r9, since the
+//! M0's arithmetic only reaches the eight low registers and Rust reserves r6 and r7.
 #![allow(unsafe_code)]
 
 use core::arch::asm;
@@ -16,8 +16,8 @@ use super::arm_thumb_quad::{Rows, dots4};
 use super::portable;
 use super::requantize::record_output;
 
-/// A whole dense layer, two rows at a time ([`super::dense::dense_by_pairs`]). False (nothing
-/// done) if the buffers are not as the loader guarantees.
+/// A whole dense layer, four rows at a time (`arm_thumb_quad.rs`), then the rest two at a
+/// time. False (nothing done) if the buffers are not as the loader guarantees.
 pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     let n = layer.n_in().max(1);
     if x.len() < n || n > i32::MAX as usize {
@@ -26,30 +26,30 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     let output = record_output(layer);
     let stride = layer.row_stride().max(1);
     let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
-    // Four rows at a time, each sharing every input load with the three others.
-    let quads = weights
-        .chunks_exact(4 * stride)
-        .zip(records.chunks_exact(4 * len))
-        .zip(dst.chunks_exact_mut(4));
     let x_end = x.as_ptr().wrapping_add(n);
     let stop = -((n - n % 4) as i32);
-    let mut done = 0;
-    for ((rows, quad), out) in quads {
-        let start = rows.as_ptr();
-        let ctx = Rows {
-            ends: [0, 1, 2, 3].map(|k| start.wrapping_add(k * stride + n)),
-            stop,
-        };
-        let mut acc = [0i32; 4];
-        // SAFETY: each of the four rows is `stride >= n` bytes (the loader checks the
-        // weight length against the stride), `x` holds at least `n` values (checked
-        // above); `stop` and `-n` are as `dots4` wants them.
-        unsafe { dots4(x_end, &ctx, -(n as i32), &mut acc) };
-        for ((o, a), record) in out.iter_mut().zip(acc).zip(quad.chunks_exact(len)) {
-            *o = output(a, record);
-        }
-        done += 4;
-    }
+    // Four rows at a time, each sharing every input load with the three others.
+    let done = super::dense::rows_by_quads(
+        weights,
+        records,
+        stride,
+        len,
+        dst,
+        |rows| {
+            let start = rows.as_ptr();
+            let ctx = Rows {
+                ends: [0, 1, 2, 3].map(|k| start.wrapping_add(k * stride + n)),
+                stop,
+            };
+            let mut acc = [0i32; 4];
+            // SAFETY: each of the four rows is `stride >= n` bytes (a whole chunk of `4 *
+            // stride`), `x` holds at least `n` values (checked above); `stop` and `-n` are
+            // as `dots4` wants them.
+            unsafe { dots4(x_end, &ctx, -(n as i32), &mut acc) };
+            acc
+        },
+        &output,
+    );
     // SAFETY (both closures): every weight row `rows_by_pairs` hands out is `stride >= n`
     // bytes, and `x` holds at least `n` values (checked above).
     super::dense::rows_by_pairs(

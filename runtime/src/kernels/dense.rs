@@ -114,8 +114,45 @@ pub(super) fn dense_by_pairs(
 }
 
 /// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
+/// four at a time into `dst`, `four` giving the dot products of each group of four rows
+/// (`4 * stride` bytes); returns how many rows it wrote, a multiple of four. The rows
+/// left over go through [`rows_by_pairs`].
+#[cfg(any(
+    all(target_arch = "arm", not(dsp)),
+    all(target_arch = "riscv32", target_feature = "m")
+))]
+#[inline(always)]
+pub(super) fn rows_by_quads(
+    weights: &[u8],
+    records: &[u8],
+    stride: usize,
+    len: usize,
+    dst: &mut [i8],
+    mut four: impl FnMut(&[u8]) -> [i32; 4],
+    output: impl Fn(i32, &[u8]) -> i8,
+) -> usize {
+    let stride = stride.max(1);
+    let quads = weights
+        .chunks_exact(4 * stride)
+        .zip(records.chunks_exact(4 * len))
+        .zip(dst.chunks_exact_mut(4));
+    let mut done = 0;
+    for ((rows, quad), out) in quads {
+        let acc = four(rows);
+        for ((o, a), record) in out.iter_mut().zip(acc).zip(quad.chunks_exact(len)) {
+            *o = output(a, record);
+        }
+        done += 4;
+    }
+    done
+}
+
+/// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
 /// two at a time, then an odd last one, into `dst`.
-#[cfg(target_arch = "arm")]
+#[cfg(any(
+    target_arch = "arm",
+    all(target_arch = "riscv32", target_feature = "m")
+))]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn rows_by_pairs(

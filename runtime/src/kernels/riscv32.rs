@@ -14,11 +14,12 @@ use core::arch::asm;
 
 use bottleneck_format::DenseLayer;
 
+use super::dense::{rows_by_pairs, rows_by_quads};
 use super::portable;
 use super::requantize::record_output;
 
 /// A whole dense layer straight from the weights and channel records to the outputs:
-/// four rows at a time, then the rest one by one. False (nothing done) if the buffers are
+/// four rows at a time, then the rest. False (nothing done) if the buffers are
 /// not as the loader guarantees. The generic block loop with a full record decode per
 /// output cost about 80 instructions per output on RV32IMC (profiled under QEMU); this
 /// walk with the in-place requantization about 55.
@@ -30,37 +31,43 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     }
     let output = record_output(layer);
     let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
-    let quads = weights
-        .chunks_exact(4 * stride)
-        .zip(records.chunks_exact(4 * len))
-        .zip(dst.chunks_exact_mut(4));
-    let mut done = 0;
-    for ((rows, quad), out) in quads {
-        let p = rows.as_ptr();
-        // SAFETY: the four rows are `stride >= n` bytes each (a whole chunk of
-        // `4 * stride`); `x` holds at least `n` values (checked above).
-        let acc = unsafe {
-            dots4(
-                x.as_ptr(),
-                [0, 1, 2, 3].map(|k| p.wrapping_add(k * stride)),
-                n,
+    let done = rows_by_quads(
+        weights,
+        records,
+        stride,
+        len,
+        dst,
+        |rows| {
+            let p = rows.as_ptr();
+            // SAFETY: the four rows are `stride >= n` bytes each (a whole chunk of
+            // `4 * stride`); `x` holds at least `n` values (checked above).
+            unsafe {
+                dots4(
+                    x.as_ptr(),
+                    [0, 1, 2, 3].map(|k| p.wrapping_add(k * stride)),
+                    n,
+                )
+            }
+        },
+        &output,
+    );
+    // SAFETY (both closures): every row `rows_by_pairs` hands out is `stride >= n` bytes,
+    // and `x` holds at least `n` values (checked above).
+    rows_by_pairs(
+        weights.get(done * stride..).unwrap_or(&[]),
+        records.get(done * len..).unwrap_or(&[]),
+        stride,
+        len,
+        dst.get_mut(done..).unwrap_or(&mut []),
+        |r0, r1| unsafe {
+            (
+                dot1(x.as_ptr(), r0.as_ptr(), n),
+                dot1(x.as_ptr(), r1.as_ptr(), n),
             )
-        };
-        for ((o, a), record) in out.iter_mut().zip(acc).zip(quad.chunks_exact(len)) {
-            *o = output(a, record);
-        }
-        done += 4;
-    }
-    let rest = weights
-        .get(done * stride..)
-        .unwrap_or(&[])
-        .chunks_exact(stride)
-        .zip(records.get(done * len..).unwrap_or(&[]).chunks_exact(len))
-        .zip(dst.get_mut(done..).unwrap_or(&mut []));
-    for ((row, record), o) in rest {
-        // SAFETY: `row` is `stride >= n` bytes, `x` at least `n` values.
-        *o = output(unsafe { dot1(x.as_ptr(), row.as_ptr(), n) }, record);
-    }
+        },
+        |row| unsafe { dot1(x.as_ptr(), row.as_ptr(), n) },
+        output,
+    );
     true
 }
 
