@@ -62,27 +62,24 @@ impl FeatureNormalization {
         }
     }
 
-    /// `layer` (the bottleneck, linear) followed by the normalization, as one layer.
-    pub fn apply_to(&self, layer: &FloatDense) -> FloatDense {
-        let mut out = layer.clone();
+    /// Folds the normalization into `layer` (the bottleneck, linear): it then computes the
+    /// normalized features.
+    pub fn apply_to(&self, layer: &mut FloatDense) {
         for (k, (&mid, &a)) in self.mid.iter().zip(&self.scale).enumerate() {
-            out.weights.row_mut(k).mapv_inplace(|w| w * a);
-            out.bias[k] = (out.bias[k] - mid) * a;
+            layer.weights.row_mut(k).mapv_inplace(|w| w * a);
+            layer.bias[k] = (layer.bias[k] - mid) * a;
         }
-        out
     }
 
-    /// `layer` (the decoder's first) preceded by the inverse of the normalization, as one
-    /// layer: it gives on normalized features what `layer` gave on the raw ones.
-    pub fn undo_into(&self, layer: &FloatDense) -> FloatDense {
-        let mut out = layer.clone();
+    /// Folds the inverse of the normalization into `layer` (the decoder's first): it then
+    /// gives on normalized features what it gave on the raw ones.
+    pub fn undo_into(&self, layer: &mut FloatDense) {
         // V y + c with y = y' / a + mid: V diag(1/a) y' + (c + V mid).
         let shift = layer.weights.dot(&ndarray::Array1::from(self.mid.clone()));
-        out.bias += &shift;
+        layer.bias += &shift;
         for (k, &a) in self.scale.iter().enumerate() {
-            out.weights.column_mut(k).mapv_inplace(|w| w / a);
+            layer.weights.column_mut(k).mapv_inplace(|w| w / a);
         }
-        out
     }
 
     /// The range of each channel after the normalization.
@@ -142,7 +139,10 @@ mod tests {
         let x = array![[0.3, -0.7], [1.5, 0.2], [-0.4, 0.9]];
         let raw = forward_all(&[bottleneck.clone(), decoder.clone()], &x);
         let n = FeatureNormalization::fit(&[(-3.0, 5.0), (1.0, 2.0)]);
-        let normalized = forward_all(&[n.apply_to(&bottleneck), n.undo_into(&decoder)], &x);
+        let (mut normalized_bottleneck, mut normalized_decoder) = (bottleneck, decoder);
+        n.apply_to(&mut normalized_bottleneck);
+        n.undo_into(&mut normalized_decoder);
+        let normalized = forward_all(&[normalized_bottleneck, normalized_decoder], &x);
         let mut expected = raw[0].clone();
         n.map_features(&mut expected);
         for (a, b) in normalized[0].iter().zip(&expected) {
