@@ -19,6 +19,12 @@ use xtask::firmware::{
 };
 use xtask::{BOARDS, Board};
 
+/// Fails if `elf` links a soft-float or libm routine; `what` names it in the message.
+fn assert_float_free(elf: &std::path::Path, what: &str) {
+    let found = float_routines(elf).expect("ELF");
+    assert!(found.is_empty(), "{what}: float routines: {found:?}");
+}
+
 /// Runs the panic-proof and int-only binaries of `board`: each must exit cleanly.
 fn check_clean_exits(board: Board, elf_dir: &std::path::Path) {
     for binary in ["panic_proof", "int_only"] {
@@ -153,21 +159,15 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
     );
     for &board in &soft_float_boards {
         let elf_dir = build(board, &prepared).expect("already built");
-        let int_only = float_routines(&elf_dir.join("int_only")).expect("ELF");
-        assert!(
-            int_only.is_empty(),
-            "{}: float routines in the int8 path: {int_only:?}",
-            board.core
+        assert_float_free(
+            &elf_dir.join("int_only"),
+            &format!("{}: the int8 path", board.core),
         );
         // The parity firmware quantizes float samples in integer arithmetic (no FPU there)
         // and links no float routine either; the panic-proof one classifies (softmax in
         // f32) and does, so the check can see them.
-        let parity = float_routines(&elf_dir.join("parity")).expect("ELF");
-        assert!(
-            parity.is_empty(),
-            "{}: float routines in the parity firmware: {parity:?}",
-            board.core
-        );
+        let parity = format!("{}: the parity firmware", board.core);
+        assert_float_free(&elf_dir.join("parity"), &parity);
         let full = float_routines(&elf_dir.join("panic_proof")).expect("ELF");
         assert!(!full.is_empty(), "{}: {full:?}", board.core);
     }
@@ -206,12 +206,8 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
         // The integer anomaly path links no float routine on the FPU-less cores either.
         for &board in &soft_float_boards {
             let elf_dir = build(board, &prepared).expect("already built");
-            let int_only = float_routines(&elf_dir.join("int_only")).expect("ELF");
-            assert!(
-                int_only.is_empty(),
-                "{task:?} on {}: float routines: {int_only:?}",
-                board.core
-            );
+            let what = format!("{task:?} on {}: the int8 path", board.core);
+            assert_float_free(&elf_dir.join("int_only"), &what);
         }
     }
 
