@@ -44,8 +44,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             .enumerate()
             .filter(|&(i, _)| Some(i) != skip)
             .map(|(_, c)| c.trim().parse::<f32>())
-            .collect::<Result<Vec<f32>, _>>()?;
-        let c = model.classify(&sample, &mut scratch)?;
+            .collect::<Result<Vec<f32>, _>>()
+            .map_err(|e| format!("{csv_path}: row {}: {e}", row + 1))?;
+        // `main` prints errors with `Debug`; the runtime's `Display` says what was wrong.
+        let c = model
+            .classify(&sample, &mut scratch)
+            .map_err(|e| format!("{csv_path}: row {}: {e}", row + 1))?;
         let truth = skip
             .and_then(|i| cells.get(i))
             .map_or(String::new(), |t| format!(" (true: {t})"));
