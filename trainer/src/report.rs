@@ -74,6 +74,13 @@ pub struct DeviceMetrics {
     pub feature_error_max_steps: f64,
     /// Mean |int8 feature - float feature|, in int8 steps.
     pub feature_error_mean_steps: f64,
+    /// Test rows with at least one float feature more than half a step beyond the int8
+    /// range, which the device saturates: where int8 and float classes part most often.
+    #[serde(default)]
+    pub saturated_test_rows: usize,
+    /// Test rows measured.
+    #[serde(default)]
+    pub test_rows: usize,
     /// Size of `model.bin`.
     pub file_bytes: usize,
     /// Weights and biases in the file (encoder + head).
@@ -190,6 +197,7 @@ fn device_markdown(d: &DeviceMetrics) -> String {
          | float vs int8 class agreement, same classifier | {:.1} % |\n\
          | int8 model vs float pipeline agreement | {:.1} % |\n\
          | feature error, max / mean (saturation beyond the training range included) | {:.2} / {:.3} int8 steps |\n\
+         | test rows with a feature beyond the int8 range (saturated on the device) | {} of {} |\n\
          | model file | {} bytes for {} parameters |\n\
          | runtime RAM | {} bytes of activation buffers + {} bytes of model handle and logits (on this 64-bit host) |\n\n",
         d.float_encoder_accuracy,
@@ -198,6 +206,8 @@ fn device_markdown(d: &DeviceMetrics) -> String {
         100.0 * d.float_pipeline_agreement,
         d.feature_error_max_steps,
         d.feature_error_mean_steps,
+        d.saturated_test_rows,
+        d.test_rows,
         d.file_bytes,
         d.parameters,
         d.scratch_bytes,

@@ -102,6 +102,57 @@ fn generate_then_train_on_csv_writes_every_artefact() {
 }
 
 #[test]
+fn report_counts_the_test_rows_whose_features_saturate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(&csv, THREE_CLASSES);
+    // The same rows with every feature 50 times larger: far outside the training range,
+    // so every test row drives some bottleneck feature beyond the int8 range.
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let label = header.split(',').position(|h| h == "label").expect("label");
+    let mut far = format!("{header}\n");
+    for line in lines.take(40) {
+        let cells: Vec<String> = line
+            .split(',')
+            .enumerate()
+            .map(|(i, c)| match i == label {
+                true => c.to_string(),
+                false => (50.0 * c.parse::<f64>().expect("number")).to_string(),
+            })
+            .collect();
+        far += &(cells.join(",") + "\n");
+    }
+    let far_csv = dir.path().join("far.csv");
+    std::fs::write(&far_csv, far).expect("write");
+
+    let device = |out: &Path| -> serde_json::Value {
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report"))
+                .expect("json");
+        report["device"].clone()
+    };
+    let small = ["--epochs", "3", "--hidden", "12,8", "--bottleneck", "4"];
+    let near = dir.path().join("near");
+    assert_ok(&train(&csv, &near, &small));
+    let d = device(&near);
+    let (saturated, rows) = (&d["saturated_test_rows"], &d["test_rows"]);
+    assert_eq!(rows, 50, "a third of 150 rows: {d}");
+    assert!(saturated.as_u64().expect("count") < 50, "{d}");
+
+    let outside = dir.path().join("outside");
+    let mut args = small.to_vec();
+    args.extend(["--test-data", path(&far_csv)]);
+    assert_ok(&train(&csv, &outside, &args));
+    let d = device(&outside);
+    assert_eq!(d["test_rows"], 40, "{d}");
+    assert_eq!(d["saturated_test_rows"], 40, "{d}");
+    let md = std::fs::read_to_string(outside.join("report.md")).expect("report.md");
+    assert!(md.contains("saturated on the device) | 40 of 40 |"), "{md}");
+}
+
+#[test]
 fn bad_input_exits_non_zero_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases: Vec<(&str, &str, Vec<&str>, &str)> = vec![

@@ -587,6 +587,13 @@ fn measure(
     let mut err_max = 0.0f64;
     let mut err_sum = 0.0f64;
     let mut err_n = 0usize;
+    let mut saturated_rows = 0usize;
+    // Half a step beyond the outermost codes: where rounding stops and clamping begins.
+    let half_step = feature_affine.scale / 2.0;
+    let (lowest, highest) = (
+        feature_affine.dequantize(i8::MIN) - half_step,
+        feature_affine.dequantize(i8::MAX) + half_step,
+    );
     for rows in chunks(test.nrows()) {
         let float_features = forward_all(
             inputs.layers,
@@ -615,6 +622,7 @@ fn measure(
                         problem: format!("the runtime failed on a test row: {e}"),
                     })?;
             device_classes.push(out.class);
+            saturated_rows += usize::from(f_row.iter().any(|&f| f < lowest || f > highest));
             for (&q, &f) in out.features.iter().zip(f_row) {
                 let e = (feature_affine.dequantize(q) - f).abs() / feature_affine.scale;
                 err_max = err_max.max(e);
@@ -631,6 +639,8 @@ fn measure(
         float_pipeline_agreement: accuracy(&device_classes, &float_classes),
         feature_error_max_steps: err_max,
         feature_error_mean_steps: err_sum / err_n.max(1) as f64,
+        saturated_test_rows: saturated_rows,
+        test_rows: test.nrows(),
         file_bytes: bytes.len(),
         parameters: model.view().parameter_count(),
         scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
