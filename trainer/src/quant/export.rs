@@ -1,28 +1,24 @@
 //! Quantizes the fitted pipeline into a model file and measures what the device will do.
 
-use std::ops::Range;
+use bottleneck_format::{AnomalySpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Role};
+use ndarray::{Array2, Axis};
 
-use bottleneck_format::{
-    AnomalySpec, DenseSpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Role,
-};
-use bottleneck_runtime::{Logits, Model, Scratch};
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, s};
-
-use super::anomaly::{QuantizedDecoder, mse_scores, quantize_decoder};
+use super::anomaly::quantize_decoder;
+use super::fold::FloatDense;
 #[cfg(doc)]
 use super::fold::fold_encoder;
-use super::fold::{FloatDense, forward_all};
+use super::int8_pass::{DequantizedRows, Int8Pass, quantize_rows};
+use super::measure::{measure, measure_anomaly, scaled_f64};
 use super::normalize::FeatureNormalization;
 use super::params::{Affine, quantize_row};
 use super::reference::ReferenceModel;
 use super::rounding::{Calibration, fit_row};
 use super::stack::{
-    activation_ranges, calibration_rows, chunks, clamp_bias, multiplier, overall, quantize_stack,
-    run_int8,
+    activation_ranges, calibration_rows, clamp_bias, multiplier, overall, quantize_stack,
 };
-use crate::classifier::{FeatureRows, LinearClassifier, accuracy};
+use crate::classifier::LinearClassifier;
 use crate::data::Dataset;
-use crate::detection::{AnomalyMetrics, anomaly_metrics};
+use crate::detection::AnomalyMetrics;
 use crate::error::{Result, TrainError};
 use crate::report::DeviceMetrics;
 use crate::scaler::MinMaxScaler;
@@ -166,11 +162,6 @@ fn quantize_head(
         weights,
         channels,
     })
-}
-
-/// The rows `rows` of the unscaled `features`, scaled as the float model sees them.
-fn scaled_f64(scaler: &MinMaxScaler, features: &Array2<f32>, rows: Range<usize>) -> Array2<f64> {
-    scaler.transform_rows(features, rows).mapv(f64::from)
 }
 
 /// Quantizes the float model into a model file, fits the head on the int8 encoder's
@@ -392,258 +383,5 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         metrics,
         anomaly,
         test_scores,
-    })
-}
-
-/// int8 features seen as the dequantized values the head is fitted on.
-struct DequantizedRows<'a> {
-    /// The int8 features.
-    q: &'a Array2<i8>,
-    /// Each int8 value's real value in f32 (index: the value as u8).
-    values: [f32; 256],
-}
-
-impl<'a> DequantizedRows<'a> {
-    fn new(q: &'a Array2<i8>, affine: Affine) -> Self {
-        let mut values = [0.0; 256];
-        for (byte, v) in values.iter_mut().enumerate() {
-            *v = affine.dequantize(byte as u8 as i8) as f32;
-        }
-        DequantizedRows { q, values }
-    }
-}
-
-impl FeatureRows for DequantizedRows<'_> {
-    fn n_rows(&self) -> usize {
-        self.q.nrows()
-    }
-    fn n_features(&self) -> usize {
-        self.q.ncols()
-    }
-    fn rows<'b>(&'b self, rows: Range<usize>, buffer: &'b mut [f32]) -> &'b [f32] {
-        let out = &mut buffer[..rows.len() * self.q.ncols()];
-        let q = self.q.slice(s![rows, ..]);
-        let look_up = |(o, &q): (&mut f32, &i8)| *o = self.values[usize::from(q as u8)];
-        match q.as_slice() {
-            // A flat loop where the rows are contiguous (always, in practice).
-            Some(flat) => out.iter_mut().zip(flat).for_each(look_up),
-            None => out.iter_mut().zip(q.iter()).for_each(look_up),
-        }
-        out
-    }
-}
-
-/// `features` (unscaled rows) quantized as the device does, as i64.
-fn quantize_rows(quantizer: &ReferenceModel, features: ArrayView2<'_, f32>) -> Array2<i64> {
-    let mut q = Array2::zeros(features.dim());
-    for (mut out, row) in q.rows_mut().into_iter().zip(features.rows()) {
-        let sample = row.to_vec();
-        out.assign(&Array1::from_iter(
-            quantizer.quantize(&sample).into_iter().map(i64::from),
-        ));
-    }
-    q
-}
-
-/// The int8 encoder (and decoder) run on whole data sets, chunk by chunk.
-struct Int8Pass<'a> {
-    /// Quantizes the unscaled rows.
-    quantizer: &'a ReferenceModel,
-    /// The int8 encoder layers.
-    encoder: &'a [DenseSpec],
-    /// The int8 decoder, for scores.
-    decoder: Option<&'a QuantizedDecoder>,
-}
-
-impl Int8Pass<'_> {
-    /// The int8 features of every row of `features` (if `keep_features`) and, with a
-    /// decoder and `scores`, every row's integer anomaly score.
-    fn run(
-        &self,
-        features: &Array2<f32>,
-        keep_features: bool,
-        scores: bool,
-    ) -> (Option<Array2<i8>>, Vec<u64>) {
-        let width = self.encoder.last().map_or(0, |l| l.channels.len());
-        let n = features.nrows();
-        let mut kept = keep_features.then(|| Array2::<i8>::zeros((n, width)));
-        // The chunks' halves on the two cores, each writing its own rows; integer
-        // results, so the split changes nothing but the time.
-        let ranges: Vec<Range<usize>> = chunks(n).collect();
-        let half = ranges.len().div_ceil(2);
-        let middle = ranges.get(half).map_or(n, |r| r.start);
-        let (kept_first, kept_second) = match &mut kept {
-            Some(k) => {
-                let (a, b) = k.view_mut().split_at(Axis(0), middle);
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
-        let (mut all_scores, rest) = std::thread::scope(|scope| {
-            let other =
-                scope.spawn(|| self.chunks(features, &ranges[half..], middle, kept_second, scores));
-            let mine = self.chunks(features, &ranges[..half], 0, kept_first, scores);
-            (mine, other.join().expect("int8 pass thread"))
-        });
-        all_scores.extend(rest);
-        (kept, all_scores)
-    }
-
-    /// Runs the rows `ranges` of `features`: their int8 features into `kept` (whose
-    /// first row is row `offset`), their scores (with `scores` and a decoder) returned.
-    fn chunks(
-        &self,
-        features: &Array2<f32>,
-        ranges: &[Range<usize>],
-        offset: usize,
-        mut kept: Option<ArrayViewMut2<'_, i8>>,
-        scores: bool,
-    ) -> Vec<u64> {
-        let mut all_scores = Vec::new();
-        for rows in ranges {
-            let q_in = quantize_rows(self.quantizer, features.slice(s![rows.clone(), ..]));
-            let q_features = run_int8(self.encoder, &q_in);
-            if let Some(kept) = &mut kept {
-                kept.slice_mut(s![rows.start - offset..rows.end - offset, ..])
-                    .zip_mut_with(&q_features, |k, &q| *k = q as i8);
-            }
-            if let (true, Some(decoder)) = (scores, self.decoder) {
-                all_scores.extend(decoder.scores(&q_in, &q_features));
-            }
-        }
-        all_scores
-    }
-}
-
-/// The device's scores on the test rows (run by the runtime) against the float model's,
-/// and the detection metrics they give.
-fn measure_anomaly(
-    inputs: &ExportInputs<'_>,
-    detector: Detector<'_>,
-    bytes: &[u8],
-) -> Result<(AnomalyMetrics, Vec<(f64, bool)>)> {
-    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
-        problem: format!("the runtime rejects the model: {e}"),
-    })?;
-    let test = &inputs.test.features;
-    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    let mut scores = Vec::with_capacity(test.nrows());
-    for row in test.rows() {
-        let s = model
-            .anomaly_score(&row.to_vec(), &mut scratch)
-            .map_err(|e| TrainError::Quantization {
-                problem: format!("the runtime failed on a test row: {e}"),
-            })?;
-        scores.push(s.score);
-    }
-    let stack: Vec<FloatDense> = inputs
-        .layers
-        .iter()
-        .chain(detector.layers)
-        .cloned()
-        .collect();
-    let mut float = Vec::with_capacity(test.nrows());
-    for rows in chunks(test.nrows()) {
-        let x = scaled_f64(inputs.scaler, test, rows);
-        let reconstruction = forward_all(&stack, &x).pop().unwrap_or_default();
-        float.extend(mse_scores(&x, &reconstruction));
-    }
-    let threshold = model.view().anomaly().map_or(0, |a| a.threshold());
-    let scale = f64::from(model.score_scale());
-    let metrics = anomaly_metrics(
-        &scores,
-        scale,
-        Some(&float),
-        detector.anomalous,
-        threshold,
-        detector.normal_label,
-    );
-    let sample = scores
-        .iter()
-        .zip(detector.anomalous)
-        .map(|(&s, &a)| (f64::from(s) * scale, a))
-        .collect();
-    Ok((metrics, sample))
-}
-
-/// The device (the runtime on the model file) against the float pipeline on the test
-/// rows, chunk by chunk.
-fn measure(
-    inputs: &ExportInputs<'_>,
-    bytes: &[u8],
-    feature_affine: Affine,
-    normalization: Option<&FeatureNormalization>,
-    device_classifier: &LinearClassifier,
-    float_classifier: &LinearClassifier,
-) -> Result<DeviceMetrics> {
-    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
-        problem: format!("the runtime rejects the model: {e}"),
-    })?;
-    let test = &inputs.test.features;
-    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    let mut device_classes = Vec::with_capacity(test.nrows());
-    let mut float_classes = Vec::with_capacity(test.nrows());
-    let mut same_head_classes = Vec::with_capacity(test.nrows());
-    let mut err_max = 0.0f64;
-    let mut err_sum = 0.0f64;
-    let mut err_n = 0usize;
-    let mut saturated_rows = 0usize;
-    // Half a step beyond the outermost codes: where rounding stops and clamping begins.
-    let half_step = feature_affine.scale / 2.0;
-    let (lowest, highest) = (
-        feature_affine.dequantize(i8::MIN) - half_step,
-        feature_affine.dequantize(i8::MAX) + half_step,
-    );
-    for rows in chunks(test.nrows()) {
-        let float_features = forward_all(
-            inputs.layers,
-            &scaled_f64(inputs.scaler, test, rows.clone()),
-        )
-        .pop()
-        .unwrap_or_default();
-        float_classes.extend(float_classifier.predict(&float_features.mapv(|v| v as f32)));
-        // The float encoder's features as the device computes them (normalized), for
-        // the device's own head and the feature error.
-        let mut float_features = float_features;
-        if let Some(n) = normalization {
-            n.map_features(&mut float_features);
-        }
-        same_head_classes.extend(device_classifier.predict(&float_features.mapv(|v| v as f32)));
-        for (row, f_row) in test
-            .slice(s![rows, ..])
-            .rows()
-            .into_iter()
-            .zip(float_features.rows())
-        {
-            let out =
-                model
-                    .infer(&row.to_vec(), &mut scratch)
-                    .map_err(|e| TrainError::Quantization {
-                        problem: format!("the runtime failed on a test row: {e}"),
-                    })?;
-            device_classes.push(out.class);
-            saturated_rows += usize::from(f_row.iter().any(|&f| f < lowest || f > highest));
-            for (&q, &f) in out.features.iter().zip(f_row) {
-                let e = (feature_affine.dequantize(q) - f).abs() / feature_affine.scale;
-                err_max = err_max.max(e);
-                err_sum += e;
-                err_n += 1;
-            }
-        }
-    }
-    let targets = &inputs.test.targets;
-    Ok(DeviceMetrics {
-        float_encoder_accuracy: accuracy(&float_classes, targets),
-        device_accuracy: accuracy(&device_classes, targets),
-        class_agreement: accuracy(&device_classes, &same_head_classes),
-        float_pipeline_agreement: accuracy(&device_classes, &float_classes),
-        feature_error_max_steps: err_max,
-        feature_error_mean_steps: err_sum / err_n.max(1) as f64,
-        saturated_test_rows: saturated_rows,
-        test_rows: test.nrows(),
-        file_bytes: bytes.len(),
-        parameters: model.view().parameter_count(),
-        scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
-        handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
     })
 }

@@ -2,12 +2,14 @@
 //! quantization, the trainer's reference integer inference, and export.
 //!
 //! The formulas are those of `model-format/SPEC.md` §4; the reference inference in
-//! [`reference`] is written independently of the runtime's kernels (matrix form, i128
+//! [`mod@reference`] is written independently of the runtime's kernels (matrix form, i128
 //! rounding by Euclidean division) so that parity between the two means something.
 
 pub mod anomaly;
 pub mod export;
 pub mod fold;
+mod int8_pass;
+mod measure;
 pub mod normalize;
 pub mod params;
 pub mod reference;
