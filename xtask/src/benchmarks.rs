@@ -885,29 +885,65 @@ fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
             a.int8_auc_no_headroom - a.float_auc,
         ));
     }
-    let widths = |pick: &dyn Fn(&crate::bench::anomaly::AnomalyRun) -> bool| {
-        let w: Vec<String> = runs
-            .iter()
-            .filter(|a| pick(a))
-            .map(|a| a.widths.last().copied().unwrap_or(0).to_string())
-            .collect();
-        if w.is_empty() {
-            "none".to_string()
-        } else {
-            w.join(", ")
-        }
-    };
     md.push_str(&format!(
-        "\nThe autoencoder beats the PCA baseline at b = {}; it does not at b = {} (this \
-         data is nearly linear: PCA with half the dimensions is a strong baseline). The int8 \
-         AUC of the model file is within 0.01 of the float one at b = {}, not at b = {}; \
-         without the headroom it would be at b = {}, not at b = {}.\n",
-        widths(&|a| a.float_auc > a.pca_auc),
-        widths(&|a| a.float_auc <= a.pca_auc),
-        widths(&|a| (a.int8_auc - a.float_auc).abs() <= 0.01),
-        widths(&|a| (a.int8_auc - a.float_auc).abs() > 0.01),
-        widths(&|a| (a.int8_auc_no_headroom - a.float_auc).abs() <= 0.01),
-        widths(&|a| (a.int8_auc_no_headroom - a.float_auc).abs() > 0.01),
+        "\nThe autoencoder beats the PCA baseline {} (where it does not, this data is \
+         nearly linear: PCA with half the dimensions is a strong baseline). The int8 AUC of \
+         the model file is within 0.01 of the float one {}; without the headroom it would \
+         be {}.\n",
+        where_holds(runs, |a| a.float_auc > a.pca_auc),
+        where_holds(runs, |a| (a.int8_auc - a.float_auc).abs() <= 0.01),
+        where_holds(runs, |a| (a.int8_auc_no_headroom - a.float_auc).abs()
+            <= 0.01),
     ));
     md
+}
+
+/// Which bottleneck widths of `runs` a claim holds at: "at b = 8, 3, not at b = 15", or
+/// "at every b (15, 8, 3)" / "at no b (...)" when one side is empty.
+fn where_holds(
+    runs: &[crate::bench::anomaly::AnomalyRun],
+    holds: impl Fn(&crate::bench::anomaly::AnomalyRun) -> bool,
+) -> String {
+    let list = |want: bool| {
+        runs.iter()
+            .filter(|a| holds(a) == want)
+            .map(|a| a.widths.last().copied().unwrap_or(0).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (list(true), list(false)) {
+        (yes, no) if no.is_empty() => format!("at every b ({yes})"),
+        (yes, no) if yes.is_empty() => format!("at no b ({no})"),
+        (yes, no) => format!("at b = {yes}, not at b = {no}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::where_holds;
+    use crate::bench::anomaly::AnomalyRun;
+
+    fn run(bottleneck: usize, float_auc: f64) -> AnomalyRun {
+        AnomalyRun {
+            train_rows: 0,
+            normal_test_rows: 0,
+            anomalous_test_rows: 0,
+            widths: vec![30, bottleneck],
+            float_auc,
+            int8_auc: 0.0,
+            int8_auc_no_headroom: 0.0,
+            file_bytes: 0,
+            pca_auc: 0.9,
+            rank_correlation: 0.0,
+        }
+    }
+
+    #[test]
+    fn claims_name_both_sides_or_say_every_and_no() {
+        let runs = [run(15, 0.8), run(8, 0.95), run(3, 0.92)];
+        let beats = |a: &AnomalyRun| a.float_auc > a.pca_auc;
+        assert_eq!(where_holds(&runs, beats), "at b = 8, 3, not at b = 15");
+        assert_eq!(where_holds(&runs[1..], beats), "at every b (8, 3)");
+        assert_eq!(where_holds(&runs[..1], beats), "at no b (15)");
+    }
 }
