@@ -16,7 +16,7 @@ differs from the float pipeline's. Not run by CI; quoted in BENCHMARKS.md.
 import sys, warnings
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from pytorch_tutorial_accuracy import tutorial_data, train_encoder, encode
+from pytorch_tutorial_accuracy import tutorial_data, train_autoencoder, encode
 
 warnings.filterwarnings("ignore")  # LogisticRegression's max_iter=100, as the tutorial
 
@@ -38,7 +38,7 @@ print("| seed | " + " | ".join(columns) + " |")
 print("|---" * (len(columns) + 1) + "|")
 table = []
 for seed in [int(a) for a in sys.argv[1:]]:
-    enc = train_encoder(seed, Xtr)
+    enc, _ = train_autoencoder(seed, Xtr)
     ftr, fte = encode(enc, Xtr), encode(enc, Xte)
     lo, hi = ftr.min(0), ftr.max(0)
     lr = LogisticRegression().fit(ftr, ytr)

@@ -6,7 +6,8 @@ iterations. Reference for BENCHMARKS.md's accuracy table (issue 14); not run by 
 
     python3 scripts/pytorch_tutorial_accuracy.py 1 2 3 4 5
 
-`tutorial_data()` and `train_encoder(seed)` are imported by scripts/int8_agreement_budget.py.
+`tutorial_data`, `block`, `train_autoencoder` and `encode` are imported by
+scripts/int8_agreement_budget.py and scripts/qat_agreement.py.
 """
 import sys, numpy as np, torch
 from torch import nn
@@ -29,8 +30,8 @@ def block(i, o):
     return [l, nn.BatchNorm1d(o, eps=1e-3, momentum=0.01), nn.LeakyReLU(0.3)]
 
 
-def train_encoder(seed, Xtr):
-    """Trains the tutorial's autoencoder for `seed` and returns its encoder in eval mode."""
+def train_autoencoder(seed, Xtr):
+    """Trains the tutorial's autoencoder for `seed`; returns (encoder, decoder) in eval mode."""
     torch.set_num_threads(1)
     torch.manual_seed(seed); np.random.seed(seed)
     bl = nn.Linear(100, 50); nn.init.xavier_uniform_(bl.weight); nn.init.zeros_(bl.bias)
@@ -48,7 +49,7 @@ def train_encoder(seed, Xtr):
             b = xt[perm[i:i+16]]
             opt.zero_grad(); loss = ((model(b)-b)**2).mean(); loss.backward(); opt.step()
     model.eval()
-    return enc
+    return enc, dec
 
 
 def encode(enc, X):
@@ -60,6 +61,6 @@ def encode(enc, X):
 if __name__ == "__main__":
     Xtr, Xte, ytr, yte = tutorial_data()
     for seed in [int(a) for a in sys.argv[1:]]:
-        enc = train_encoder(seed, Xtr)
+        enc, _ = train_autoencoder(seed, Xtr)
         lr = LogisticRegression().fit(encode(enc, Xtr), ytr)
         print(seed, round(lr.score(encode(enc, Xte), yte), 4), lr.n_iter_, flush=True)
