@@ -212,20 +212,32 @@ fn firmware_matches_the_host_bit_for_bit_on_both_cores() {
     }
 
     // Every kernel path on every core: a random version-3 model with odd widths (padded
-    // rows, an odd last row), linear, LeakyReLU and ReLU layers, and requantizations with
-    // total shifts below, at and above 32, some saturating beyond i32. The device's
-    // self-test checks its 8 golden vectors (computed on the host), the parity lines the
-    // float samples.
+    // rows, an odd last row), linear, LeakyReLU and ReLU layers of 32 inputs or more (the
+    // Cortex-M4's whole-layer routine) and a narrower one (its general path), and
+    // requantizations with total shifts below, at and above 32, some saturating beyond
+    // i32. The device's self-test checks its 8 golden vectors (computed on the host), the
+    // parity lines the float samples.
     let random_dir = dir.path().join("random");
     std::fs::create_dir_all(&random_dir).expect("dir");
     let shape = V3Shape {
         n_inputs: 37,
-        encoder: &[21, 9],
-        decoder: Some(&[15]),
+        encoder: &[45, 9],
+        decoder: Some(&[33]),
         n_classes: 3,
         n_golden: 8,
     };
-    let model = random_v3_spec(7, &shape).to_bytes().expect("valid");
+    let spec = random_v3_spec(2, &shape);
+    let wide_layouts: Vec<String> = [0, 1, 3]
+        .iter()
+        .map(|&i| format!("{:?}", spec.layers[i].layout))
+        .collect();
+    for kind in ["Shared(None)", "Shared(Some", "Relu"] {
+        assert!(
+            wide_layouts.iter().any(|l| l.starts_with(kind)),
+            "no wide {kind} layer in the random model: {wide_layouts:?}"
+        );
+    }
+    let model = spec.to_bytes().expect("valid");
     let mut rng = SplitMix(7);
     // Two rows of arbitrary floats, two on a grid of 1/8: with the model's integer
     // affines, `x * a + b` then lands exactly on many half-integers, the rounding's ties.

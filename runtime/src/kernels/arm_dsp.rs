@@ -120,7 +120,9 @@ fn whole_layer(layer: &DenseLayer<'_>, wide: &[i16], dst: &mut [i8]) -> bool {
         Activation::Relu => (arm_dsp_dense::RELU, Requant::default()),
         _ => return false,
     };
-    let fits = n > 0
+    // At least one pass of 32 inputs (narrower layers take the general path: the routine
+    // has no per-pair test for an empty pass loop).
+    let fits = groups >= 8
         && stride == 4 * groups
         && (weights.as_ptr() as usize).is_multiple_of(4)
         && weights.len() >= n_out * stride
@@ -135,21 +137,22 @@ fn whole_layer(layer: &DenseLayer<'_>, wide: &[i16], dst: &mut [i8]) -> bool {
     let ctx = arm_dsp_dense::Layer {
         weights: weights.as_ptr(),
         records: records.as_ptr(),
-        stride: stride as u32,
         wide: wide.as_ptr(),
         passes: (groups / 8) as u32,
-        fours: (groups % 8) as u32,
+        stride: stride as u32,
         dst: dst.as_mut_ptr(),
-        pairs: pairs as u32,
-        zero_point: i32::from(layer.output_zero_point()),
+        zero_point_term: 2 * i32::from(layer.output_zero_point()) + 1,
         activation,
+        records_end: records.as_ptr().wrapping_add(2 * pairs * RECORD),
         slope_multiplier: slope.multiplier,
         slope_shift: i32::from(slope.shift),
+        fours: (groups % 8) as u32,
     };
     if pairs > 0 {
-        // SAFETY: checked above: `2 * pairs <= n_out` rows of `stride = 4 * groups`
-        // bytes from a word-aligned start, as many records and outputs, `stride`
-        // halfwords of word-aligned input; the loader bounds every accumulator.
+        // SAFETY: checked above: at least one pass, `2 * pairs <= n_out` rows of `stride
+        // = 4 * groups` bytes from a word-aligned start, as many records (`records_end`
+        // just past them) and outputs, `stride` halfwords of word-aligned input; the
+        // loader bounds every accumulator.
         unsafe { arm_dsp_dense::dense_pairs(&ctx) };
     }
     if n_out % 2 == 1 {

@@ -10,13 +10,14 @@
 //! (the two-row `LDR` loop of [`super::arm_dsp`] needs 92), and needs 13 registers, one
 //! more than inline assembly may use — hence a naked function that saves r4-r11 itself.
 //! A shorter loop takes the last 4 to 28 inputs four at a time. The layer's constants are
-//! copied to the stack once, so r0 can walk the channel records; each pair's accumulators
-//! start at the biases.
+//! copied to the stack once, in the order the routine loads them (three with one `LDM`),
+//! so r0 can walk the channel records; each pair's accumulators start at the biases.
 //!
-//! Requantization (SPEC.md §4.3) for a total shift `t = 31 + s >= 32`, the usual case,
-//! is one `SMLAL` of the accumulator and multiplier onto the rounding constant `2^(t-1)`
-//! and one arithmetic shift of the high word: the exact `(acc * m + 2^(t-1)) >> t` with no
-//! 64-bit shift. Shifts below 32 (multipliers of 1/2 or more) take a slower exact path.
+//! Requantization (SPEC.md §4.3) for a total shift `t = 31 + s = 32 + k` with `k >= 1`,
+//! the usual case, needs no 64-bit arithmetic: with `h = (acc * m) >> 32` (one `SMMUL`),
+//! `(acc * m + 2^(t-1)) >> t = ((h >> (k - 1)) + 1) >> 1` exactly, and adding the zero
+//! point before the last shift as `2 * zero_point + 1` folds the `+ 1` in. Shifts of 32
+//! and below (multipliers of 1/2 or more) take a slower exact path.
 //!
 //! The block starts with `.arch armv7e-m` for Armv8-M Mainline builds (see `arm_dsp`).
 #![allow(unsafe_code)]
@@ -25,7 +26,8 @@ use core::arch::naked_asm;
 use core::mem::offset_of;
 
 /// What the routine reads. Every field is one word; the order is the routine's (the
-/// fields after `records` are copied to its stack frame in this order).
+/// fields after `records` are copied to its stack frame in this order, and `wide`,
+/// `passes` and `stride` are loaded together).
 #[repr(C)]
 #[derive(Debug)]
 pub struct Layer {
@@ -33,27 +35,27 @@ pub struct Layer {
     pub weights: *const u8,
     /// The first pair's 9-byte channel records (bias, multiplier, shift).
     pub records: *const u8,
-    /// Bytes per row: `4 * (8 * passes + fours)`.
-    pub stride: u32,
     /// The widened input ([`super::arm_dsp::prepare`]): `stride` halfwords,
     /// word-aligned, the last group zero-padded.
     pub wide: *const i16,
-    /// Passes of 32 inputs.
+    /// Passes of 32 inputs, at least 1.
     pub passes: u32,
-    /// Groups of 4 inputs left after them (0 to 7).
-    pub fours: u32,
+    /// Bytes per row: `4 * (8 * passes + fours)`.
+    pub stride: u32,
     /// Where the outputs go.
     pub dst: *mut i8,
-    /// Pairs of rows, at least 1.
-    pub pairs: u32,
-    /// Output zero point.
-    pub zero_point: i32,
+    /// `2 * zero_point + 1`: the output zero point and the last rounding step's `+ 1`.
+    pub zero_point_term: i32,
     /// 0 linear, 1 LeakyReLU (`slope_*` apply below zero), 2 ReLU.
     pub activation: u32,
+    /// Just past the last pair's records (`records + 18 * pairs`, at least one pair).
+    pub records_end: *const u8,
     /// LeakyReLU's Q31 slope multiplier.
     pub slope_multiplier: i32,
     /// LeakyReLU's slope shift.
     pub slope_shift: i32,
+    /// Groups of 4 inputs left after the passes (0 to 7).
+    pub fours: u32,
 }
 
 /// Activation codes of [`Layer::activation`].
@@ -65,7 +67,7 @@ pub const RELU: u32 = 2;
 
 /// One row's requantization: accumulator `$a` (bias included) into one output, its
 /// record's multiplier at `[r0, #$m]` and shift at `[r0, #$s]`. Registers: r2 the
-/// activation code, r3 outputs, r4 zero point, r5 the constant 1; r8-r12 and lr free.
+/// activation code, r3 outputs, r4 `2 * zero_point + 1`; r5, r8-r12 and lr free.
 macro_rules! requantize {
     ($a:literal, $m:literal, $s:literal, $neg:literal, $load:literal, $back:literal, $slow:literal, $store:literal) => {
         concat!(
@@ -85,24 +87,18 @@ macro_rules! requantize {
             "]\n", // shift s
             $back,
             ":\n",
-            "subs r10, r10, #1\n", // t - 32
+            "subs r10, r10, #2\n", // k - 1 = t - 33
             "bmi ",
             $slow,
             "f\n",
-            "lsl r12, r5, r10\n",  // 2^(t-32)
-            "lsl r11, r12, #31\n", // low word of 2^(t-1): 2^31 when t = 32, else 0
-            "lsr r12, r12, #1\n",  // high word of 2^(t-1)
-            "smlal r11, r12, ",
+            "smmul r12, ",
             $a,
-            ", r9\n",
+            ", r9\n", // h = (acc * m) >> 32
+            "asr r12, r12, r10\n",
+            "add r12, r12, r4\n", // + 1 + 2 * zero point
             "asr ",
             $a,
-            ", r12, r10\n",
-            "add ",
-            $a,
-            ", ",
-            $a,
-            ", r4\n",
+            ", r12, #1\n",
             "ssat ",
             $a,
             ", #8, ",
@@ -118,18 +114,13 @@ macro_rules! requantize {
 }
 
 /// The out-of-line cases of [`requantize!`]: a negative accumulator, a total shift
-/// below 32.
+/// of 32 or below.
 macro_rules! requantize_cold {
     ($a:literal, $m:literal, $s:literal, $neg:literal, $load:literal, $back:literal, $slow:literal, $store:literal, $other:literal, $big:literal) => {
         concat!(
             $neg, ":\n",
-            "cmp r2, #2\n",
-            "bne ", $other, "f\n",
-            "mov ", $a, ", r4\n",        // ReLU below zero: the zero point
-            "b ", $store, "b\n",
-            $other, ":\n",
             "cmp r2, #1\n",
-            "bne ", $load, "b\n",        // linear: the same requantization
+            "bne ", $other, "f\n",
             // LeakyReLU: multiplier (m * m_slope + 2^30) >> 31, shift s + s_slope.
             "ldr r9, [r0, #", $m, "]\n",
             "ldrsb r10, [r0, #", $s, "]\n",
@@ -143,23 +134,30 @@ macro_rules! requantize_cold {
             "add r10, r10, r11\n",
             "sxtb r10, r10\n",
             "b ", $back, "b\n",
-            $slow, ":\n",                // t = r10 + 32 in 1..=31: a 64-bit shift
-            "add r10, r10, #32\n",
+            $other, ":\n",
+            "cmp r2, #2\n",
+            "bne ", $load, "b\n",          // linear: the same requantization
+            "asr ", $a, ", r4, #1\n",      // ReLU below zero: the zero point
+            "b ", $store, "b\n",
+            $slow, ":\n",                  // t = r10 + 33 in 1..=32: a 64-bit shift
+            "add r10, r10, #33\n",
             "sub r11, r10, #1\n",
-            "lsl r11, r5, r11\n",
+            "movs r12, #1\n",
+            "lsl r11, r12, r11\n",
             "movs r12, #0\n",
             "smlal r11, r12, ", $a, ", r9\n",
-            "lsr r11, r11, r10\n",
+            "lsr r11, r11, r10\n",          // 0 when t = 32
             "rsb lr, r10, #32\n",
             "lsl lr, r12, lr\n",
-            "orr r11, r11, lr\n",        // low word of the shifted sum
-            "asr r12, r12, r10\n",       // high word
+            "orr r11, r11, lr\n",          // low word of the shifted sum
+            "asr r12, r12, r10\n",         // high word
             "cmp r12, r11, asr #31\n",
             "bne ", $big, "f\n",
-            "qadd ", $a, ", r11, r4\n",
+            "asr lr, r4, #1\n",            // the zero point
+            "qadd ", $a, ", r11, lr\n",
             "ssat ", $a, ", #8, ", $a, "\n",
             "b ", $store, "b\n",
-            $big, ":\n",                 // beyond i32: saturates either way
+            $big, ":\n",                   // beyond i32: saturates either way
             "cmp r12, #0\n",
             "ite lt\n",
             "mvnlt ", $a, ", #127\n",
@@ -200,10 +198,11 @@ macro_rules! eight {
 /// Runs every pair of rows `layer` describes.
 ///
 /// # Safety
-/// `layer.pairs >= 1`; `weights` is word-aligned and holds `2 * pairs` rows of `stride =
-/// 4 * (8 * passes + fours)` bytes; `wide` is word-aligned and holds `stride` halfwords;
-/// `records` holds `2 * pairs` 9-byte records and `dst` `2 * pairs` bytes; the loader's
-/// parameter checks hold (SPEC.md §4.5: no accumulator overflows).
+/// `layer.passes >= 1` and `records_end` is `records + 18 * pairs` for `pairs >= 1`;
+/// `weights` is word-aligned and holds `2 * pairs` rows of `stride = 4 * (8 * passes +
+/// fours)` bytes; `wide` is word-aligned and holds `stride` halfwords; `records` holds
+/// `2 * pairs` 9-byte records and `dst` `2 * pairs` bytes; the loader's parameter checks
+/// hold (SPEC.md §4.5: no accumulator overflows).
 #[unsafe(naked)]
 pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
     naked_asm!(
@@ -213,17 +212,13 @@ pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
         "ldm r0, {{r1-r12}}",
         "push {{r3-r12}}",
         "mov r0, r2",
-        // One pair of rows: r1 and lr walk them, r11 the input, r6 and r7 accumulate from
-        // the biases.
+        // One pair of rows: r1 and lr walk them, r11 the input, r12 counts the passes, r6
+        // and r7 accumulate from the biases.
         "2:",
-        "ldr lr, [sp, #{stride}]",
-        "ldr r11, [sp, #{wide}]",
+        "ldm sp, {{r11, r12, lr}}", // wide, passes, stride
         "add lr, r1, lr",
         "ldr r6, [r0]",
         "ldr r7, [r0, #9]",
-        "ldr r12, [sp, #{passes}]",
-        "cmp r12, #0",
-        "beq 4f",
         "3:",
         eight!(),
         eight!(),
@@ -232,7 +227,6 @@ pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
         "subs r12, r12, #1",
         "bne 3b",
         // The last 0-7 groups of four inputs.
-        "4:",
         "ldr r4, [sp, #{fours}]",
         "cbz r4, 6f",
         "5:",
@@ -252,31 +246,30 @@ pub unsafe extern "C" fn dense_pairs(layer: *const Layer) {
         // r1 is now at row 1, lr at the next pair's row 0.
         "6:",
         "mov r1, lr",
+        "ldrd r3, r4, [sp, #{dst}]", // dst, 2 * zero_point + 1
         "ldr r2, [sp, #{activation}]",
-        "ldr r3, [sp, #{dst}]",
-        "ldr r4, [sp, #{zero_point}]",
-        "movs r5, #1",
         requantize!("r6", "4", "8", "20", "21", "22", "23", "24"),
         requantize!("r7", "13", "17", "30", "31", "32", "33", "34"),
         "add r0, r0, #18",
         "str r3, [sp, #{dst}]",
-        "ldr r12, [sp, #{pairs}]",
-        "subs r12, r12, #1",
-        "str r12, [sp, #{pairs}]",
+        "ldr r12, [sp, #{records_end}]",
+        "cmp r0, r12",
         "bne 2b",
         "add sp, sp, #40",
         "pop {{r4-r11, pc}}",
         requantize_cold!("r6", "4", "8", "20", "21", "22", "23", "24", "25", "26"),
         requantize_cold!("r7", "13", "17", "30", "31", "32", "33", "34", "35", "36"),
-        stride = const offset_of!(Layer, stride) - 8,
-        wide = const offset_of!(Layer, wide) - 8,
-        passes = const offset_of!(Layer, passes) - 8,
         fours = const offset_of!(Layer, fours) - 8,
         dst = const offset_of!(Layer, dst) - 8,
-        pairs = const offset_of!(Layer, pairs) - 8,
-        zero_point = const offset_of!(Layer, zero_point) - 8,
         activation = const offset_of!(Layer, activation) - 8,
+        records_end = const offset_of!(Layer, records_end) - 8,
         slope_multiplier = const offset_of!(Layer, slope_multiplier) - 8,
         slope_shift = const offset_of!(Layer, slope_shift) - 8,
     )
 }
+
+// The routine loads `wide`, `passes` and `stride` with one `LDM` from the frame's start,
+// and `dst` and `zero_point_term` with one `LDRD`.
+const _: () = assert!(offset_of!(Layer, wide) == 8);
+const _: () = assert!(offset_of!(Layer, passes) == 12 && offset_of!(Layer, stride) == 16);
+const _: () = assert!(offset_of!(Layer, zero_point_term) == offset_of!(Layer, dst) + 4);
