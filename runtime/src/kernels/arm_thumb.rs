@@ -29,7 +29,7 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     let x_end = x.as_ptr().wrapping_add(n);
     let stop = -((n - n % 4) as i32);
     // Four rows at a time, each sharing every input load with the three others.
-    let done = super::dense::rows_by_quads(
+    let done = super::dense::rows_in_blocks::<4>(
         weights,
         records,
         stride,

@@ -114,35 +114,39 @@ pub(super) fn dense_by_pairs(
 }
 
 /// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
-/// four at a time into `dst`, `four` giving the dot products of each group of four rows
-/// (`4 * stride` bytes); returns how many rows it wrote, a multiple of four. The rows
-/// left over go through [`rows_by_pairs`].
+/// `N` at a time into `dst`, `block` giving the dot products of each group of `N` rows
+/// (`N * stride` bytes); returns how many rows it wrote, a multiple of `N`. The rows
+/// left over go to a narrower block or [`rows_by_pairs`].
 #[cfg(any(
     all(target_arch = "arm", not(dsp)),
     all(target_arch = "riscv32", target_feature = "m")
 ))]
 #[inline(always)]
-pub(super) fn rows_by_quads(
+pub(super) fn rows_in_blocks<const N: usize>(
     weights: &[u8],
     records: &[u8],
     stride: usize,
     len: usize,
     dst: &mut [i8],
-    mut four: impl FnMut(&[u8]) -> [i32; 4],
+    mut block: impl FnMut(&[u8]) -> [i32; N],
     output: impl Fn(i32, &[u8]) -> i8,
 ) -> usize {
     let stride = stride.max(1);
-    let quads = weights
-        .chunks_exact(4 * stride)
-        .zip(records.chunks_exact(4 * len))
-        .zip(dst.chunks_exact_mut(4));
+    let blocks = weights
+        .chunks_exact(N * stride)
+        .zip(records.chunks_exact(N * len.max(1)))
+        .zip(dst.chunks_exact_mut(N));
     let mut done = 0;
-    for ((rows, quad), out) in quads {
-        let acc = four(rows);
-        for ((o, a), record) in out.iter_mut().zip(acc).zip(quad.chunks_exact(len)) {
+    for ((rows, channels), out) in blocks {
+        let acc = block(rows);
+        for ((o, a), record) in out
+            .iter_mut()
+            .zip(acc)
+            .zip(channels.chunks_exact(len.max(1)))
+        {
             *o = output(a, record);
         }
-        done += 4;
+        done += N;
     }
     done
 }

@@ -228,8 +228,10 @@ mod tests {
         assert_eq!((m4.instructions, m4.macs), (78, 64));
         let m0 = inner_loop(&kernels.join("arm_thumb_quad.rs"), "4").expect("Thumb loop");
         assert_eq!((m0.instructions, m0.macs), (57, 16));
-        let rv = inner_loop(&kernels.join("riscv32.rs"), "3").expect("RISC-V loop");
-        assert_eq!((rv.instructions, rv.macs), (110, 32));
+        let rv = inner_loop(&kernels.join("riscv32.rs"), "7").expect("RISC-V loop");
+        assert_eq!((rv.instructions, rv.macs), (210, 64));
+        let rv4 = inner_loop(&kernels.join("riscv32.rs"), "3").expect("RISC-V 4-row loop");
+        assert_eq!((rv4.instructions, rv4.macs), (110, 32));
         assert_eq!(ldm_registers("ldm r11!, {{r2-r5}}"), 4);
         assert_eq!(ldm_registers("ldm {xp}!, {{r2, r3}}"), 2);
     }
