@@ -26,9 +26,9 @@ mod scratch;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::kernels::{
-        BLOCK, Backend, argmax, dense, dense_portable, head, mul_wide_halves, quantize_input,
-        quantize_inputs, quantize_inputs_portable, round_half_up_bits, round_half_up_float, scale,
-        soft_quantize,
+        BLOCK, Backend, argmax, dense, dense_portable, head, mul_high_halves, mul_wide_halves,
+        quantize_input, quantize_inputs, quantize_inputs_portable, round_half_up_bits,
+        round_half_up_float, scale, soft_quantize,
     };
 }
 

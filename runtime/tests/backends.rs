@@ -139,12 +139,47 @@ proptest! {
     }
 
     #[test]
+    fn high_halves_multiply_exactly(a in any::<i32>(), b in 0..=i32::MAX) {
+        prop_assert_eq!(
+            bottleneck_runtime::testing::mul_high_halves(a, b),
+            ((i64::from(a) * i64::from(b)) >> 32) as i32
+        );
+    }
+
+    #[test]
     fn halves_multiply_exactly(a in any::<i32>(), b in 0..=i32::MAX) {
         let p = i64::from(a) * i64::from(b);
         prop_assert_eq!(
             bottleneck_runtime::testing::mul_wide_halves(a, b),
             ((p >> 32) as i32, p as u32)
         );
+    }
+}
+
+#[test]
+fn high_halves_are_exact_at_the_edges() {
+    let edges = [
+        i32::MIN,
+        i32::MIN + 1,
+        -65537,
+        -65536,
+        -65535,
+        -1,
+        0,
+        1,
+        65535,
+        65536,
+        i32::MAX,
+    ];
+    for a in edges {
+        for b in [0, 1, 65535, 65536, 1 << 30, i32::MAX] {
+            let exact = ((i64::from(a) * i64::from(b)) >> 32) as i32;
+            assert_eq!(
+                bottleneck_runtime::testing::mul_high_halves(a, b),
+                exact,
+                "{a} {b}"
+            );
+        }
     }
 }
 

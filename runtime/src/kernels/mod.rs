@@ -42,5 +42,5 @@ pub use quantize::{
     quantize_input, quantize_inputs, quantize_inputs_portable, requantized_score,
     round_half_up_float,
 };
-pub use requantize::{mul_wide_halves, scale};
+pub use requantize::{mul_high_halves, mul_wide_halves, scale};
 pub use soft_quantize::{quantize as soft_quantize, round_half_up_bits};

@@ -63,6 +63,40 @@ pub(super) fn mul_wide(a: i32, b: i32) -> (i32, u32) {
     }
 }
 
+/// `floor(a * b / 2^32)`, the high word of the product alone, for `b >= 0`.
+#[cfg(any(
+    all(target_arch = "arm", not(dsp)),
+    all(target_arch = "riscv32", target_feature = "m")
+))]
+#[inline(always)]
+fn mul_high(a: i32, b: i32) -> i32 {
+    // Armv6-M and Armv8-M Baseline have no 32 x 32 -> 64-bit multiply.
+    #[cfg(any(armv6m, armv8m_base))]
+    return mul_high_halves(a, b);
+    #[allow(unreachable_code)]
+    {
+        ((i64::from(a) * i64::from(b)) >> 32) as i32
+    }
+}
+
+/// [`mul_high`] from four 16 x 16-bit products, the sign kept in `a`'s signed high half:
+/// no absolute values, no low word and no 64-bit negation, which [`mul_wide_halves`]
+/// needs (about 20 instructions instead of 40 on the Cortex-M0). For `b >= 0`; public so
+/// the host tests can check it against `i64`.
+#[inline]
+pub fn mul_high_halves(a: i32, b: i32) -> i32 {
+    // a = a1 * 2^16 + a0 with a1 signed, b = b1 * 2^16 + b0 with b1 < 2^15.
+    let (a1, a0) = (a >> 16, a & 0xffff);
+    let (b1, b0) = (b >> 16, b & 0xffff);
+    let high = a1 * b1;
+    // |a1 * b0| < 2^15 * 2^16 and a0 * b1 < 2^16 * 2^15: both fit i32.
+    let (c1, c2) = (a1 * b0, a0 * b1);
+    let low = (a0 as u32) * (b0 as u32);
+    // The three parts below 2^32, in units of 2^16: their sum is below 3 * 2^16.
+    let carry = ((low >> 16) + (c1 as u32 & 0xffff) + (c2 as u32 & 0xffff)) >> 16;
+    high + (c1 >> 16) + (c2 >> 16) + carry as i32
+}
+
 /// [`mul_wide`] from four 16 x 16-bit products, for cores whose only multiply gives the
 /// low 32 bits (Cortex-M0): far cheaper than the 64 x 64-bit library multiply the
 /// compiler would call. Public so the host tests can check it against `i64`.
@@ -170,12 +204,12 @@ fn shared_output(acc: i32, multiplier: i32, shift: i8, zero_point: i32) -> Optio
     if shift < 1 {
         return None;
     }
-    let (hi, lo) = mul_wide(acc, multiplier);
     let v = if shift == 1 {
+        let (hi, lo) = mul_wide(acc, multiplier);
         hi + (lo >> 31) as i32
     } else {
         // |hi| < 2^30 since |acc * m| < 2^62: no overflow.
-        (hi + (1 << (shift - 2))) >> (shift - 1)
+        (mul_high(acc, multiplier) + (1 << (shift - 2))) >> (shift - 1)
     };
     Some((v + zero_point).clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8)
 }
