@@ -38,15 +38,16 @@ pub(super) fn scale_saturating(acc: i32, multiplier: i32, shift: i8) -> i32 {
 ///
 /// The rounding constant and the shift only touch the high word of the product, so no
 /// 64-bit addition or shift is needed: those are a dozen instructions or a library call
-/// on 32-bit cores. The result fits i32 since `|product| <= 2^62`.
-#[inline]
+/// on 32-bit cores; for `t >= 1` the low word is not needed at all ([`mul_high`]). The
+/// result fits i32 since `|product| <= 2^62`.
+#[inline(always)]
 fn scale_high(acc: i32, multiplier: i32, t: u32) -> i32 {
-    let (hi, lo) = mul_wide(acc, multiplier);
     if t == 0 {
         // Round half up on the low word's top bit.
+        let (hi, lo) = mul_wide(acc, multiplier);
         hi + (lo >> 31) as i32
     } else {
-        (hi + (1 << (t - 1))) >> t
+        (mul_high(acc, multiplier) + (1 << (t - 1))) >> t
     }
 }
 
@@ -64,10 +65,6 @@ pub(super) fn mul_wide(a: i32, b: i32) -> (i32, u32) {
 }
 
 /// `floor(a * b / 2^32)`, the high word of the product alone, for `b >= 0`.
-#[cfg(any(
-    all(target_arch = "arm", not(dsp)),
-    all(target_arch = "riscv32", target_feature = "m")
-))]
 #[inline(always)]
 fn mul_high(a: i32, b: i32) -> i32 {
     // Armv6-M and Armv8-M Baseline have no 32 x 32 -> 64-bit multiply.
@@ -204,12 +201,7 @@ fn shared_output(acc: i32, multiplier: i32, shift: i8, zero_point: i32) -> Optio
     if shift < 1 {
         return None;
     }
-    let v = if shift == 1 {
-        let (hi, lo) = mul_wide(acc, multiplier);
-        hi + (lo >> 31) as i32
-    } else {
-        // |hi| < 2^30 since |acc * m| < 2^62: no overflow.
-        (mul_high(acc, multiplier) + (1 << (shift - 2))) >> (shift - 1)
-    };
+    // Total shift 31 + s = 32 + (s - 1).
+    let v = scale_high(acc, multiplier, (shift - 1) as u32);
     Some((v + zero_point).clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8)
 }
