@@ -13,6 +13,7 @@ use core::arch::asm;
 use bottleneck_format::DenseLayer;
 
 use super::arm_thumb_quad::{Rows, dots4};
+use super::dense::{LayerRows, rows_by_pairs, rows_in_blocks};
 use super::portable;
 use super::requantize::record_output;
 
@@ -24,19 +25,17 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
         return false;
     }
     let output = record_output(layer);
-    let stride = layer.row_stride().max(1);
-    let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
+    let rows = LayerRows::of(layer);
+    let stride = rows.stride;
     let x_end = x.as_ptr().wrapping_add(n);
     let stop = -((n - n % 4) as i32);
     // Four rows at a time, each sharing every input load with the three others.
-    let done = super::dense::rows_in_blocks::<4>(
-        weights,
-        records,
-        stride,
-        len,
+    let done = rows_in_blocks::<4>(
+        rows,
         dst,
-        |rows| {
-            let start = rows.as_ptr();
+        0,
+        |block| {
+            let start = block.as_ptr();
             let ctx = Rows {
                 ends: [0, 1, 2, 3].map(|k| start.wrapping_add(k * stride + n)),
                 stop,
@@ -52,12 +51,10 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
     );
     // SAFETY (both closures): every weight row `rows_by_pairs` hands out is `stride >= n`
     // bytes, and `x` holds at least `n` values (checked above).
-    super::dense::rows_by_pairs(
-        weights.get(done * stride..).unwrap_or(&[]),
-        records.get(done * len..).unwrap_or(&[]),
-        stride,
-        len,
-        dst.get_mut(done..).unwrap_or(&mut []),
+    rows_by_pairs(
+        rows,
+        dst,
+        done,
         |r0, r1| unsafe { two_rows(r0, r1, x, n) },
         |row| unsafe { one_row(row, x, n) },
         output,

@@ -101,49 +101,80 @@ pub(super) fn dense_by_pairs(
         Some(ch) => dense_output(acc, &ch, zero_point),
         None => 0,
     };
-    rows_by_pairs(
-        layer.weights(),
-        layer.channel_records(),
-        layer.row_stride(),
-        layer.record_len(),
-        dst,
-        two,
-        one,
-        output,
-    );
+    rows_by_pairs(LayerRows::of(layer), dst, 0, two, one, output);
 }
 
-/// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
-/// `N` at a time into `dst`, `block` giving the dot products of each group of `N` rows
-/// (`N * stride` bytes); returns how many rows it wrote, a multiple of `N`. The rows
-/// left over go to a narrower block or [`rows_by_pairs`].
+/// A dense layer's weight rows and channel records, as the row walks below read them.
+#[cfg(any(
+    target_arch = "arm",
+    all(target_arch = "riscv32", target_feature = "m")
+))]
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LayerRows<'a> {
+    /// The weight rows, one every `stride` bytes.
+    pub weights: &'a [u8],
+    /// The channel records, one every `len` bytes.
+    pub records: &'a [u8],
+    /// Bytes per weight row, at least 1.
+    pub stride: usize,
+    /// Bytes per channel record, at least 1.
+    pub len: usize,
+}
+
+#[cfg(any(
+    target_arch = "arm",
+    all(target_arch = "riscv32", target_feature = "m")
+))]
+impl<'a> LayerRows<'a> {
+    /// The rows and records of `layer`.
+    #[inline(always)]
+    pub fn of(layer: &DenseLayer<'a>) -> Self {
+        LayerRows {
+            weights: layer.weights(),
+            records: layer.channel_records(),
+            stride: layer.row_stride().max(1),
+            len: layer.record_len().max(1),
+        }
+    }
+
+    /// The rows from row `first` on, and the outputs of `dst` that go with them.
+    #[inline(always)]
+    fn starting_at(self, first: usize, dst: &mut [i8]) -> (Self, &mut [i8]) {
+        let rows = LayerRows {
+            weights: self.weights.get(first * self.stride..).unwrap_or(&[]),
+            records: self.records.get(first * self.len..).unwrap_or(&[]),
+            ..self
+        };
+        (rows, dst.get_mut(first..).unwrap_or(&mut []))
+    }
+}
+
+/// The rows of `rows` from row `first` on, `N` at a time into `dst`, `block` giving the
+/// dot products of each group of `N` rows (`N * stride` bytes); returns the row it
+/// stopped at (`first` plus a multiple of `N`). The rows left over go to a narrower block
+/// or [`rows_by_pairs`].
 #[cfg(any(
     all(target_arch = "arm", not(dsp)),
     all(target_arch = "riscv32", target_feature = "m")
 ))]
 #[inline(always)]
 pub(super) fn rows_in_blocks<const N: usize>(
-    weights: &[u8],
-    records: &[u8],
-    stride: usize,
-    len: usize,
+    rows: LayerRows<'_>,
     dst: &mut [i8],
+    first: usize,
     mut block: impl FnMut(&[u8]) -> [i32; N],
     output: impl Fn(i32, &[u8]) -> i8,
 ) -> usize {
-    let stride = stride.max(1);
-    let blocks = weights
-        .chunks_exact(N * stride)
-        .zip(records.chunks_exact(N * len.max(1)))
+    let (rows, dst) = rows.starting_at(first, dst);
+    let blocks = rows
+        .weights
+        .chunks_exact(N * rows.stride)
+        .zip(rows.records.chunks_exact(N * rows.len))
         .zip(dst.chunks_exact_mut(N));
-    let mut done = 0;
-    for ((rows, channels), out) in blocks {
-        let acc = block(rows);
-        for ((o, a), record) in out
-            .iter_mut()
-            .zip(acc)
-            .zip(channels.chunks_exact(len.max(1)))
-        {
+    let mut done = first;
+    for ((weights, channels), out) in blocks {
+        let acc = block(weights);
+        for ((o, a), record) in out.iter_mut().zip(acc).zip(channels.chunks_exact(rows.len)) {
             *o = output(a, record);
         }
         done += N;
@@ -151,25 +182,30 @@ pub(super) fn rows_in_blocks<const N: usize>(
     done
 }
 
-/// The rows of `weights` (one every `stride` bytes, with their `len`-byte channel records)
-/// two at a time, then an odd last one, into `dst`.
+/// The rows of `rows` from row `first` on, two at a time, then an odd last one, into
+/// `dst`.
 #[cfg(any(
     target_arch = "arm",
     all(target_arch = "riscv32", target_feature = "m")
 ))]
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 pub(super) fn rows_by_pairs(
-    weights: &[u8],
-    records: &[u8],
-    stride: usize,
-    len: usize,
+    rows: LayerRows<'_>,
     dst: &mut [i8],
+    first: usize,
     mut two: impl FnMut(&[u8], &[u8]) -> (i32, i32),
     mut one: impl FnMut(&[u8]) -> i32,
     output: impl Fn(i32, &[u8]) -> i8,
 ) {
-    let stride = stride.max(1);
+    let (
+        LayerRows {
+            weights,
+            records,
+            stride,
+            len,
+        },
+        dst,
+    ) = rows.starting_at(first, dst);
     // Records walked in pairs beside the weight rows: one bounds check per pair.
     let pairs = weights
         .chunks_exact(2 * stride)

@@ -15,7 +15,7 @@ use core::arch::asm;
 
 use bottleneck_format::DenseLayer;
 
-use super::dense::{rows_by_pairs, rows_in_blocks};
+use super::dense::{LayerRows, rows_by_pairs, rows_in_blocks};
 use super::portable;
 use super::requantize::record_output;
 
@@ -31,17 +31,15 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
         return false;
     }
     let output = record_output(layer);
-    let (weights, records, len) = (layer.weights(), layer.channel_records(), layer.record_len());
+    let rows = LayerRows::of(layer);
     // SAFETY (every closure below): each row handed out is `stride >= n` bytes (blocks
     // are whole chunks of `k * stride`), and `x` holds at least `n` values (checked above).
     let eights = rows_in_blocks(
-        weights,
-        records,
-        stride,
-        len,
+        rows,
         dst,
-        |rows| {
-            let p = rows.as_ptr();
+        0,
+        |block| {
+            let p = block.as_ptr();
             unsafe {
                 dots8(
                     x.as_ptr(),
@@ -52,14 +50,12 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
         },
         &output,
     );
-    let fours = rows_in_blocks(
-        weights.get(eights * stride..).unwrap_or(&[]),
-        records.get(eights * len..).unwrap_or(&[]),
-        stride,
-        len,
-        dst.get_mut(eights..).unwrap_or(&mut []),
-        |rows| {
-            let p = rows.as_ptr();
+    let done = rows_in_blocks(
+        rows,
+        dst,
+        eights,
+        |block| {
+            let p = block.as_ptr();
             unsafe {
                 dots4(
                     x.as_ptr(),
@@ -70,13 +66,10 @@ pub fn dense(layer: &DenseLayer<'_>, x: &[i8], dst: &mut [i8]) -> bool {
         },
         &output,
     );
-    let done = eights + fours;
     rows_by_pairs(
-        weights.get(done * stride..).unwrap_or(&[]),
-        records.get(done * len..).unwrap_or(&[]),
-        stride,
-        len,
-        dst.get_mut(done..).unwrap_or(&mut []),
+        rows,
+        dst,
+        done,
         |r0, r1| unsafe {
             (
                 dot1(x.as_ptr(), r0.as_ptr(), n),
