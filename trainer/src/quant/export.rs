@@ -1,6 +1,7 @@
 //! Quantizes the fitted pipeline into a model file and measures what the device will do.
 
 use bottleneck_format::{AnomalySpec, GoldenSpec, HeadChannel, HeadSpec, ModelSpec, Role};
+use bottleneck_runtime::Model;
 use ndarray::{Array2, Axis};
 
 use super::anomaly::quantize_decoder;
@@ -358,10 +359,15 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         problem: format!("the quantized model is not a valid file: {e}"),
     })?;
 
+    // The runtime reads the file once for both measurements.
+    let model = Model::from_bytes(&bytes).map_err(|e| TrainError::Quantization {
+        problem: format!("the runtime rejects the model: {e}"),
+    })?;
     let metrics = match (&device_classifier, inputs.float_classifier) {
         (Some(device), Some(float)) => Some(measure(
             inputs,
-            &bytes,
+            &model,
+            bytes.len(),
             feature_affine,
             normalization.as_ref(),
             device,
@@ -371,7 +377,7 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
     };
     let (anomaly, test_scores) = match inputs.decoder {
         Some(detector) => {
-            let (m, s) = measure_anomaly(inputs, detector, &bytes)?;
+            let (m, s) = measure_anomaly(inputs, detector, &model)?;
             (Some(m), Some(s))
         }
         None => (None, None),

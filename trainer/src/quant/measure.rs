@@ -19,6 +19,13 @@ use crate::error::{Result, TrainError};
 use crate::report::DeviceMetrics;
 use crate::scaler::MinMaxScaler;
 
+/// The error for a test row the runtime could not run.
+fn failed_on_a_test_row(e: bottleneck_runtime::Error) -> TrainError {
+    TrainError::Quantization {
+        problem: format!("the runtime failed on a test row: {e}"),
+    }
+}
+
 /// The rows `rows` of the unscaled `features`, scaled as the float model sees them.
 pub(super) fn scaled_f64(
     scaler: &MinMaxScaler,
@@ -33,20 +40,15 @@ pub(super) fn scaled_f64(
 pub(super) fn measure_anomaly(
     inputs: &ExportInputs<'_>,
     detector: Detector<'_>,
-    bytes: &[u8],
+    model: &Model<'_>,
 ) -> Result<(AnomalyMetrics, Vec<(f64, bool)>)> {
-    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
-        problem: format!("the runtime rejects the model: {e}"),
-    })?;
     let test = &inputs.test.features;
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
     let mut scores = Vec::with_capacity(test.nrows());
     for row in test.rows() {
         let s = model
             .anomaly_score(&row.to_vec(), &mut scratch)
-            .map_err(|e| TrainError::Quantization {
-                problem: format!("the runtime failed on a test row: {e}"),
-            })?;
+            .map_err(failed_on_a_test_row)?;
         scores.push(s.score);
     }
     let stack: Vec<FloatDense> = inputs
@@ -83,15 +85,13 @@ pub(super) fn measure_anomaly(
 /// rows, chunk by chunk.
 pub(super) fn measure(
     inputs: &ExportInputs<'_>,
-    bytes: &[u8],
+    model: &Model<'_>,
+    file_bytes: usize,
     feature_affine: Affine,
     normalization: Option<&FeatureNormalization>,
     device_classifier: &LinearClassifier,
     float_classifier: &LinearClassifier,
 ) -> Result<DeviceMetrics> {
-    let model = Model::from_bytes(bytes).map_err(|e| TrainError::Quantization {
-        problem: format!("the runtime rejects the model: {e}"),
-    })?;
     let test = &inputs.test.features;
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
     let mut device_classes = Vec::with_capacity(test.nrows());
@@ -128,12 +128,9 @@ pub(super) fn measure(
             .into_iter()
             .zip(float_features.rows())
         {
-            let out =
-                model
-                    .infer(&row.to_vec(), &mut scratch)
-                    .map_err(|e| TrainError::Quantization {
-                        problem: format!("the runtime failed on a test row: {e}"),
-                    })?;
+            let out = model
+                .infer(&row.to_vec(), &mut scratch)
+                .map_err(failed_on_a_test_row)?;
             device_classes.push(out.class);
             saturated_rows += usize::from(f_row.iter().any(|&f| f < lowest || f > highest));
             for (&q, &f) in out.features.iter().zip(f_row) {
@@ -154,7 +151,7 @@ pub(super) fn measure(
         feature_error_mean_steps: err_sum / err_n.max(1) as f64,
         saturated_test_rows: saturated_rows,
         test_rows: test.nrows(),
-        file_bytes: bytes.len(),
+        file_bytes,
         parameters: model.view().parameter_count(),
         scratch_bytes: bottleneck_runtime::scratch_bytes(model.max_width()),
         handle_bytes_host: std::mem::size_of::<Model<'_>>() + std::mem::size_of::<Logits>(),
