@@ -106,6 +106,23 @@ fn extremes_match_portable() {
     }
 }
 
+/// The tests above compare the backends this machine has; this one makes sure the AVX2
+/// kernel was among them. Ignored by default because it cannot pass on a processor
+/// without AVX2; `./scripts/check` runs it where the processor has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[test]
+#[ignore = "needs an AVX2 processor; ./scripts/check runs it where there is one"]
+fn avx2_backend_is_tested_on_this_processor() {
+    assert!(
+        std::is_x86_feature_detected!("avx2"),
+        "this processor has no AVX2: the AVX2 kernel cannot be tested here"
+    );
+    assert!(
+        Backend::available().any(|b| b == Backend::X86Avx2),
+        "AVX2 detected but its backend is not available"
+    );
+}
+
 #[test]
 fn host_uses_its_fastest_backend() {
     let available: Vec<Backend> = Backend::available().collect();
