@@ -127,7 +127,7 @@ pub struct TrainArgs {
     /// Fraction of rows held out for testing when --test-data is not given.
     #[arg(long, default_value_t = 0.33)]
     pub test_fraction: f64,
-    /// Bottleneck width [default: round(features / 2)].
+    /// Bottleneck width [default: round(features / 2), halves to even as Python's round].
     #[arg(long)]
     pub bottleneck: Option<usize>,
     /// Encoder hidden widths, comma-separated [default: 2n,n for n features].

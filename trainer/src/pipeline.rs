@@ -274,10 +274,16 @@ pub fn anomalous_rows(data: &Dataset, normal: Option<usize>) -> Vec<bool> {
         .collect()
 }
 
+/// The tutorial's default bottleneck width, Python's `round(n_inputs / 2)`: halves round
+/// to even (13 inputs give 6, 11 give 6), never below one.
+pub fn default_bottleneck(n_inputs: usize) -> usize {
+    ((n_inputs as f64) / 2.0).round_ties_even().max(1.0) as usize
+}
+
 fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig> {
     let bottleneck = config
         .bottleneck
-        .unwrap_or_else(|| ((n_inputs as f64) / 2.0).round().max(1.0) as usize);
+        .unwrap_or_else(|| default_bottleneck(n_inputs));
     if bottleneck == 0 || bottleneck > n_inputs {
         return Err(TrainError::InvalidSetting {
             flag: "bottleneck",
@@ -649,5 +655,28 @@ impl Pipeline {
             .collect();
         write_all_atomically(&files)?;
         Ok(files.into_iter().map(|(path, _)| path).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_bottleneck;
+
+    #[test]
+    fn default_bottleneck_rounds_halves_to_even_as_python() {
+        // Python: [max(1, round(n / 2)) for n in (1, 2, 3, 5, 7, 11, 13, 100)]
+        let python = [
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (5, 2),
+            (7, 4),
+            (11, 6),
+            (13, 6),
+            (100, 50),
+        ];
+        for (n, expected) in python {
+            assert_eq!(default_bottleneck(n), expected, "{n} inputs");
+        }
     }
 }
