@@ -100,6 +100,31 @@ pub enum Error {
         /// Its offset from the start of the file.
         offset: usize,
     },
+    /// The padding field in front of a version-3 weight matrix is 4 bytes or longer; the
+    /// format allows only the 0 to 3 bytes that put the matrix on a word boundary.
+    PaddingTooLong {
+        /// The weight matrix the padding precedes.
+        what: &'static str,
+        /// Length of the padding field.
+        len: usize,
+    },
+    /// A byte of the padding field in front of a version-3 weight matrix is not zero.
+    NonZeroPadding {
+        /// The weight matrix the padding precedes.
+        what: &'static str,
+        /// File offset of the first non-zero padding byte.
+        offset: usize,
+    },
+    /// A weight row's padding (version 3: the bytes after `n_in` weights, up to the row
+    /// stride) holds a non-zero byte.
+    NonZeroRowPadding {
+        /// The weight matrix.
+        what: &'static str,
+        /// The row (output channel or logit) whose padding is not zero.
+        row: usize,
+        /// File offset of the first non-zero padding byte.
+        offset: usize,
+    },
     /// Parts of the file contradict each other in a way no single size or range captures
     /// (an anomaly section without a decoder, a decoder whose output is not on the
     /// input's scale).
@@ -171,6 +196,19 @@ impl fmt::Display for Error {
             Error::Misaligned { what, offset } => write!(
                 f,
                 "{what} starts at file offset {offset}, not on a 4-byte boundary"
+            ),
+            Error::PaddingTooLong { what, len } => write!(
+                f,
+                "the padding before {what} is {len} bytes; only the 0 to 3 zero bytes that \
+                 word-align it are allowed"
+            ),
+            Error::NonZeroPadding { what, offset } => write!(
+                f,
+                "the padding byte at file offset {offset}, before {what}, is not zero"
+            ),
+            Error::NonZeroRowPadding { what, row, offset } => write!(
+                f,
+                "row {row} of {what} has a non-zero padding byte at file offset {offset}"
             ),
             Error::Inconsistent { what } => write!(f, "inconsistent model: {what}"),
             Error::ParameterOutOfRange { what, index } => {

@@ -191,20 +191,34 @@ fn check_alignment(
     n_in: usize,
     stride: usize,
 ) -> Result<(), Error> {
-    let offset = (weights.as_ptr() as usize).wrapping_sub(file.as_ptr() as usize);
+    let offset_of = |p: *const u8| (p as usize).wrapping_sub(file.as_ptr() as usize);
+    let offset = offset_of(weights.as_ptr());
     if !offset.is_multiple_of(4) {
         return Err(Error::Misaligned { what, offset });
     }
-    if padding.len() > 3 || padding.iter().any(|&b| b != 0) {
-        return Err(Error::NonCanonical { what });
+    if padding.len() > 3 {
+        return Err(Error::PaddingTooLong {
+            what,
+            len: padding.len(),
+        });
+    }
+    if let Some(b) = padding.iter().find(|&&b| b != 0) {
+        return Err(Error::NonZeroPadding {
+            what,
+            offset: offset_of(b),
+        });
     }
     if n_in < stride {
-        for row in weights.chunks_exact(stride.max(1)) {
-            if row
+        for (row, weights) in weights.chunks_exact(stride.max(1)).enumerate() {
+            if let Some(b) = weights
                 .get(n_in..)
-                .is_some_and(|pad| pad.iter().any(|&b| b != 0))
+                .and_then(|pad| pad.iter().find(|&&b| b != 0))
             {
-                return Err(Error::NonCanonical { what });
+                return Err(Error::NonZeroRowPadding {
+                    what,
+                    row,
+                    offset: offset_of(b),
+                });
             }
         }
     }

@@ -569,10 +569,68 @@ fn v3_padding_is_checked() {
     payload[offset - 16 + 1] = 9;
     assert_eq!(
         parse_err(&seal_as(&payload, 3)),
-        Error::NonCanonical {
-            what: "layer weights"
+        Error::NonZeroRowPadding {
+            what: "layer weights",
+            row: 0,
+            offset: offset + 1
         }
     );
+}
+
+#[test]
+fn v3_padding_field_must_be_short_and_zero() {
+    let bytes = v3().to_bytes().expect("valid");
+    let view = ModelView::parse(&bytes).expect("loads");
+    let first = view
+        .layers()
+        .next()
+        .and_then(|l| l.as_dense().copied())
+        .expect("dense");
+    let offset = first.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    // The first layer's weights follow the padding field `01 00` and their length `08`
+    // (SPEC.md §6.4).
+    let at = offset - 16 - 3;
+    let payload = payload_of(&bytes).to_vec();
+    assert_eq!(payload[at..at + 3], [1, 0, 8]);
+
+    let mut nonzero = payload.clone();
+    nonzero[at + 1] = 5;
+    assert_eq!(
+        parse_err(&seal_as(&nonzero, 3)),
+        Error::NonZeroPadding {
+            what: "layer weights",
+            offset: 16 + at + 1
+        }
+    );
+    // Five padding bytes keep the weights aligned but are not the shortest padding.
+    let mut long = payload.clone();
+    long[at] = 5;
+    long.splice(at + 1..at + 1, [0u8; 4]);
+    assert_eq!(
+        parse_err(&seal_as(&long, 3)),
+        Error::PaddingTooLong {
+            what: "layer weights",
+            len: 5
+        }
+    );
+    // The three messages differ, and none calls it an overlong varint.
+    let messages: Vec<String> = [
+        parse_err(&seal_as(&nonzero, 3)),
+        parse_err(&seal_as(&long, 3)),
+        Error::NonZeroRowPadding {
+            what: "layer weights",
+            row: 0,
+            offset: 40,
+        },
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert!(
+        messages.iter().all(|m| !m.contains("overlong")),
+        "{messages:?}"
+    );
+    assert!(messages[0] != messages[1] && messages[1] != messages[2]);
 }
 
 #[test]
