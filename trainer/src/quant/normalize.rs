@@ -15,15 +15,15 @@
 //! bottleneck layer is linear (the default; a shift cannot pass an activation, so
 //! `--bottleneck-activation same` keeps raw features) this folds into its weights and
 //! bias exactly; a
-//! decoder takes the inverse into its first layer's weights and bias, exactly too. The
-//! classifier head is fitted on the device's features, which are these normalized ones,
-//! as scikit-learn users scale features before a logistic regression. The median span
-//! keeps the features' overall size, and with it what `C = 1` regularizes, close to the
-//! float encoder's.
+//! decoder takes the inverse into its first layer's weights and bias, exactly too, and
+//! the float logistic regression its inverse into its weights and bias
+//! ([`FeatureNormalization::map_classifier`]): the device's head is the float pipeline's
+//! classifier, reading the normalized features.
 
 use ndarray::Array2;
 
 use super::fold::FloatDense;
+use crate::classifier::LinearClassifier;
 
 /// The per-channel affine map from the float encoder's bottleneck features to the ones
 /// the int8 model computes.
@@ -91,6 +91,19 @@ impl FeatureNormalization {
             .collect()
     }
 
+    /// The logistic regression `classifier` (fitted on raw bottleneck features) as it
+    /// reads normalized ones: the same logits for the same rows. `w · f + b` with
+    /// `f = mid + f' / a` is `(w / a) · f' + (b + w · mid)`.
+    pub fn map_classifier(&self, classifier: &LinearClassifier) -> LinearClassifier {
+        let mut mapped = classifier.clone();
+        let mid = ndarray::Array1::from(self.mid.clone());
+        mapped.bias = &classifier.bias + &classifier.weights.dot(&mid);
+        for (j, &a) in self.scale.iter().enumerate() {
+            mapped.weights.column_mut(j).mapv_inplace(|w| w / a);
+        }
+        mapped
+    }
+
     /// Normalizes raw bottleneck features (rows × channels) in place.
     pub fn map_features(&self, features: &mut Array2<f64>) {
         for mut row in features.rows_mut() {
@@ -127,6 +140,26 @@ mod tests {
             mapped,
             vec![(-4.0, 4.0), (-4.0, 4.0), (-4.0, 4.0), (0.0, 0.0)]
         );
+    }
+
+    #[test]
+    fn the_mapped_classifier_gives_the_same_logits_on_normalized_features() {
+        let classifier = LinearClassifier {
+            weights: array![[1.5, -2.0, 0.25], [0.5, 3.0, -1.0]],
+            bias: array![0.1, -0.4],
+            n_classes: 2,
+            iterations: 0,
+        };
+        let n = FeatureNormalization::fit(&[(-3.0, 5.0), (1.0, 2.0), (0.0, 10.0)]);
+        let raw = array![[0.3, 1.7, 4.0], [-2.5, 1.1, 9.0]];
+        let mut normalized = raw.clone();
+        n.map_features(&mut normalized);
+        let mapped = n.map_classifier(&classifier);
+        let before = raw.dot(&classifier.weights.t()) + &classifier.bias;
+        let after = normalized.dot(&mapped.weights.t()) + &mapped.bias;
+        for (a, b) in before.iter().zip(&after) {
+            assert!((a - b).abs() < 1e-12, "logit {a} vs {b}");
+        }
     }
 
     #[test]
