@@ -116,10 +116,12 @@ impl AnomalyMetrics {
              | precision / recall / F1 at the threshold | {:.3} / {:.3} / {:.3} |\n\
              | normal rows flagged | {:.1} % |\n\
              | int8 vs float score correlation (Spearman / Pearson) | {} / {} |\n\n",
-            self.normal_label.as_deref().map_or(
-                "none (unlabelled: every row normal)".to_string(),
-                |l| format!("`{l}`")
-            ),
+            match (self.normal_label.as_deref(), self.anomalous_rows) {
+                (Some(l), _) => format!("`{l}`"),
+                (None, 0) => "none (unlabelled: every row normal)".to_string(),
+                (None, _) =>
+                    "none: every training label is normal, any other label an anomaly".to_string(),
+            },
             self.normal_rows,
             self.anomalous_rows,
             self.threshold,

@@ -88,7 +88,11 @@ fn run_summary(report: &Report, label: &str) -> String {
         );
     }
     if let Some(a) = &report.anomaly {
-        line += &format!(", AUC int8 {:?}", a.auc_int8);
+        // Four places, as the report prints AUCs; "n/a" where it is undefined.
+        line += &match a.auc_int8 {
+            Some(auc) => format!(", AUC int8 {auc:.4}"),
+            None => ", AUC int8 n/a".to_string(),
+        };
     }
     line
 }
@@ -244,7 +248,14 @@ fn eval(args: &EvalArgs) -> Result<()> {
     let data = read_csv(&args.data, &args.label_column)?;
     let report = evaluate(&model, &args.data, &data, args.normal_label.as_deref())?;
     if let Some(e) = &report.classification {
-        println!("accuracy: {:.4} ({} rows)", e.accuracy, data.n_rows());
+        println!("accuracy: {:.4} ({} rows)", e.accuracy, e.rows);
+        if e.unseen_label_rows > 0 {
+            println!(
+                "{} rows have a label the classifier does not know: left out of the accuracy \
+                 (the anomaly metrics count them)",
+                e.unseen_label_rows
+            );
+        }
         print!("{}", e.table());
     }
     if let Some(a) = &report.anomaly {

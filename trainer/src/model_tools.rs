@@ -184,8 +184,13 @@ pub struct Evaluation {
     pub labels: Vec<String>,
     /// `confusion[true][predicted]` counts.
     pub confusion: Vec<Vec<usize>>,
-    /// Fraction of rows classified correctly.
+    /// Fraction of rows classified correctly (of the rows whose label the model has).
     pub accuracy: f64,
+    /// Rows classified: those whose label is one of the model's.
+    pub rows: usize,
+    /// Rows left out because their label is not one of the model's: a model that also
+    /// detects anomalies scores them as anomalies instead.
+    pub unseen_label_rows: usize,
 }
 
 impl Evaluation {
@@ -327,8 +332,32 @@ pub fn evaluate(
         Some(_) => Some(classify_rows(model, path, data, &features)?),
         None => None,
     };
+    let unseen = classification
+        .as_ref()
+        .is_some_and(|c| c.unseen_label_rows > 0);
     let anomaly = match (normal_label, view.anomaly()) {
         (None, None) => None,
+        // A model with a classifier and a detector: its labels are the normal ones, and
+        // rows with a label it lacks are the anomalies.
+        (None, Some(section)) if unseen => {
+            let known: Vec<&str> = (0..model.n_classes())
+                .filter_map(|k| model.label(k))
+                .collect();
+            let anomalous: Vec<bool> = data
+                .targets
+                .iter()
+                .map(|&t| !known.contains(&data.labels[t].as_str()))
+                .collect();
+            let scores = score_rows(model, path, &features)?;
+            Some(anomaly_metrics(
+                &scores,
+                f64::from(model.score_scale()),
+                None,
+                &anomalous,
+                section.threshold(),
+                None,
+            ))
+        }
         (None, Some(_)) if classification.is_some() => None,
         (None, Some(_)) => {
             return Err(mismatch(
@@ -397,10 +426,14 @@ fn classify_rows(
     let labels: Vec<String> = (0..model.n_classes())
         .map(|k| model.label(k).unwrap_or("").to_string())
         .collect();
+    // A row whose label the classifier never saw: an error for a classifier, an anomaly
+    // (left out of the accuracy) for a model that also detects anomalies.
+    let detects = model.view().anomaly().is_some();
     let mut truth = Vec::with_capacity(data.n_rows());
     for &t in &data.targets {
         let label = &data.labels[t];
-        let Some(k) = labels.iter().position(|l| l == label) else {
+        let k = labels.iter().position(|l| l == label);
+        if k.is_none() && !detects {
             return Err(mismatch(
                 path,
                 format!(
@@ -408,19 +441,24 @@ fn classify_rows(
                     labels.join(", ")
                 ),
             ));
-        };
+        }
         truth.push(k);
     }
     let predictions = run_rows(model, path, features)?;
     let mut confusion = vec![vec![0; labels.len()]; labels.len()];
-    for (&t, p) in truth.iter().zip(&predictions) {
-        confusion[t][p.class] += 1;
+    for (t, p) in truth.iter().zip(&predictions) {
+        if let Some(t) = *t {
+            confusion[t][p.class] += 1;
+        }
     }
+    let rows = truth.iter().flatten().count();
     let correct: usize = (0..labels.len()).map(|k| confusion[k][k]).sum();
     Ok(Evaluation {
-        accuracy: correct as f64 / truth.len().max(1) as f64,
+        accuracy: correct as f64 / rows.max(1) as f64,
         labels,
         confusion,
+        rows,
+        unseen_label_rows: truth.len() - rows,
     })
 }
 

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::artifacts::write_all_atomically;
 use crate::classifier::{LinearClassifier, ScaledRows};
 use crate::data::{
-    ClassificationRecipe, Dataset, read_csv, read_csv_with_labels, read_features, train_test_split,
+    ClassificationRecipe, Dataset, UnseenLabels, read_csv, read_csv_with_labels, read_features,
+    read_header, train_test_split,
 };
 use crate::error::{Result, TrainError};
 use crate::model::{Activation, Autoencoder, AutoencoderConfig, BottleneckActivation};
@@ -178,9 +179,78 @@ fn unlabelled(path: &std::path::Path) -> Result<Dataset> {
     })
 }
 
+/// A labelled test file for unlabelled training rows: its labels are its own, its
+/// feature columns must be the training data's.
+fn labelled_test(path: &Path, label_column: &str, train: &Dataset) -> Result<Dataset> {
+    let test = read_csv(path, label_column)?;
+    if test.feature_names != train.feature_names {
+        return Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: format!(
+                "feature columns besides the label column {label_column:?} differ from the \
+                 training data's"
+            ),
+        });
+    }
+    Ok(test)
+}
+
+/// The test file of unlabelled training data: unlabelled too when it has the same
+/// columns; labelled when it has exactly one column more, which is then the label column
+/// (a label column only the test file has).
+fn test_for_unlabelled(path: &Path, train: &Dataset) -> Result<Dataset> {
+    let header = read_header(path)?;
+    let extra: Vec<&String> = header
+        .iter()
+        .filter(|h| !train.feature_names.contains(h))
+        .collect();
+    match extra.as_slice() {
+        [] => {
+            let test = unlabelled(path)?;
+            if test.feature_names != train.feature_names {
+                return Err(TrainError::TestDataMismatch {
+                    path: path.to_path_buf(),
+                    problem: "feature columns differ from the training data".into(),
+                });
+            }
+            Ok(test)
+        }
+        [label_column] => labelled_test(path, label_column, train),
+        more => Err(TrainError::TestDataMismatch {
+            path: path.to_path_buf(),
+            problem: format!(
+                "columns {} are not in the training data; a test file may add one label \
+                 column (--label-column names it)",
+                more.iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
 fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
+    // An anomaly detector's test rows may carry labels its training rows lack: every
+    // label but the normal one is an anomaly. A classifier cannot score a class it never
+    // saw.
+    let unseen = if config.task.detects() {
+        UnseenLabels::Keep
+    } else {
+        UnseenLabels::Refuse
+    };
     let (data, explicit_test) = match &config.data {
         DataSource::Builtin(recipe) => (recipe.generate()?, None),
+        DataSource::Csv {
+            path,
+            label_column: Some(label_column),
+            test_path: Some(t),
+        } if config.task.detects() && !read_header(path)?.iter().any(|h| h == label_column) => {
+            // The label column is the test file's only: the training rows are unlabelled.
+            let data = unlabelled(path)?;
+            let test = labelled_test(t, label_column, &data)?;
+            (data, Some(test))
+        }
         DataSource::Csv {
             path,
             label_column: Some(label_column),
@@ -188,7 +258,7 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
         } => {
             let data = read_csv(path, label_column)?;
             let test = match test_path {
-                Some(t) => Some(read_csv_with_labels(t, label_column, &data)?),
+                Some(t) => Some(read_csv_with_labels(t, label_column, &data, unseen)?),
                 None => None,
             };
             (data, test)
@@ -200,16 +270,7 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
         } => {
             let data = unlabelled(path)?;
             let test = match test_path {
-                Some(t) => {
-                    let test = unlabelled(t)?;
-                    if test.feature_names != data.feature_names {
-                        return Err(TrainError::TestDataMismatch {
-                            path: t.clone(),
-                            problem: "feature columns differ from the training data".into(),
-                        });
-                    }
-                    Some(test)
-                }
+                Some(t) => Some(test_for_unlabelled(t, &data)?),
                 None => None,
             };
             (data, test)
@@ -236,9 +297,23 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
     }
 }
 
-/// The class index of `--normal-label` in `train`, checked against the task.
-fn normal_class(config: &RunConfig, train: &Dataset) -> Result<Option<usize>> {
+/// The class index of `--normal-label` in `train`, checked against the task and the
+/// test rows' labels; `None` when every training row is normal.
+fn normal_class(config: &RunConfig, train: &Dataset, test: &Dataset) -> Result<Option<usize>> {
+    let unlabelled_train = train.labels == [UNLABELLED];
+    let labelled_test = test.labels != [UNLABELLED];
     let Some(label) = &config.normal_label else {
+        if unlabelled_train && labelled_test {
+            return Err(TrainError::InvalidSetting {
+                flag: "normal-label",
+                problem: format!(
+                    "the test rows of {} are labelled ({}) but the training rows are not: \
+                     give --normal-label to say which test label is normal",
+                    test.source,
+                    test.labels.join(", ")
+                ),
+            });
+        }
         return Ok(None);
     };
     if !config.task.detects() {
@@ -247,11 +322,25 @@ fn normal_class(config: &RunConfig, train: &Dataset) -> Result<Option<usize>> {
             problem: "only --task anomaly or both detect anomalies".into(),
         });
     }
-    if train.labels == [UNLABELLED] {
-        return Err(TrainError::InvalidSetting {
-            flag: "normal-label",
-            problem: "needs --label-column to know each row's label".into(),
-        });
+    if unlabelled_train {
+        if !labelled_test {
+            return Err(TrainError::InvalidSetting {
+                flag: "normal-label",
+                problem: "needs --label-column to know each row's label".into(),
+            });
+        }
+        // Every training row is normal; the label names the test rows that are.
+        if !test.labels.iter().any(|l| l == label) {
+            return Err(TrainError::InvalidSetting {
+                flag: "normal-label",
+                problem: format!(
+                    "{label:?} names no test row of {} (labels: {})",
+                    test.source,
+                    test.labels.join(", ")
+                ),
+            });
+        }
+        return Ok(None);
     }
     match train.labels.iter().position(|l| l == label) {
         Some(k) => Ok(Some(k)),
@@ -266,12 +355,32 @@ fn normal_class(config: &RunConfig, train: &Dataset) -> Result<Option<usize>> {
     }
 }
 
-/// Which rows of `data` are anomalies: those not labelled `normal` (none without one).
-pub fn anomalous_rows(data: &Dataset, normal: Option<usize>) -> Vec<bool> {
+/// Which rows of `data` are anomalies: with a normal label, those whose label is another
+/// (by name, so it holds for test labels the training rows lack); without one, every
+/// training row was normal, and the anomalies are the rows whose label is not one of the
+/// first `seen` (the training data's labels; test labels it lacks come after them).
+pub fn anomalous_rows(data: &Dataset, normal: Option<&str>, seen: usize) -> Vec<bool> {
     data.targets
         .iter()
-        .map(|&t| normal.is_some_and(|k| t != k))
+        .map(|&t| match normal {
+            Some(n) => data.labels.get(t).is_some_and(|l| l != n),
+            None => t >= seen,
+        })
         .collect()
+}
+
+/// The rows of `test` whose label is one of the first `n_classes` (the classes a
+/// classifier was fitted on), and how many were left out.
+pub fn known_rows(test: &Dataset, n_classes: usize) -> (std::borrow::Cow<'_, Dataset>, usize) {
+    let known: Vec<usize> = (0..test.n_rows())
+        .filter(|&i| test.targets[i] < n_classes)
+        .collect();
+    let left_out = test.n_rows() - known.len();
+    if left_out == 0 {
+        (std::borrow::Cow::Borrowed(test), 0)
+    } else {
+        (std::borrow::Cow::Owned(test.select(&known)), left_out)
+    }
 }
 
 /// The tutorial's default bottleneck width, Python's `round(n_inputs / 2)`: halves round
@@ -432,7 +541,7 @@ impl Pipeline {
         }
         let (train, test) = load(&config)?;
         let training = training_config(&config, train.n_features())?;
-        let normal = normal_class(&config, &train)?.map(|k| {
+        let normal = normal_class(&config, &train, &test)?.map(|k| {
             let rows: Vec<usize> = (0..train.n_rows())
                 .filter(|&i| train.targets[i] == k)
                 .collect();
@@ -488,19 +597,44 @@ impl Pipeline {
                 LinearClassifier::fit(&z_train, &train.targets, n_classes, "bottleneck features")?;
             drop(z_train);
             crate::memory::release_free_memory();
+            // Test rows with a label the classifier never saw (an anomaly detector's test
+            // file may have them) count for detection only.
+            let (known, unseen_label_rows) = known_rows(&test, n_classes);
+            let x_known = ScaledRows {
+                raw: &known.features,
+                scaler: &scaler,
+            };
             let accuracy = Accuracies {
-                raw_features: raw.accuracy(&x_test, &test.targets),
+                raw_features: raw.accuracy(&x_known, &known.targets),
                 bottleneck_features: bottleneck
-                    .accuracy(&encode(&autoencoder.encoder, x_test), &test.targets),
+                    .accuracy(&encode(&autoencoder.encoder, x_known), &known.targets),
+                unseen_label_rows,
             };
             (Some(raw), Some(bottleneck), Some(accuracy))
         } else {
             (None, None, None)
         };
 
-        let mut counts = train.class_counts();
-        for (c, t) in counts.iter_mut().zip(test.class_counts()) {
-            *c += t;
+        // Rows per label over both splits, by name: the test rows may have labels the
+        // training rows lack.
+        let mut balance: Vec<ClassCount> = train
+            .labels
+            .iter()
+            .zip(train.class_counts())
+            .map(|(label, rows)| ClassCount {
+                label: label.clone(),
+                rows,
+            })
+            .collect();
+        for (label, rows) in test.labels.iter().zip(test.class_counts()) {
+            match balance.iter_mut().find(|c| &c.label == label) {
+                Some(c) => c.rows += rows,
+                None if rows > 0 => balance.push(ClassCount {
+                    label: label.clone(),
+                    rows,
+                }),
+                None => {}
+            }
         }
         let mut encoder_widths = vec![training.autoencoder.n_inputs];
         encoder_widths.extend(&training.autoencoder.hidden);
@@ -511,15 +645,7 @@ impl Pipeline {
                 train_rows: train.n_rows(),
                 test_rows: test.n_rows(),
                 features: train.n_features(),
-                class_balance: train
-                    .labels
-                    .iter()
-                    .zip(counts)
-                    .map(|(label, rows)| ClassCount {
-                        label: label.clone(),
-                        rows,
-                    })
-                    .collect(),
+                class_balance: balance,
             },
             autoencoder: AutoencoderSummary {
                 encoder_widths,
@@ -560,7 +686,11 @@ impl Pipeline {
     pub fn export(&mut self) -> Result<ExportedModel> {
         let layers = fold_encoder(&self.autoencoder.encoder);
         let decoder = fold_decoder(&self.autoencoder.decoder);
-        let anomalous = anomalous_rows(&self.test, self.normal.as_ref().map(|(k, _)| *k));
+        let anomalous = anomalous_rows(
+            &self.test,
+            self.config.normal_label.as_deref(),
+            self.train.n_classes(),
+        );
         let (train, normal_train) = if self.config.task.classifies() {
             (&self.train, self.normal.as_ref().map(|(_, rows)| rows))
         } else {

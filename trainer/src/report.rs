@@ -50,6 +50,10 @@ pub struct Accuracies {
     pub raw_features: f64,
     /// On the float encoder's bottleneck features.
     pub bottleneck_features: f64,
+    /// Test rows left out of every accuracy because the classifier never saw their label
+    /// (an anomaly detector's test file may have such rows; they count as anomalies).
+    #[serde(default)]
+    pub unseen_label_rows: usize,
 }
 
 /// What the int8 model does on the test split, measured with the runtime crate.
@@ -167,8 +171,16 @@ impl Report {
                     "## Logistic regression, test-split accuracy\n\n\
                      | features | accuracy |\n|---|---|\n\
                      | raw (scaled) | {:.3} |\n\
-                     | bottleneck (float encoder) | {:.3} |\n\n",
-                    a.raw_features, a.bottleneck_features
+                     | bottleneck (float encoder) | {:.3} |\n\n{}",
+                    a.raw_features,
+                    a.bottleneck_features,
+                    match a.unseen_label_rows {
+                        0 => String::new(),
+                        n => format!(
+                            "{n} test rows have a label the classifier never saw: they are \
+                             left out of every accuracy and count as anomalies.\n\n"
+                        ),
+                    }
                 ))
                 .unwrap_or_default(),
             self.device

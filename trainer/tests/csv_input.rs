@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use bottleneck_trainer::TrainError;
-use bottleneck_trainer::data::{ClassificationRecipe, read_csv, read_csv_with_labels, write_csv};
+use bottleneck_trainer::data::{
+    ClassificationRecipe, UnseenLabels, read_csv, read_csv_with_labels, write_csv,
+};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -148,12 +150,18 @@ fn test_file_must_match_the_training_columns_and_labels() {
     )
     .expect("valid");
     let other_cols = write(dir.path(), "t1.csv", "a,c,label\n1,2,x\n");
-    let e = read_csv_with_labels(&other_cols, "label", &train).expect_err("columns differ");
+    let e = read_csv_with_labels(&other_cols, "label", &train, UnseenLabels::Refuse)
+        .expect_err("columns differ");
     assert!(e.to_string().contains("feature columns differ"), "{e}");
     let new_label = write(dir.path(), "t2.csv", "a,b,label\n1,2,x\n1,2,z\n");
-    let e = read_csv_with_labels(&new_label, "label", &train).expect_err("unknown label");
+    let e = read_csv_with_labels(&new_label, "label", &train, UnseenLabels::Refuse)
+        .expect_err("unknown label");
     assert!(
         e.to_string().contains("row 2 (line 3) has label \"z\""),
         "{e}"
     );
+    // An anomaly detector keeps it as a new class after the training data's.
+    let kept = read_csv_with_labels(&new_label, "label", &train, UnseenLabels::Keep).expect("kept");
+    assert_eq!(kept.labels, ["x", "y", "z"]);
+    assert_eq!(kept.targets, [0, 2]);
 }

@@ -69,7 +69,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let training = time_training(&args.trainer, args.runs)?;
     eprintln!("bottleneck train on 1,000, 10,000 and 100,000 generated rows (5 epochs)...");
     let scaling = crate::bench::training::scaling(&args.trainer, &[1_000, 10_000, 100_000])?;
-    eprintln!("accuracy over training seeds 1-5 on the tutorial's data...");
+    eprintln!(
+        "accuracy over training seeds 1-15 on the tutorial's data, with PyTorch and Keras..."
+    );
     let accuracy = crate::bench::accuracy::run(&args.trainer)?;
 
     eprintln!("training the seed model for the devices and running it under QEMU...");
@@ -482,6 +484,7 @@ fn render(
         .unwrap_or(bottleneck_trainer::report::Accuracies {
             raw_features: f64::NAN,
             bottleneck_features: f64::NAN,
+            unseen_label_rows: 0,
         });
     let train_s = training.median_seconds();
     let (seed_model, macs, rows) = (&shape.description, shape.macs, shape.rows);

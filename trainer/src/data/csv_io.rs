@@ -198,9 +198,25 @@ fn labelled(path: &Path, table: Table) -> Result<Dataset> {
     into_dataset(path, table, labels)
 }
 
-/// Reads a test CSV against the training data: same feature columns in the same order,
-/// and only labels the training data has.
-pub fn read_csv_with_labels(path: &Path, label_column: &str, train: &Dataset) -> Result<Dataset> {
+/// What a test file's labels that the training data lacks mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnseenLabels {
+    /// They are an error (a classifier's test file: a class it cannot predict).
+    Refuse,
+    /// They are kept as new classes after the training data's (anomaly detection: any
+    /// label but the normal one is an anomaly, seen in training or not).
+    Keep,
+}
+
+/// Reads a test CSV against the training data: same feature columns in the same order;
+/// labels the training data lacks are refused or kept as new classes after its own
+/// (`unseen`).
+pub fn read_csv_with_labels(
+    path: &Path,
+    label_column: &str,
+    train: &Dataset,
+    unseen: UnseenLabels,
+) -> Result<Dataset> {
     let table = read_table(path, Some(label_column))?;
     if table.feature_names != train.feature_names {
         return Err(TrainError::TestDataMismatch {
@@ -220,7 +236,37 @@ pub fn read_csv_with_labels(path: &Path, label_column: &str, train: &Dataset) ->
             ),
         });
     }
-    into_dataset(path, table, train.labels.clone())
+    let mut labels = train.labels.clone();
+    if unseen == UnseenLabels::Keep {
+        let new: BTreeSet<&str> = table
+            .labels
+            .iter()
+            .map(|(l, _, _)| l.as_str())
+            .filter(|l| !train.labels.iter().any(|t| t == l))
+            .collect();
+        let mut new: Vec<String> = new.into_iter().map(str::to_string).collect();
+        sort_labels(&mut new);
+        labels.extend(new);
+    }
+    into_dataset(path, table, labels)
+}
+
+/// The header of a CSV file: its column names, trimmed.
+pub fn read_header(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|source| TrainError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    Ok(reader
+        .headers()
+        .map_err(|e| csv_error(path, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect())
 }
 
 /// Reads the feature columns of a CSV file, skipping `label_column` if given; every cell

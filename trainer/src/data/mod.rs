@@ -7,7 +7,8 @@ pub mod numpy_random;
 mod split;
 
 pub use csv_io::{
-    parse_csv, read_csv, read_csv_with_labels, read_features, write_csv, write_csv_exact,
+    UnseenLabels, parse_csv, read_csv, read_csv_with_labels, read_features, read_header, write_csv,
+    write_csv_exact,
 };
 pub use generate::{ClassificationRecipe, numpy_seed};
 pub use machine_sound::MachineSoundRecipe;

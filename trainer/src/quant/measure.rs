@@ -82,7 +82,7 @@ pub(super) fn measure_anomaly(
 }
 
 /// The device (the runtime on the model file) against the float pipeline on the test
-/// rows, chunk by chunk.
+/// rows whose label the classifier knows, chunk by chunk.
 pub(super) fn measure(
     inputs: &ExportInputs<'_>,
     model: &Model<'_>,
@@ -92,7 +92,8 @@ pub(super) fn measure(
     device_classifier: &LinearClassifier,
     float_classifier: &LinearClassifier,
 ) -> Result<DeviceMetrics> {
-    let test = &inputs.test.features;
+    let (known, _) = crate::pipeline::known_rows(inputs.test, inputs.train.n_classes());
+    let test = &known.features;
     let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
     let mut device_classes = Vec::with_capacity(test.nrows());
     let mut float_classes = Vec::with_capacity(test.nrows());
@@ -141,7 +142,7 @@ pub(super) fn measure(
             }
         }
     }
-    let targets = &inputs.test.targets;
+    let targets = &known.targets;
     Ok(DeviceMetrics {
         float_encoder_accuracy: accuracy(&float_classes, targets),
         device_accuracy: accuracy(&device_classes, targets),
