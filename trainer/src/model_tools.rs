@@ -335,28 +335,21 @@ pub fn evaluate(
     let unseen = classification
         .as_ref()
         .is_some_and(|c| c.unseen_label_rows > 0);
-    let anomaly = match (normal_label, view.anomaly()) {
+    // Which rows are anomalies, if the model detects them and the labels say.
+    let anomalous: Option<Vec<bool>> = match (normal_label, view.anomaly()) {
         (None, None) => None,
         // A model with a classifier and a detector: its labels are the normal ones, and
         // rows with a label it lacks are the anomalies.
-        (None, Some(section)) if unseen => {
+        (None, Some(_)) if unseen => {
             let known: Vec<&str> = (0..model.n_classes())
                 .filter_map(|k| model.label(k))
                 .collect();
-            let anomalous: Vec<bool> = data
-                .targets
-                .iter()
-                .map(|&t| !known.contains(&data.labels[t].as_str()))
-                .collect();
-            let scores = score_rows(model, path, &features)?;
-            Some(anomaly_metrics(
-                &scores,
-                f64::from(model.score_scale()),
-                None,
-                &anomalous,
-                section.threshold(),
-                None,
-            ))
+            Some(
+                data.targets
+                    .iter()
+                    .map(|&t| !known.contains(&data.labels[t].as_str()))
+                    .collect(),
+            )
         }
         (None, Some(_)) if classification.is_some() => None,
         (None, Some(_)) => {
@@ -373,7 +366,7 @@ pub fn evaluate(
                     .into(),
             ));
         }
-        (Some(label), Some(section)) => {
+        (Some(label), Some(_)) => {
             let Some(normal) = data.labels.iter().position(|l| l == label) else {
                 return Err(mismatch(
                     path,
@@ -383,17 +376,19 @@ pub fn evaluate(
                     ),
                 ));
             };
-            let anomalous: Vec<bool> = data.targets.iter().map(|&t| t != normal).collect();
-            let scores = score_rows(model, path, &features)?;
-            Some(anomaly_metrics(
-                &scores,
-                f64::from(model.score_scale()),
-                None,
-                &anomalous,
-                section.threshold(),
-                Some(label),
-            ))
+            Some(data.targets.iter().map(|&t| t != normal).collect())
         }
+    };
+    let anomaly = match (anomalous, view.anomaly()) {
+        (Some(anomalous), Some(section)) => Some(anomaly_metrics(
+            &score_rows(model, path, &features)?,
+            f64::from(model.score_scale()),
+            None,
+            &anomalous,
+            section.threshold(),
+            normal_label,
+        )),
+        _ => None,
     };
     Ok(Report {
         classification,
