@@ -291,17 +291,17 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         None => None,
     };
 
-    // Every normal training row through the int8 encoder and decoder: the scores the
-    // threshold is calibrated on.
-    let threshold_rows = inputs.normal_train.map_or(train, |normal| &normal.features);
-    let scores = Int8Pass {
-        quantizer: &quantizer,
-        encoder: &spec.layers,
-        decoder: decoder.as_ref(),
-    }
-    .scores(threshold_rows);
-    crate::memory::release_free_memory();
     if let (Some(detector), Some(quantized)) = (inputs.decoder, decoder) {
+        // Every row the layers were fitted on (for a file with a decoder, the normal
+        // training rows) through the int8 encoder and decoder: the scores the threshold is
+        // calibrated on.
+        let scores = Int8Pass {
+            quantizer: &quantizer,
+            encoder: &spec.layers,
+            decoder: &quantized,
+        }
+        .scores(train);
+        crate::memory::release_free_memory();
         let n = scaler.n_features();
         let score_scale = (input.scale as f32) * (input.scale as f32) / n as f32;
         spec.anomaly = Some(AnomalySpec {

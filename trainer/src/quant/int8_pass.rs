@@ -33,15 +33,12 @@ pub(super) struct Int8Pass<'a> {
     /// The int8 encoder layers.
     pub(super) encoder: &'a [DenseSpec],
     /// The int8 decoder, for scores.
-    pub(super) decoder: Option<&'a QuantizedDecoder>,
+    pub(super) decoder: &'a QuantizedDecoder,
 }
 
 impl Int8Pass<'_> {
-    /// Every row's integer anomaly score (the decoder's; empty without one).
+    /// Every row's integer anomaly score.
     pub(super) fn scores(&self, features: &Array2<f32>) -> Vec<u64> {
-        let Some(decoder) = self.decoder else {
-            return Vec::new();
-        };
         // The chunks' halves on the two cores; integer results, so the split changes
         // nothing but the time.
         let ranges: Vec<Range<usize>> = chunks(features.nrows()).collect();
@@ -51,7 +48,7 @@ impl Int8Pass<'_> {
             for rows in ranges {
                 let q_in = quantize_rows(self.quantizer, features.slice(s![rows.clone(), ..]));
                 let q_features = run_int8(self.encoder, &q_in);
-                scores.extend(decoder.scores(&q_in, &q_features));
+                scores.extend(self.decoder.scores(&q_in, &q_features));
             }
             scores
         };
