@@ -552,19 +552,27 @@ fn v3_golden_score_must_match_its_vectors() {
     );
 }
 
+/// The file offset of layer `index`'s weights in the model file `bytes`, and its row
+/// stride.
+fn layer_weights(bytes: &[u8], index: usize) -> (usize, usize) {
+    let view = ModelView::parse(bytes).expect("loads");
+    let layer = view
+        .layers()
+        .nth(index)
+        .and_then(|l| l.as_dense().copied())
+        .expect("dense");
+    let offset = layer.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    (offset, layer.row_stride())
+}
+
 #[test]
 fn v3_padding_is_checked() {
     let bytes = v3().to_bytes().expect("valid");
-    // The decoder layer's rows are 1 weight + 3 zero bytes: make a padding byte nonzero.
-    let view = ModelView::parse(&bytes).expect("loads");
-    let decoder = view
-        .decoder()
-        .next()
-        .and_then(|l| l.as_dense().copied())
-        .expect("dense");
-    let offset = decoder.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    // The decoder layer (layer 2) has rows of 1 weight + 3 zero bytes: make a padding
+    // byte nonzero.
+    let (offset, stride) = layer_weights(&bytes, 2);
     assert_eq!(offset % 4, 0, "weights start word-aligned");
-    assert_eq!(decoder.row_stride(), 4);
+    assert_eq!(stride, 4);
     let mut payload = payload_of(&bytes).to_vec();
     payload[offset - 16 + 1] = 9;
     assert_eq!(
@@ -580,13 +588,7 @@ fn v3_padding_is_checked() {
 #[test]
 fn v3_padding_field_must_be_short_and_zero() {
     let bytes = v3().to_bytes().expect("valid");
-    let view = ModelView::parse(&bytes).expect("loads");
-    let first = view
-        .layers()
-        .next()
-        .and_then(|l| l.as_dense().copied())
-        .expect("dense");
-    let offset = first.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    let (offset, _) = layer_weights(&bytes, 0);
     // The first layer's weights follow the padding field `01 00` and their length `08`
     // (SPEC.md §6.4).
     let at = offset - 16 - 3;
@@ -636,13 +638,7 @@ fn v3_padding_field_must_be_short_and_zero() {
 #[test]
 fn v3_misaligned_weights_are_refused() {
     let bytes = v3().to_bytes().expect("valid");
-    let view = ModelView::parse(&bytes).expect("loads");
-    let first = view
-        .layers()
-        .next()
-        .and_then(|l| l.as_dense().copied())
-        .expect("dense");
-    let offset = first.weights().as_ptr() as usize - bytes.as_ptr() as usize;
+    let (offset, _) = layer_weights(&bytes, 0);
     let mut payload = payload_of(&bytes).to_vec();
     // In the example (SPEC.md §6.4) the first layer's weights are preceded by the
     // padding field `01 00` and their length `08`. Dropping the padding byte (field
