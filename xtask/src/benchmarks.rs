@@ -96,19 +96,15 @@ pub fn run(args: &Args) -> Result<(), String> {
     let ad = prepare_mlperf_ad(ad_dir.path(), 5);
     let ad_devices = run_devices(&ad)?;
 
-    eprintln!("anomaly detection on the breast-cancer data...");
-    // The trainer's default bottleneck (n / 2 = 15), then narrower ones.
-    let anomaly = [None, Some(8), Some(3)]
-        .into_iter()
-        .map(|b| crate::bench::anomaly::run(200, b))
-        .collect::<Result<Vec<_>, _>>()?;
+    eprintln!("anomaly detection on public data, with PyTorch and scikit-learn...");
+    let anomaly = crate::bench::anomaly::run(None)?;
     let mut md = render(
         &machine, &host, &training, &devices, &layout, &shape, embedded, &loops,
     );
     md.push_str(&crate::bench::accuracy::render(&accuracy));
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
-    md.push_str(&render_anomaly(&anomaly));
+    md.push_str(&crate::bench::anomaly_report::render(&anomaly));
     std::fs::write(&args.out, md).map_err(|e| format!("{}: {e}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
     let json_path = args.out.with_file_name("benchmarks.json");
@@ -837,116 +833,4 @@ fn render(
         );
     }
     md
-}
-
-/// The anomaly-detection section: one row per bottleneck width.
-fn render_anomaly(runs: &[crate::bench::anomaly::AnomalyRun]) -> String {
-    let Some(first) = runs.first() else {
-        return String::new();
-    };
-    let mut md = format!(
-        "\n## Anomaly detection on real data\n\n\
-         The Wisconsin diagnostic breast-cancer set (569 rows, 30 features; \
-         `xtask/data/breast_cancer.csv`, see its README): benign rows are normal, malignant \
-         ones the anomalies. The autoencoder (`30 -> 60 -> 30 -> b`, the trainer's default \
-         hidden layers and settings, 200 epochs) is trained on {} benign rows only and scores \
-         {} benign and {} malignant test rows by reconstruction MSE. The int8 scores are the \
-         ones the device computes: the version-3 model file `--task anomaly` writes (encoder, \
-         decoder on the input's own int8 scale, threshold), run by the runtime crate \
-         (`Model::anomaly_score`). The baseline is PCA reconstruction error with `b` \
-         components (for b = 15 its AUC matches scikit-learn's `PCA` on the same rows: a unit \
-         test pins it).\n\n\
-         Anomaly files quantize the input on `[-{headroom}, 1 + {headroom}]` of the scaled \
-         training range rather than `[0, 1]`: malignant rows often lie beyond the benign \
-         range, and a `[0, 1]` int8 input saturates exactly the deviation that marks them. \
-         The last two columns show the same int8 model without that headroom (the trainer's \
-         reference, not a file).\n\n\
-         | bottleneck b | AUC float | AUC int8 (model file, device integers) | int8 - float (goal: within 0.01) | Spearman int8 vs float | AUC PCA, b components | autoencoder - PCA | model file | AUC int8, no headroom | no headroom - float |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
-        first.train_rows,
-        first.normal_test_rows,
-        first.anomalous_test_rows,
-        headroom = crate::bench::anomaly::HEADROOM,
-    );
-    for a in runs {
-        md.push_str(&format!(
-            "| {}{} | {:.4} | {:.4} | {:+.4} | {:.3} | {:.4} | {:+.4} | {} B | {:.4} | {:+.4} |\n",
-            a.widths.last().copied().unwrap_or(0),
-            if std::ptr::eq(a, first) {
-                " (default)"
-            } else {
-                ""
-            },
-            a.float_auc,
-            a.int8_auc,
-            a.int8_auc - a.float_auc,
-            a.rank_correlation,
-            a.pca_auc,
-            a.float_auc - a.pca_auc,
-            a.file_bytes,
-            a.int8_auc_no_headroom,
-            a.int8_auc_no_headroom - a.float_auc,
-        ));
-    }
-    md.push_str(&format!(
-        "\nThe autoencoder beats the PCA baseline {} (where it does not, this data is \
-         nearly linear: PCA with half the dimensions is a strong baseline). The int8 AUC of \
-         the model file is within 0.01 of the float one {}; without the headroom it would \
-         be {}.\n",
-        where_holds(runs, |a| a.float_auc > a.pca_auc),
-        where_holds(runs, |a| (a.int8_auc - a.float_auc).abs() <= 0.01),
-        where_holds(runs, |a| (a.int8_auc_no_headroom - a.float_auc).abs()
-            <= 0.01),
-    ));
-    md
-}
-
-/// Which bottleneck widths of `runs` a claim holds at: "at b = 8, 3, not at b = 15", or
-/// "at every b (15, 8, 3)" / "at no b (...)" when one side is empty.
-fn where_holds(
-    runs: &[crate::bench::anomaly::AnomalyRun],
-    holds: impl Fn(&crate::bench::anomaly::AnomalyRun) -> bool,
-) -> String {
-    let list = |want: bool| {
-        runs.iter()
-            .filter(|a| holds(a) == want)
-            .map(|a| a.widths.last().copied().unwrap_or(0).to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match (list(true), list(false)) {
-        (yes, no) if no.is_empty() => format!("at every b ({yes})"),
-        (yes, no) if yes.is_empty() => format!("at no b ({no})"),
-        (yes, no) => format!("at b = {yes}, not at b = {no}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::where_holds;
-    use crate::bench::anomaly::AnomalyRun;
-
-    fn run(bottleneck: usize, float_auc: f64) -> AnomalyRun {
-        AnomalyRun {
-            train_rows: 0,
-            normal_test_rows: 0,
-            anomalous_test_rows: 0,
-            widths: vec![30, bottleneck],
-            float_auc,
-            int8_auc: 0.0,
-            int8_auc_no_headroom: 0.0,
-            file_bytes: 0,
-            pca_auc: 0.9,
-            rank_correlation: 0.0,
-        }
-    }
-
-    #[test]
-    fn claims_name_both_sides_or_say_every_and_no() {
-        let runs = [run(15, 0.8), run(8, 0.95), run(3, 0.92)];
-        let beats = |a: &AnomalyRun| a.float_auc > a.pca_auc;
-        assert_eq!(where_holds(&runs, beats), "at b = 8, 3, not at b = 15");
-        assert_eq!(where_holds(&runs[1..], beats), "at every b (8, 3)");
-        assert_eq!(where_holds(&runs[..1], beats), "at no b (15)");
-    }
 }

@@ -4,6 +4,9 @@
 //!   the criterion host benchmark, `bottleneck train` timed, the firmware under QEMU on
 //!   every board of the table, the model file's layout. All in the shared dev profile,
 //!   so nothing is compiled again after the README's `train` and `./scripts/check`.
+//! - `anomaly-auc [--keep DIR]`: only the benchmark's anomaly-detection section (AUC on
+//!   public data against PyTorch and scikit-learn, and the levers), printed; `--keep`
+//!   leaves the split files in DIR.
 //! - `firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS]`: the firmware's footprint and speed on
 //!   every board, for the seed model or MLPerf Tiny's anomaly-detection autoencoder.
 //! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
@@ -24,8 +27,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "measure")]
         Some("bench") => measure::bench(&args[1..]),
         #[cfg(feature = "measure")]
+        Some("anomaly-auc") => anomaly_auc(&args[1..]),
+        #[cfg(feature = "measure")]
         Some("firmware-report") => firmware_report(&args[1..]),
-        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | qemu ELF".to_string()),
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | qemu ELF".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,6 +39,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `anomaly-auc [--keep DIR]`: BENCHMARKS.md's anomaly section alone, on standard output.
+#[cfg(feature = "measure")]
+fn anomaly_auc(flags: &[String]) -> Result<(), String> {
+    let keep = match flags {
+        [] => None,
+        [flag, dir] if flag == "--keep" => Some(Path::new(dir)),
+        _ => return Err("usage: cargo xtask anomaly-auc [--keep DIR]".to_string()),
+    };
+    let runs = xtask::bench::anomaly::run(keep)?;
+    print!("{}", xtask::bench::anomaly_report::render(&runs));
+    Ok(())
 }
 
 /// `firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS]`.

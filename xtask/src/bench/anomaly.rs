@@ -1,215 +1,278 @@
-//! Anomaly detection on real data: the Wisconsin breast-cancer set (`xtask/data`),
-//! benign rows as normal, malignant as anomalies. The autoencoder is trained on benign
-//! rows only and scored by reconstruction error, in float and on the device's integers
-//! (the model file `--task anomaly` writes, run by the runtime crate), beside a PCA
-//! reconstruction baseline with as many components as the bottleneck.
+//! Anomaly detection on public data (issue 25): Bottleneck's int8 AUC beside a PyTorch
+//! autoencoder, an isolation forest and PCA fitted on the very same rows, and what each
+//! lever the issue names (input headroom, a per-feature weighted error, epochs, widths,
+//! early stopping) does to it.
+//!
+//! Each data set is relabelled `normal` / `anomaly` and split by the trainer's
+//! `train_test_split` (scikit-learn's, 25 % test) for every seed; the two files are written
+//! out, so `bottleneck train --task anomaly --data <train> --test-data <test>
+//! --label-column label --normal-label normal --seed <s>` reproduces a row, and the Python
+//! baselines (`scripts/anomaly_baselines.py`) read the same files.
 
-use bottleneck_trainer::classifier::ScaledRows;
-use bottleneck_trainer::data::{Dataset, read_csv};
-use bottleneck_trainer::model::AutoencoderConfig;
-use bottleneck_trainer::quant::anomaly::{QuantizedAutoencoder, mse_scores, roc_auc, spearman};
-use bottleneck_trainer::quant::fold::forward_all;
-use bottleneck_trainer::quant::params::Affine;
-use bottleneck_trainer::quant::{
-    Detector, ExportInputs, Threshold, export_model, fold_decoder, fold_encoder,
-};
-use bottleneck_trainer::scaler::MinMaxScaler;
-use bottleneck_trainer::training::{TrainingConfig, train_autoencoder};
-use ndarray::{Array2, Axis};
+use std::path::{Path, PathBuf};
 
-use super::pca::Pca;
+use bottleneck_trainer::data::{Dataset, read_csv, train_test_split, write_csv};
+use bottleneck_trainer::pipeline::{Pipeline, RunConfig, Task};
 
-/// The data file, relative to the xtask crate.
-pub const DATA: &str = "data/breast_cancer.csv";
+use super::anomaly_levers::{Lever, LeverScores, measure_levers};
+use super::anomaly_references::{References, spawn_references};
 
-/// The rows of one run: benign rows split 7 of every 10 (in file order) for training,
-/// the other benign rows and every malignant row for testing.
-#[derive(Debug, Clone)]
-pub struct Split {
-    /// Training rows (benign), unscaled.
-    pub train: Array2<f32>,
-    /// Test rows, unscaled: the benign ones first.
-    pub test: Array2<f32>,
-    /// Per test row, whether it is malignant.
-    pub anomalous: Vec<bool>,
+/// Training seeds in the tables: 1 to `SEEDS`.
+pub const SEEDS: u64 = 10;
+
+/// The seeds the issue's reference figures were measured on: 1 to `ISSUE_SEEDS`.
+pub const ISSUE_SEEDS: u64 = 3;
+
+/// Fraction of each data set's rows held out for testing.
+pub const TEST_FRACTION: f64 = 0.25;
+
+/// A public data set and which of its labels are normal.
+#[derive(Debug, Clone, Copy)]
+pub struct DataSet {
+    /// Its name in the tables.
+    pub name: &'static str,
+    /// The CSV, relative to the xtask crate.
+    pub file: &'static str,
+    /// Its label column.
+    pub label_column: &'static str,
+    /// The labels of normal rows; every other label is an anomaly.
+    pub normal: &'static [&'static str],
+    /// What it is, for the report.
+    pub about: &'static str,
 }
 
-/// Reads the data set and splits it (deterministically: no random state to reproduce).
-pub fn split() -> Result<Split, String> {
-    let path = crate::workspace_root().join("xtask").join(DATA);
-    let data = read_csv(&path, "diagnosis").map_err(|e| e.to_string())?;
-    let benign = data
+/// The data sets of the table (`xtask/data/README.md` says where they come from).
+pub const DATA_SETS: [DataSet; 2] = [
+    DataSet {
+        name: "breast cancer",
+        file: "data/breast_cancer.csv",
+        label_column: "diagnosis",
+        normal: &["benign"],
+        about: "Wisconsin diagnostic breast cancer, 569 rows of 30 features; benign rows \
+                are normal, malignant ones the anomalies",
+    },
+    DataSet {
+        name: "digits",
+        file: "data/digits.csv",
+        label_column: "digit",
+        normal: &["0", "1", "2", "3", "4"],
+        about: "scikit-learn's 8x8 handwritten digits, 1797 rows of 64 pixels; digits 0-4 \
+                are normal, 5-9 the anomalies",
+    },
+];
+
+/// `data` with two labels, `normal` (class 0) and `anomaly` (class 1).
+pub fn relabel(data: Dataset, normal: &[&str]) -> Dataset {
+    let is_normal: Vec<bool> = data
         .labels
         .iter()
-        .position(|l| l == "benign")
-        .ok_or("no benign rows")?;
-    let benign_rows: Vec<usize> = (0..data.n_rows())
-        .filter(|&r| data.targets[r] == benign)
+        .map(|l| normal.contains(&l.as_str()))
         .collect();
-    let malignant_rows: Vec<usize> = (0..data.n_rows())
-        .filter(|&r| data.targets[r] != benign)
-        .collect();
-    // 7 of every 10 benign rows, in file order, train; the others test.
-    let train: Vec<usize> = benign_rows
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| k % 10 < 7)
-        .map(|(_, &r)| r)
-        .collect();
-    let mut test: Vec<usize> = benign_rows
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| k % 10 >= 7)
-        .map(|(_, &r)| r)
-        .collect();
-    let n_normal = test.len();
-    test.extend(&malignant_rows);
-    Ok(Split {
-        train: data.features.select(Axis(0), &train),
-        test: data.features.select(Axis(0), &test),
-        anomalous: (0..test.len()).map(|k| k >= n_normal).collect(),
-    })
+    Dataset {
+        targets: data
+            .targets
+            .iter()
+            .map(|&t| usize::from(!is_normal[t]))
+            .collect(),
+        labels: vec!["normal".to_string(), "anomaly".to_string()],
+        ..data
+    }
 }
 
-/// How far the widened input range reaches beyond the training rows' [0, 1], on each
-/// side, in the scaled space.
-pub const HEADROOM: f64 = 0.5;
-
-/// What one run measured.
+/// One seed's split of a data set, as files.
 #[derive(Debug, Clone)]
-pub struct AnomalyRun {
-    /// Training rows (benign).
-    pub train_rows: usize,
-    /// Benign test rows.
-    pub normal_test_rows: usize,
-    /// Malignant test rows.
-    pub anomalous_test_rows: usize,
-    /// The autoencoder's layer widths, input to bottleneck.
-    pub widths: Vec<usize>,
-    /// ROC AUC of the float autoencoder's scores.
+pub struct SplitFiles {
+    /// Training rows, normal and anomalous (the trainer keeps the normal ones).
+    pub train: PathBuf,
+    /// Test rows.
+    pub test: PathBuf,
+    /// The training rows themselves.
+    pub train_rows: Dataset,
+    /// Normal and anomalous test rows.
+    pub test_counts: (usize, usize),
+}
+
+/// Writes `set`'s split for `seed` into `dir`.
+pub fn write_split(set: &DataSet, seed: u64, dir: &Path) -> Result<SplitFiles, String> {
+    let path = crate::workspace_root().join("xtask").join(set.file);
+    let data = relabel(
+        read_csv(&path, set.label_column).map_err(|e| e.to_string())?,
+        set.normal,
+    );
+    let (train, test) = train_test_split(data, TEST_FRACTION, seed).map_err(|e| e.to_string())?;
+    let stem = set.name.replace(' ', "_");
+    let files = SplitFiles {
+        train: dir.join(format!("{stem}_{seed}_train.csv")),
+        test: dir.join(format!("{stem}_{seed}_test.csv")),
+        test_counts: {
+            let counts = test.class_counts();
+            (counts[0], counts[1])
+        },
+        train_rows: train.clone(),
+    };
+    write_csv(&train, &files.train).map_err(|e| e.to_string())?;
+    write_csv(&test, &files.test).map_err(|e| e.to_string())?;
+    Ok(files)
+}
+
+/// The trainer's settings for a split: `--task anomaly --label-column label
+/// --normal-label normal --seed <seed>`, everything else default.
+pub fn config(train: &Path, test: &Path, seed: u64) -> RunConfig {
+    RunConfig {
+        data: bottleneck_trainer::pipeline::DataSource::Csv {
+            path: train.to_path_buf(),
+            label_column: Some("label".into()),
+            test_path: Some(test.to_path_buf()),
+        },
+        seed,
+        task: Task::Anomaly,
+        normal_label: Some("normal".into()),
+        ..RunConfig::default()
+    }
+}
+
+/// What one model file measured on one split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scores {
+    /// AUC of the float autoencoder.
     pub float_auc: f64,
-    /// ROC AUC of the int8 scores of the model file the trainer writes (input range
-    /// widened by [`HEADROOM`] on each side), computed by the runtime crate.
+    /// AUC of the model file's integers (the device's scores).
     pub int8_auc: f64,
-    /// ROC AUC of int8 scores with the input quantized on the training range `[0, 1]`
-    /// only (the trainer's reference), to show what the headroom buys.
-    pub int8_auc_no_headroom: f64,
-    /// Size of the model file.
-    pub file_bytes: usize,
-    /// ROC AUC of the PCA baseline with as many components as the bottleneck.
-    pub pca_auc: f64,
-    /// Spearman correlation of the int8 and float scores.
-    pub rank_correlation: f64,
+    /// Spearman correlation of int8 and float scores.
+    pub spearman: f64,
+    /// Pearson correlation of int8 and float scores.
+    pub pearson: f64,
 }
 
-/// The PCA baseline's AUC with `k` components on `split`, in the min-max scaled space.
-pub fn pca_auc(split: &Split, k: usize) -> Option<f64> {
-    let scaler = MinMaxScaler::fit(&split.train);
-    let train = scaler.transform(&split.train).mapv(f64::from);
-    let test = scaler.transform(&split.test).mapv(f64::from);
-    roc_auc(
-        &Pca::fit(&train, k).reconstruction_errors(&test),
-        &split.anomalous,
-    )
+/// Trains and exports `config` as `bottleneck train` does; the pipeline and its scores.
+pub fn train(config: RunConfig) -> Result<(Pipeline, Scores), String> {
+    let mut pipeline = Pipeline::run(config, |_| {}).map_err(|e| e.to_string())?;
+    pipeline.export().map_err(|e| e.to_string())?;
+    let a = pipeline
+        .report
+        .anomaly
+        .clone()
+        .ok_or("the report has no anomaly metrics")?;
+    let scores = Scores {
+        float_auc: a.auc_float.ok_or("float AUC undefined")?,
+        int8_auc: a.auc_int8.ok_or("int8 AUC undefined")?,
+        spearman: a.score_spearman.ok_or("no Spearman correlation")?,
+        pearson: a.score_pearson.ok_or("no Pearson correlation")?,
+    };
+    Ok((pipeline, scores))
 }
 
-/// Trains the default-shaped autoencoder (`n -> 2n -> n -> b`, LeakyReLU, the trainer's
-/// defaults; `bottleneck` None: the default `b = n / 2`) on the benign training rows for
-/// `epochs` epochs and measures it.
-pub fn run(epochs: usize, bottleneck: Option<usize>) -> Result<AnomalyRun, String> {
-    let split = split()?;
-    let n = split.train.ncols();
-    let scaler = MinMaxScaler::fit(&split.train);
-    let train = scaler.transform(&split.train);
-    let test = scaler.transform(&split.test);
-    let (hidden, bottleneck) = (vec![2 * n, n], bottleneck.unwrap_or(n.div_ceil(2)));
-    let config = TrainingConfig::new(AutoencoderConfig::new(n, hidden.clone(), bottleneck))
-        .with_epochs(epochs);
-    let rows = ScaledRows {
-        raw: &split.train,
-        scaler: &scaler,
-    };
-    let (autoencoder, _) =
-        train_autoencoder(&config, rows, rows, |_| {}).map_err(|e| e.to_string())?;
-    let encoder = fold_encoder(&autoencoder.encoder);
-    let decoder = fold_decoder(&autoencoder.decoder);
+/// One data set's measurements, per seed `1 + index`.
+#[derive(Debug, Clone)]
+pub struct DataSetRun {
+    /// The data set.
+    pub set: DataSet,
+    /// The autoencoder's widths, input to bottleneck.
+    pub widths: Vec<usize>,
+    /// Normal training rows, normal test rows, anomalous test rows (seed 1).
+    pub rows: (usize, usize, usize),
+    /// The default model file per seed.
+    pub default: Vec<Scores>,
+    /// Each lever's int8 AUC per seed.
+    pub levers: Vec<(Lever, Vec<LeverScores>)>,
+    /// The Python baselines, or why they did not run.
+    pub references: Result<References, String>,
+}
 
-    let (train, test) = (train.mapv(f64::from), test.mapv(f64::from));
-    let float_features = forward_all(&encoder, &test).pop().unwrap_or_default();
-    let float_recon = forward_all(&decoder, &float_features)
-        .pop()
-        .unwrap_or_default();
-    let float_scores = mse_scores(&test, &float_recon);
-    // With no headroom, test values beyond the training range saturate in the int8
-    // input, and with them the very deviation that makes an anomaly.
-    let int8 = |headroom: f64| {
-        let input = Affine::from_range(-headroom, 1.0 + headroom);
-        QuantizedAutoencoder::new(&encoder, &decoder, &train, input)
-            .map(|model| model.score_values(&test))
-            .map_err(|e| e.to_string())
+/// Runs every data set: ours and the levers on this thread, the Python baselines in a
+/// child process beside it. The split files go to `keep` (created if needed), else to a
+/// temporary directory.
+pub fn run(keep: Option<&Path>) -> Result<Vec<DataSetRun>, String> {
+    let temporary = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            dir
+        }
+        None => temporary.path(),
     };
-    let narrow_scores = int8(0.0)?;
-    // The model file itself, as `bottleneck train --task anomaly` writes it.
-    let dataset = |features: &Array2<f32>| Dataset {
-        source: DATA.to_string(),
-        feature_names: (0..n).map(|j| format!("x{j}")).collect(),
-        features: features.clone(),
-        targets: vec![0; features.nrows()],
-        labels: vec!["benign".to_string()],
-    };
-    let (train_set, test_set) = (dataset(&split.train), dataset(&split.test));
-    let exported = export_model(&ExportInputs {
-        layers: &encoder,
-        scaler: &scaler,
-        train: &train_set,
-        normal_train: None,
-        test: &test_set,
-        float_classifier: None,
-        decoder: Some(Detector {
-            layers: &decoder,
-            threshold: Threshold::Quantile(0.99),
-            anomalous: &split.anomalous,
-            normal_label: Some("benign"),
-        }),
-    })
-    .map_err(|e| e.to_string())?;
-    let measured = exported.anomaly.ok_or("no anomaly measurements")?;
-    let device_scores: Vec<f64> = exported
-        .test_scores
-        .unwrap_or_default()
-        .iter()
-        .map(|&(s, _)| s)
-        .collect();
-    let auc = |s: &[f64]| roc_auc(s, &split.anomalous).ok_or("AUC undefined");
-    let mut widths = vec![n];
-    widths.extend(&hidden);
-    widths.push(bottleneck);
-    Ok(AnomalyRun {
-        train_rows: split.train.nrows(),
-        normal_test_rows: split.anomalous.iter().filter(|&&a| !a).count(),
-        anomalous_test_rows: split.anomalous.iter().filter(|&&a| a).count(),
-        widths,
-        float_auc: auc(&float_scores)?,
-        int8_auc: measured.auc_int8.ok_or("AUC undefined")?,
-        int8_auc_no_headroom: auc(&narrow_scores)?,
-        file_bytes: exported.bytes.len(),
-        pca_auc: pca_auc(&split, bottleneck).ok_or("AUC undefined")?,
-        rank_correlation: spearman(&float_scores, &device_scores),
-    })
+    let mut splits = Vec::new();
+    for set in &DATA_SETS {
+        let files = (1..=SEEDS)
+            .map(|seed| write_split(set, seed, dir))
+            .collect::<Result<Vec<_>, _>>()?;
+        splits.push((*set, files));
+    }
+    let mut children = Vec::new();
+    for (_, files) in &splits {
+        let n = files[0].train_rows.n_features();
+        let b = bottleneck_trainer::pipeline::default_bottleneck(n);
+        children.push(spawn_references(files, b));
+    }
+    let mut runs = Vec::new();
+    for ((set, files), child) in splits.iter().zip(children) {
+        eprintln!(
+            "  {}: the model file and the levers, seeds 1-{SEEDS}...",
+            set.name
+        );
+        let mut default = Vec::new();
+        let mut levers: Vec<(Lever, Vec<LeverScores>)> = Vec::new();
+        let mut widths = Vec::new();
+        for (seed, f) in (1..=SEEDS).zip(files) {
+            let (pipeline, scores) = train(config(&f.train, &f.test, seed))?;
+            widths = pipeline.report.autoencoder.encoder_widths.clone();
+            default.push(scores);
+            for (lever, s) in measure_levers(&pipeline, f, seed, dir)? {
+                match levers.iter_mut().find(|(l, _)| *l == lever) {
+                    Some((_, all)) => all.push(s),
+                    None => levers.push((lever, vec![s])),
+                }
+            }
+        }
+        let normal_train = files[0].train_rows.class_counts()[0];
+        runs.push(DataSetRun {
+            set: *set,
+            widths,
+            rows: (normal_train, files[0].test_counts.0, files[0].test_counts.1),
+            default,
+            levers,
+            references: child.and_then(|c| c.wait()),
+        });
+    }
+    Ok(runs)
+}
+
+/// The mean of the first `n` values.
+pub fn mean_of_first(values: impl Iterator<Item = f64>, n: u64) -> f64 {
+    let taken: Vec<f64> = values.take(n as usize).collect();
+    taken.iter().sum::<f64>() / taken.len().max(1) as f64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The split and the PCA baseline reproduce scikit-learn's figure for the same rows
-    /// (xtask/data/README.md: `PCA(n_components=15)`, min-max scaled on the training rows,
-    /// AUC 0.9396226415; the CSV's values are read as f32 here, so ranks may move a hair).
     #[test]
-    fn pca_baseline_matches_scikit_learn() {
-        let split = split().expect("data");
-        assert_eq!((split.train.nrows(), split.test.nrows()), (252, 317));
-        let auc = pca_auc(&split, 15).expect("both groups");
-        assert!((auc - 0.939_622_641_5).abs() < 1e-3, "{auc}");
+    fn relabelling_keeps_the_rows_and_names_every_other_label_an_anomaly() {
+        let data = Dataset {
+            source: "t".into(),
+            feature_names: vec!["x".into()],
+            features: ndarray::arr2(&[[1.0], [2.0], [3.0], [4.0]]),
+            targets: vec![0, 1, 2, 1],
+            labels: vec!["7".into(), "0".into(), "4".into()],
+        };
+        let r = relabel(data.clone(), &["0", "4"]);
+        assert_eq!(r.targets, [1, 0, 0, 0]);
+        assert_eq!(r.labels, ["normal", "anomaly"]);
+        assert_eq!(r.features, data.features);
+    }
+
+    /// The digits file is scikit-learn's `load_digits()`: 1797 rows, 64 pixels, classes
+    /// 0-4 (901 rows) normal.
+    #[test]
+    fn digits_file_has_scikit_learns_rows() {
+        let set = DATA_SETS[1];
+        let path = crate::workspace_root().join("xtask").join(set.file);
+        let data = relabel(
+            read_csv(&path, set.label_column).expect("digits"),
+            set.normal,
+        );
+        assert_eq!((data.n_rows(), data.n_features()), (1797, 64));
+        assert_eq!(data.class_counts(), [901, 896]);
     }
 }

@@ -3,10 +3,12 @@
 
 pub mod accuracy;
 pub mod anomaly;
+pub mod anomaly_levers;
+pub mod anomaly_references;
+pub mod anomaly_report;
 pub mod criterion;
 pub mod file_layout;
 pub mod kernel_loops;
 pub mod machine;
 pub mod mlperf;
-pub mod pca;
 pub mod training;
