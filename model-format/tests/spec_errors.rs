@@ -4,8 +4,17 @@
 
 use bottleneck_format::{Error, ModelView, spec_example};
 
+/// This package's directory, read when the test runs (cargo test sets it): the path
+/// compiled in goes stale when one target directory serves two checkouts.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    )
+}
+
 fn read(path: &str) -> String {
-    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let full = manifest_dir().join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
