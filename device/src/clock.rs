@@ -7,11 +7,17 @@ pub trait Cycles {
     fn cycles(&mut self) -> u32;
     /// Its rate in counts per second (the core clock for a cycle counter).
     fn hz(&self) -> u32;
+    /// The bits it counts: a reading wraps from `wrap_mask` to 0 (`0x00FF_FFFF` for
+    /// SysTick's 24 bits; all 32 by default).
+    fn wrap_mask(&self) -> u32 {
+        u32::MAX
+    }
 }
 
 /// Elapsed counts since start-up, 64 bits wide: each reading adds the wrapping difference
 /// from the last one, so the counter may wrap any number of times as long as it is read
-/// once per wrap (the core reads it around every inference).
+/// once per wrap (the core reads it around every inference, and a board's receive loop
+/// reads it while it waits: [`crate::Device::idle`]).
 #[derive(Debug, Clone, Default)]
 pub struct Stopwatch {
     last: Option<u32>,
@@ -31,7 +37,8 @@ impl Stopwatch {
     pub fn read(&mut self, clock: &mut impl Cycles) -> u64 {
         let now = clock.cycles();
         if let Some(last) = self.last {
-            self.total = self.total.wrapping_add(u64::from(now.wrapping_sub(last)));
+            let counts = now.wrapping_sub(last) & clock.wrap_mask();
+            self.total = self.total.wrapping_add(u64::from(counts));
         }
         self.last = Some(now);
         self.total
@@ -58,6 +65,28 @@ mod tests {
         fn hz(&self) -> u32 {
             100
         }
+    }
+
+    struct Narrow(u32);
+    impl Cycles for Narrow {
+        fn cycles(&mut self) -> u32 {
+            self.0
+        }
+        fn hz(&self) -> u32 {
+            1
+        }
+        fn wrap_mask(&self) -> u32 {
+            0x00FF_FFFF
+        }
+    }
+
+    #[test]
+    fn a_24_bit_counter_wraps_at_24_bits() {
+        let mut clock = Narrow(0x00FF_FFF0);
+        let mut watch = Stopwatch::new();
+        watch.read(&mut clock);
+        clock.0 = 0x0000_0010;
+        assert_eq!(watch.read(&mut clock), 0x20);
     }
 
     #[test]

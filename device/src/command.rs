@@ -32,6 +32,8 @@ pub enum Command<'a> {
     Results,
     /// `bn run`: one inference on the input, every integer and the cycles it took.
     Run,
+    /// `bn board`: the board's name, clock and buffer sizes.
+    BoardInfo,
     /// `bn model`: the active model's description.
     ModelInfo,
     /// `bn model load N`: expect a model file of `N` bytes.
@@ -134,6 +136,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, CommandError<'_>> {
         Some("bn") => match words.next() {
             None => return Err(CommandError::Missing("Command 'bn' requires a subcommand")),
             Some("run") => Command::Run,
+            Some("board") => Command::BoardInfo,
             Some("model") => match words.next() {
                 None => Command::ModelInfo,
                 Some("default") => Command::ModelDefault,

@@ -139,6 +139,12 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
         let _ = message(out, "ready");
     }
 
+    /// Reads the cycle counter: a board calls it while it waits for bytes, so the
+    /// `timestamp` clock keeps counting through any number of counter wraps.
+    pub fn idle(&mut self, clock: &mut impl Cycles) {
+        self.work.watch.read(clock);
+    }
+
     /// Takes one received byte; at a command's end, runs it and writes the replies, the
     /// last one `m-ready`.
     pub fn receive(&mut self, byte: u8, out: &mut impl Write, clock: &mut impl Cycles) {
@@ -223,6 +229,15 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
                     Err(e) => error(out, format_args!("model: {e}")),
                 }
             }
+            Command::BoardInfo => message(
+                out,
+                format_args!(
+                    "bn-board-[name={},clock-hz={},input-bytes={INPUT},model-bytes={MODEL},\
+                     width={W}]",
+                    self.name,
+                    clock.hz()
+                ),
+            ),
             Command::ModelInfo => self.model_info(out),
             Command::ModelLoad(n) => self.model_load(n, out),
             Command::ModelHex(hex) => self.model_hex(hex, out),
@@ -589,6 +604,7 @@ fn help(out: &mut impl Write) -> core::fmt::Result {
          infer N [W=10]: Run N timed inferences after W warm-up ones\r\n\
          results      : Print the last result (score, or class probabilities)\r\n\
          bn run       : One inference; every integer and its cycles\r\n\
+         bn board     : The board's name, clock and buffer sizes\r\n\
          bn model     : Describe the active model\r\n\
          bn model load N: Expect a model file of N bytes (bn model HH[HH]*)\r\n\
          bn model default: Go back to the model in flash\r\n",

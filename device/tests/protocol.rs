@@ -148,6 +148,10 @@ fn the_runner_sequence_of_an_anomaly_model_reports_the_score_as_the_reference_do
     assert_eq!(start, "m-init-done\r\nm-ready\r\n");
     assert_eq!(link.command("name"), ["m-name-dut-[test-board]"]);
     assert_eq!(
+        link.command("bn board"),
+        ["m-bn-board-[name=test-board,clock-hz=1000000,input-bytes=512,model-bytes=8192,width=64]"]
+    );
+    assert_eq!(
         link.command("profile"),
         [
             "m-profile-[ULPMark for tinyML Firmware V0.0.1]",

@@ -29,6 +29,35 @@ fn main() {
         board.name, board.target
     );
     std::fs::write(out.join("memory.x"), board.memory_x()).expect("write memory.x");
+    // The link firmware's board description: name, clock and UART, from the same row.
+    let (uart_kind, uart_base) = match board.uart {
+        Some(boards::Uart { kind, base }) => (format!("Some(UartKind::{kind:?})"), base),
+        None => ("None".to_string(), 0),
+    };
+    std::fs::write(
+        out.join("board.rs"),
+        format!(
+            "/// The board's name in the board table (xtask/src/boards.rs).\n\
+             pub const BOARD_NAME: &str = {name:?};\n\
+             /// The clock its tick counter counts, in Hz.\n\
+             pub const CLOCK_HZ: u32 = {clock};\n\
+             /// Its link UART's register layout, if the firmware drives it.\n\
+             pub const UART_KIND: Option<UartKind> = {uart_kind};\n\
+             /// Its link UART's base address.\n\
+             pub const UART_BASE: usize = {uart_base:#x};\n\
+             /// Bytes of RAM the link firmware sets aside for a model received over the\n\
+             /// link: a quarter of the board's RAM, at most 1 MiB (0 without a UART).\n\
+             pub const LINK_MODEL_BUFFER: usize = {model_buffer};\n",
+            name = board.name,
+            clock = board.clock_hz,
+            model_buffer = if board.uart.is_some() {
+                (board.ram.1 / 4).min(1024 * 1024)
+            } else {
+                0
+            },
+        ),
+    )
+    .expect("write board.rs");
     println!("cargo:rustc-link-search={}", out.display());
 
     for (var, name) in [

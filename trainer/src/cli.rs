@@ -33,6 +33,10 @@ pub enum Command {
     /// Run a model on every row of a CSV file: class, label and probability, and for an
     /// anomaly model score, mean squared error and verdict per row.
     Predict(PredictArgs),
+    /// Check a board bit for bit: send CSV rows over its serial port to the Bottleneck
+    /// firmware, compare every integer it returns with the host runtime, and report
+    /// accuracy or AUC and the board's cycle counts.
+    Device(DeviceArgs),
     /// Write a model file as firmware source (a C header, a Rust file), or CSV rows in
     /// the firmware's sample format (little-endian f32, the model's columns).
     Export(ExportArgs),
@@ -65,6 +69,45 @@ pub struct ExportArgs {
     /// With --samples: at most this many rows, from the top.
     #[arg(long, value_name = "N")]
     pub max_rows: Option<usize>,
+}
+
+/// Options of `bottleneck device`.
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    /// The board's serial port: a USB CDC or ST-LINK virtual COM port (/dev/ttyACM0), or
+    /// the pseudo-terminal QEMU gives an emulated board (`-serial pty`).
+    #[arg(long, value_name = "PATH")]
+    pub port: String,
+    /// The model file the board should run (its CRC must be the board's model's).
+    #[arg(long, value_name = "FILE.bin")]
+    pub model: PathBuf,
+    /// CSV rows to send, with the model's feature columns.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Column of --data holding labels: accuracy of the board's classes, and with
+    /// --normal-label the AUC of its scores.
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+    /// For a model that detects anomalies: the label of normal rows.
+    #[arg(long, value_name = "LABEL", requires = "label_column")]
+    pub normal_label: Option<String>,
+    /// When the board runs another model, send --model into its RAM first (checked by
+    /// the board's loader; the model in flash stays for the next reset).
+    #[arg(long)]
+    pub send_model: bool,
+    /// At most this many rows, from the top.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Then run MLPerf Tiny's performance mode as its runner does (`infer N 10`, 5 times,
+    /// on the first row) and print the median inferences per second.
+    #[arg(long)]
+    pub mlperf: bool,
+    /// Inferences per --mlperf run (the runner's 1500).
+    #[arg(long, default_value_t = 1500, value_name = "N")]
+    pub mlperf_inferences: u32,
 }
 
 /// Options of `bottleneck inspect`.

@@ -145,6 +145,14 @@ pub enum TrainError {
         /// The model file.
         path: PathBuf,
     },
+    /// A board on a serial port could not be reached or answered wrongly.
+    #[error("{port}: {problem}")]
+    Device {
+        /// The serial port.
+        port: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// An artefact could not be written.
     #[error("{path}: cannot write: {message}")]
     Write {

@@ -8,6 +8,10 @@ pub mod classifier;
 pub mod cli;
 pub mod data;
 pub mod detection;
+#[cfg(feature = "training")]
+pub mod device_check;
+#[cfg(feature = "training")]
+pub mod device_link;
 pub mod error;
 pub mod export_files;
 pub mod memory;

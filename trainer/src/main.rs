@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use bottleneck_trainer::artifacts::{write_all_atomically, write_atomically};
 use bottleneck_trainer::cli::{
-    Cli, Command, EvalArgs, ExportArgs, GenerateArgs, PredictArgs, TrainArgs,
+    Cli, Command, DeviceArgs, EvalArgs, ExportArgs, GenerateArgs, PredictArgs, TrainArgs,
 };
 use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact};
+use bottleneck_trainer::device_check::check_board;
 use bottleneck_trainer::export_files::{c_header, is_identifier, rust_source, samples};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv, select_columns};
 use bottleneck_trainer::pipeline::{Phase, Pipeline, RunConfig};
@@ -264,6 +265,10 @@ fn eval(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+fn device(args: &DeviceArgs) -> Result<()> {
+    check_board(args, &mut std::io::stdout()).map(|_| ())
+}
+
 fn predict(args: &PredictArgs) -> Result<()> {
     let bytes = read_model(&args.model)?;
     let model = load_model(&args.model, &bytes)?;
@@ -344,6 +349,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args),
         Command::Export(args) => export(args),
+        Command::Device(args) => device(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -853,3 +853,37 @@ fn export_writes_a_c_header_a_rust_file_and_samples_the_firmware_reads() {
         assert!(!refused.exists());
     }
 }
+
+/// `bottleneck device` without a board: a missing port and a bad timeout are named, with
+/// exit status 1 (the checks against emulated boards are in tests/tests/device_link.rs).
+#[test]
+fn device_names_a_missing_port_and_bad_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(&csv, THREE_CLASSES);
+    let out = dir.path().join("run");
+    assert_ok(
+        &train_command(&csv, &out, &["--epochs", "1"])
+            .output()
+            .expect("train"),
+    );
+    let model = out.join("model.bin");
+    let device = |extra: &[&str]| {
+        let mut args = vec!["device", "--model", path(&model), "--data", path(&csv)];
+        args.extend(extra);
+        bottleneck(&args)
+    };
+    let missing = device(&["--port", "/dev/no-such-board"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        text.contains("error: /dev/no-such-board: cannot open the serial port"),
+        "{text}"
+    );
+    let timeout = device(&["--port", "/dev/no-such-board", "--timeout", "0"]);
+    assert_eq!(timeout.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&timeout.stderr);
+    assert!(text.contains("timeout"), "{text}");
+    let no_port = device(&[]);
+    assert_eq!(no_port.status.code(), Some(2));
+}

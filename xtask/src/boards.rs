@@ -26,6 +26,35 @@ pub struct Board {
     /// instruction per nanosecond of virtual time, so one tick is `1e9 / clock_hz`
     /// instructions (the firmware also measures this, and the parity test compares).
     pub clock_hz: u32,
+    /// The serial port the link firmware (`bin/link.rs`) talks on, if the firmware has a
+    /// driver for the board's UART.
+    pub uart: Option<Uart>,
+}
+
+/// A memory-mapped UART.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uart {
+    /// Its register layout.
+    pub kind: UartKind,
+    /// Its base address.
+    pub base: u32,
+}
+
+/// The UART register layouts the link firmware drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UartKind {
+    /// ARM's CMSDK APB UART (the MPS2 boards): DATA, STATE, CTRL, INTSTATUS, BAUDDIV.
+    CmsdkApb,
+    /// The NS16550A (QEMU's RISC-V `virt`): RBR/THR at 0, LSR at 5.
+    Ns16550,
+}
+
+impl Uart {
+    /// The MPS2 boards' UART0 (AN385, AN386, AN500).
+    const MPS2_UART0: Uart = Uart {
+        kind: UartKind::CmsdkApb,
+        base: 0x4000_4000,
+    };
 }
 
 impl Board {
@@ -81,6 +110,12 @@ impl Board {
     /// The QEMU command line for `elf`, without the program name: no display, the
     /// firmware's output on semihosting, one instruction per virtual nanosecond.
     pub fn qemu_args(&self, elf: &str) -> Vec<String> {
+        self.qemu_args_with_serial(elf, "none")
+    }
+
+    /// [`Board::qemu_args`] with the board's first serial port on QEMU's character device
+    /// `serial` (`pty`, `stdio`, `tcp:…`): the link firmware's port.
+    pub fn qemu_args_with_serial(&self, elf: &str, serial: &str) -> Vec<String> {
         // RISC-V's virt machine boots a firmware (OpenSBI) unless told there is none.
         let bios: &[&str] = if self.is_riscv() {
             &["-bios", "none"]
@@ -96,7 +131,7 @@ impl Board {
             "-monitor",
             "none",
             "-serial",
-            "none",
+            serial,
             "-semihosting-config",
             "enable=on,target=native",
             "-icount",
@@ -134,6 +169,9 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x0000_0000, 256 * KIB),
         ram: (0x2000_0000, 16 * KIB),
         clock_hz: 16_000_000,
+        // The nRF51's UART has no driver in the link firmware; the Armv6-M build's link
+        // runs on the AN385 row below.
+        uart: None,
     },
     // ARM MPS2 AN386 as QEMU emulates it: 4 MiB SSRAM1 for code, 4 MiB SSRAM2/3; 25 MHz.
     Board {
@@ -146,6 +184,7 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x0000_0000, 4 * MIB),
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
+        uart: Some(Uart::MPS2_UART0),
     },
     // ARM MPS2 AN500: a Cortex-M7 (Armv7E-M: the Cortex-M4's DSP kernels). Its map is the
     // AN386's for code and data (4 MiB ZBT SSRAM1 at 0, SSRAM2/3 at 0x20000000; its PSRAM
@@ -160,6 +199,7 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x0000_0000, 4 * MIB),
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
+        uart: Some(Uart::MPS2_UART0),
     },
     // ARM MPS2 AN505: a Cortex-M33 (Armv8-M Mainline with the DSP extension, built with
     // +dsp: the SMLAD kernels), booting secure from ZBT SSRAM1's alias at 0x10000000, data
@@ -174,6 +214,9 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x1000_0000, 4 * MIB),
         ram: (0x2800_0000, 4 * MIB),
         clock_hz: 20_000_000,
+        // Its UART0 sits behind the AN505's peripheral protection controller, which the
+        // firmware does not set up: no link firmware here yet.
+        uart: None,
     },
     // QEMU's RISC-V virt machine with an RV32IMC build (the ESP32-C3 class), in its RAM
     // at 0x80000000 (code) and 0x80400000 (data). Ticks are minstret, retired
@@ -188,6 +231,10 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x8000_0000, 4 * MIB),
         ram: (0x8040_0000, 4 * MIB),
         clock_hz: 1_000_000_000,
+        uart: Some(Uart {
+            kind: UartKind::Ns16550,
+            base: 0x1000_0000,
+        }),
     },
     // The Armv6-M build on ARM MPS2 AN385 (a Cortex-M3; QEMU emulates no Armv6-M board
     // with more than the micro:bit's 256 KiB of flash). Armv7-M executes every Armv6-M
@@ -204,5 +251,6 @@ pub const BOARDS: [Board; 6] = [
         flash: (0x0000_0000, 4 * MIB),
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
+        uart: Some(Uart::MPS2_UART0),
     },
 ];

@@ -4,7 +4,7 @@
 
 mod boards;
 
-pub use boards::{BOARDS, Board};
+pub use boards::{BOARDS, Board, Uart, UartKind};
 
 #[cfg(feature = "measure")]
 pub mod bench;
@@ -17,6 +17,8 @@ pub mod firmware;
 #[cfg(feature = "measure")]
 pub mod firmware_report;
 pub mod qemu;
+#[cfg(feature = "measure")]
+pub mod qemu_link;
 
 /// The workspace's root directory, found at run time from the package directory cargo
 /// runs the current program in (`CARGO_MANIFEST_DIR`, set by `cargo run` and `cargo

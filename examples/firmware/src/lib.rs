@@ -12,6 +12,8 @@ mod arch;
 #[path = "arch_riscv.rs"]
 mod arch;
 
+pub mod uart;
+
 pub use arch::{calibration_loop, elapsed, entry, exit, hprintln, now, start_timer};
 
 /// The model file made by `bottleneck train`, embedded in flash on a 4-byte boundary so
