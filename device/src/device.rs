@@ -2,11 +2,12 @@
 
 use core::fmt::Write;
 
-use bottleneck_runtime::{Aligned, Error, MAX_CLASSES, Model, Scratch};
+use bottleneck_runtime::{Error, MAX_CLASSES, Model, Scratch};
 
 use crate::clock::{Cycles, Stopwatch};
 use crate::command::{Command, parse};
 use crate::line::{Line, LineBuffer};
+use crate::loading::{Loading, Progress, Refused};
 use crate::reply::{error, list, message};
 
 /// What the runner's `profile` command reports as the firmware (EEMBC's `EE_FW_VERSION`).
@@ -32,9 +33,7 @@ enum Outcome {
 pub struct Device<'f, const INPUT: usize, const MODEL: usize, const W: usize> {
     name: &'static str,
     flash: &'f [u8],
-    upload: Aligned<[u8; MODEL]>,
-    upload_len: usize,
-    upload_expected: usize,
+    upload: Loading<MODEL>,
     upload_active: bool,
     line: LineBuffer,
     work: Work<INPUT, W>,
@@ -42,9 +41,7 @@ pub struct Device<'f, const INPUT: usize, const MODEL: usize, const W: usize> {
 
 /// Everything an inference writes, apart from the model bytes it reads.
 struct Work<const INPUT: usize, const W: usize> {
-    input: [u8; INPUT],
-    input_len: usize,
-    input_expected: usize,
+    input: Loading<INPUT>,
     floats: [f32; W],
     quantized: [i8; W],
     scratch: Scratch<W>,
@@ -56,13 +53,13 @@ struct Work<const INPUT: usize, const W: usize> {
 /// checked, else flash's.
 fn active<'m, const MODEL: usize>(
     flash: &'m [u8],
-    upload: &'m Aligned<[u8; MODEL]>,
-    upload_len: usize,
+    upload: &'m Loading<MODEL>,
     upload_active: bool,
 ) -> (&'static str, &'m [u8]) {
-    match (upload_active, upload.0.get(..upload_len)) {
-        (true, Some(bytes)) => ("ram", bytes),
-        _ => ("flash", flash),
+    if upload_active && upload.complete() {
+        ("ram", upload.bytes())
+    } else {
+        ("flash", flash)
     }
 }
 
@@ -111,15 +108,11 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
         Device {
             name,
             flash,
-            upload: Aligned([0; MODEL]),
-            upload_len: 0,
-            upload_expected: 0,
+            upload: Loading::new(),
             upload_active: false,
             line: LineBuffer::new(),
             work: Work {
-                input: [0; INPUT],
-                input_len: 0,
-                input_expected: 0,
+                input: Loading::new(),
                 floats: [0.0; W],
                 quantized: [0; W],
                 scratch: Scratch::new(),
@@ -205,12 +198,7 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
             Command::DbHex(hex) => self.work.db_hex(hex, out),
             Command::DbPrint => self.work.db_print(out),
             Command::Infer { runs, warmup } => {
-                let (_, bytes) = active(
-                    self.flash,
-                    &self.upload,
-                    self.upload_len,
-                    self.upload_active,
-                );
+                let (_, bytes) = active(self.flash, &self.upload, self.upload_active);
                 match Model::from_bytes(bytes) {
                     Ok(model) => self.work.infer(&model, runs, warmup, out, clock),
                     Err(e) => error(out, format_args!("model: {e}")),
@@ -218,12 +206,7 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
             }
             Command::Results => self.work.results(out),
             Command::Run => {
-                let (_, bytes) = active(
-                    self.flash,
-                    &self.upload,
-                    self.upload_len,
-                    self.upload_active,
-                );
+                let (_, bytes) = active(self.flash, &self.upload, self.upload_active);
                 match Model::from_bytes(bytes) {
                     Ok(model) => self.work.parity_run(&model, out, clock),
                     Err(e) => error(out, format_args!("model: {e}")),
@@ -243,7 +226,6 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
             Command::ModelHex(hex) => self.model_hex(hex, out),
             Command::ModelDefault => {
                 self.upload_active = false;
-                self.upload_expected = 0;
                 self.model_info(out)
             }
         }
@@ -251,12 +233,7 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
 
     fn profile(&self, out: &mut impl Write) -> core::fmt::Result {
         message(out, format_args!("profile-[{FIRMWARE_VERSION}]"))?;
-        let (_, bytes) = active(
-            self.flash,
-            &self.upload,
-            self.upload_len,
-            self.upload_active,
-        );
+        let (_, bytes) = active(self.flash, &self.upload, self.upload_active);
         let kind = match Model::from_bytes(bytes) {
             Ok(m) if m.view().anomaly().is_some() && m.view().head().is_none() => "ad01",
             Ok(_) => "bottleneck",
@@ -266,12 +243,7 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
     }
 
     fn model_info(&self, out: &mut impl Write) -> core::fmt::Result {
-        let (source, bytes) = active(
-            self.flash,
-            &self.upload,
-            self.upload_len,
-            self.upload_active,
-        );
+        let (source, bytes) = active(self.flash, &self.upload, self.upload_active);
         match Model::from_bytes(bytes) {
             Ok(m) => message(
                 out,
@@ -291,36 +263,29 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
     }
 
     fn model_load(&mut self, n: usize, out: &mut impl Write) -> core::fmt::Result {
-        if n > MODEL {
-            return error(
-                out,
-                format_args!("bn model load: {n} bytes exceed the model buffer of {MODEL}"),
-            );
-        }
         // The buffer is about to be overwritten: the flash model serves until the new one
         // is complete and checked.
         self.upload_active = false;
-        self.upload_len = 0;
-        self.upload_expected = n;
-        message(out, format_args!("[Expecting {n} model bytes]"))
+        match self.upload.announce(n) {
+            Ok(()) => message(out, format_args!("[Expecting {n} model bytes]")),
+            Err(Refused::TooLarge(capacity)) => error(
+                out,
+                format_args!("bn model load: {n} bytes exceed the model buffer of {capacity}"),
+            ),
+            Err(_) => Ok(()),
+        }
     }
 
     fn model_hex(&mut self, hex: &str, out: &mut impl Write) -> core::fmt::Result {
-        if self.upload_expected == 0 {
-            return error(out, "Command 'bn model load' must come first");
+        match self.upload.push_hex(hex) {
+            Ok(Progress::Partial) => return Ok(()),
+            Ok(Progress::Complete) => {}
+            Err(Refused::AlreadyComplete) => {
+                return error(out, "The model is complete; 'bn model load' starts another");
+            }
+            Err(_) => return error(out, "Command 'bn model load' must come first"),
         }
-        store_hex(
-            hex,
-            &mut self.upload.0,
-            &mut self.upload_len,
-            self.upload_expected,
-        );
-        if self.upload_len < self.upload_expected {
-            return Ok(());
-        }
-        self.upload_expected = 0;
-        let received = self.upload.0.get(..self.upload_len).unwrap_or(&[]);
-        match Model::from_bytes(received) {
+        match Model::from_bytes(self.upload.bytes()) {
             Ok(m) if m.max_width() > W => error(
                 out,
                 format_args!(
@@ -342,55 +307,31 @@ impl<'f, const INPUT: usize, const MODEL: usize, const W: usize> Device<'f, INPU
     }
 }
 
-/// Appends the bytes `hex` spells to `buffer[*len..expected]`; digits past `expected`
-/// are disregarded, as the reference's `db` does. `hex` was checked by the parser.
-fn store_hex(hex: &str, buffer: &mut [u8], len: &mut usize, expected: usize) {
-    let _ = crate::hex::decode_hex(hex, |b| {
-        if *len < expected {
-            if let Some(slot) = buffer.get_mut(*len) {
-                *slot = b;
-            }
-            *len += 1;
-        }
-    });
-}
-
 impl<const INPUT: usize, const W: usize> Work<INPUT, W> {
     fn db_load(&mut self, n: usize, out: &mut impl Write) -> core::fmt::Result {
-        if n > INPUT {
-            return error(
+        match self.input.announce(n) {
+            Ok(()) => message(out, format_args!("[Expecting {n} bytes]")),
+            Err(Refused::TooLarge(capacity)) => error(
                 out,
-                format_args!("db load: {n} bytes exceed the input buffer of {INPUT}"),
-            );
+                format_args!("db load: {n} bytes exceed the input buffer of {capacity}"),
+            ),
+            Err(_) => Ok(()),
         }
-        self.input_len = 0;
-        self.input_expected = n;
-        message(out, format_args!("[Expecting {n} bytes]"))
     }
 
     fn db_hex(&mut self, hex: &str, out: &mut impl Write) -> core::fmt::Result {
-        if self.input_expected == 0 {
-            return error(out, "Command 'db load' must come first");
-        }
-        if self.input_len >= self.input_expected {
-            return error(out, "The input is complete; 'db load' starts another");
-        }
-        store_hex(
-            hex,
-            &mut self.input,
-            &mut self.input_len,
-            self.input_expected,
-        );
-        if self.input_len == self.input_expected {
-            message(out, "load-done")
-        } else {
-            Ok(())
+        match self.input.push_hex(hex) {
+            Ok(Progress::Complete) => message(out, "load-done"),
+            Ok(Progress::Partial) => Ok(()),
+            Err(Refused::AlreadyComplete) => {
+                error(out, "The input is complete; 'db load' starts another")
+            }
+            Err(_) => error(out, "Command 'db load' must come first"),
         }
     }
 
     fn db_print(&self, out: &mut impl Write) -> core::fmt::Result {
-        let bytes = self.input.get(..self.input_len).unwrap_or(&[]);
-        for chunk in bytes.chunks(8) {
+        for chunk in self.input.bytes().chunks(8) {
             out.write_str("m-buffer-")?;
             for (k, b) in chunk.iter().enumerate() {
                 if k > 0 {
@@ -408,11 +349,9 @@ impl<const INPUT: usize, const W: usize> Work<INPUT, W> {
     /// input affine. Returns whether it was float.
     fn load_tensor(&mut self, model: &Model<'_>) -> Result<bool, InputError> {
         let n = model.n_inputs();
-        if self.input_len != self.input_expected || self.input_len == 0 {
-            return Err(InputError::Incomplete {
-                received: self.input_len,
-                expected: self.input_expected,
-            });
+        if !self.input.complete() {
+            let (received, expected) = self.input.counts();
+            return Err(InputError::Incomplete { received, expected });
         }
         let too_wide = InputError::Runtime(Error::ScratchTooSmall {
             needed: model.max_width(),
@@ -421,7 +360,7 @@ impl<const INPUT: usize, const W: usize> Work<INPUT, W> {
         if model.max_width() > W {
             return Err(too_wide);
         }
-        let bytes = self.input.get(..self.input_len).unwrap_or(&[]);
+        let bytes = self.input.bytes();
         let (Some(floats), Some(quantized)) =
             (self.floats.get_mut(..n), self.quantized.get_mut(..n))
         else {

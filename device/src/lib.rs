@@ -18,6 +18,7 @@ mod command;
 mod device;
 mod hex;
 mod line;
+mod loading;
 mod reply;
 
 pub use clock::{Cycles, Stopwatch};

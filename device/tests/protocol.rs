@@ -264,6 +264,10 @@ fn a_model_sent_over_the_link_replaces_flash_only_once_checked() {
     let flash = model(6, 8, true, 0);
     let other = model(7, 14, false, 3);
     let (mut link, _) = Link::new(flash);
+    assert_eq!(
+        link.command("bn model 00"),
+        ["e-[Command 'bn model load' must come first]"]
+    );
     let info = link.command("bn model");
     assert!(
         info[0].starts_with("m-bn-model-[source=flash,") && info[0].contains("inputs=8,"),
@@ -303,9 +307,10 @@ fn a_model_sent_over_the_link_replaces_flash_only_once_checked() {
         link.command("bn model load 9000"),
         ["e-[bn model load: 9000 bytes exceed the model buffer of 8192]"]
     );
+    // The refused load left the last file complete: more bytes need a new announcement.
     assert_eq!(
         link.command("bn model 00"),
-        ["e-[Command 'bn model load' must come first]"]
+        ["e-[The model is complete; 'bn model load' starts another]"]
     );
     link.upload(other);
     assert!(link.command("bn model default")[0].contains("source=flash,"));
