@@ -330,7 +330,19 @@ fn export(args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
+/// A closed standard output (`bottleneck predict … | head`) ends the command quietly, as
+/// it ends `cat` or `grep`, instead of a panic in `println!`: the default SIGPIPE action
+/// comes back (Rust's runtime ignores the signal, so that writes fail instead).
+fn restore_sigpipe() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: sets this process's SIGPIPE disposition, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train(args),

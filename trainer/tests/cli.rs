@@ -887,3 +887,57 @@ fn device_names_a_missing_port_and_bad_settings() {
     let no_port = device(&[]);
     assert_eq!(no_port.status.code(), Some(2));
 }
+
+/// `bottleneck predict … | head -1`: the reader goes away early; the command ends quietly
+/// (killed by SIGPIPE, as `cat` is), with no panic message on standard error.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_closed_standard_output_ends_a_command_without_a_panic() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("data.csv");
+    generate(
+        &csv,
+        &[
+            "--samples",
+            "20000",
+            "--features",
+            "10",
+            "--informative",
+            "4",
+            "--redundant",
+            "4",
+        ],
+    );
+    let out = dir.path().join("run");
+    assert_ok(
+        &train_command(&csv, &out, &["--epochs", "1"])
+            .output()
+            .expect("train"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bottleneck"))
+        .args([
+            "predict",
+            path(&out.join("model.bin")),
+            "--data",
+            path(&csv),
+        ])
+        .args(["--label-column", "label"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("predict");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The pipe's reading end is closed here, as `head` closes it.
+    let output = child.wait_with_output().expect("exit");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.signal(), Some(13), "{:?}", output.status);
+}
