@@ -28,6 +28,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MinMaxScaler
 
+# The tutorial's Dense + BatchNorm + LeakyReLU block, Keras defaults.
+from pytorch_tutorial_accuracy import block
+
 
 def read(path):
     with open(path, newline="") as f:
@@ -36,11 +39,6 @@ def read(path):
     x = np.array([[float(v) for k, v in enumerate(r) if k != label] for r in rows[1:]])
     normal = np.array([r[label] == "normal" for r in rows[1:]])
     return x, normal
-
-
-def block(i, o):
-    l = nn.Linear(i, o); nn.init.xavier_uniform_(l.weight); nn.init.zeros_(l.bias)
-    return [l, nn.BatchNorm1d(o, eps=1e-3, momentum=0.01), nn.LeakyReLU(0.3)]
 
 
 def dense(i, o):

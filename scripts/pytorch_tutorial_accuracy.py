@@ -7,7 +7,8 @@ iterations. Reference for BENCHMARKS.md's accuracy table (issue 14); not run by 
     python3 scripts/pytorch_tutorial_accuracy.py 1 2 3 4 5
 
 `tutorial_data`, `block`, `train_autoencoder` and `encode` are imported by
-scripts/int8_agreement_budget.py and scripts/qat_agreement.py.
+scripts/int8_agreement_budget.py and scripts/qat_agreement.py; `block` by
+scripts/anomaly_baselines.py too.
 """
 import sys, numpy as np, torch
 from torch import nn

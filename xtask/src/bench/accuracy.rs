@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 use bottleneck_trainer::repeats::{Repeats, Spread};
 use bottleneck_trainer::report::Report;
 
+use super::python::python_version;
+
 /// Training seeds in the table: 1 to `SEEDS`.
 pub const SEEDS: u64 = 15;
 
@@ -67,24 +69,6 @@ const FRAMEWORKS: [Framework; 2] = [
     },
 ];
 
-fn python_version(f: &Framework) -> Result<String, String> {
-    let out = Command::new("python3")
-        .args(["-c", f.version])
-        .envs(f.env.iter().copied())
-        .output()
-        .map_err(|e| format!("python3: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "not run: this machine's python3 lacks it ({})",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 fn spawn(f: &Framework) -> Result<Child, String> {
     let seeds: Vec<String> = (1..=SEEDS).map(|s| s.to_string()).collect();
     Command::new("python3")
@@ -124,7 +108,7 @@ fn parse_accuracies(script: &str, text: &str) -> Result<Vec<f64>, String> {
 pub fn run(trainer: &Path) -> Result<Accuracy, String> {
     let mut children = Vec::new();
     for f in &FRAMEWORKS {
-        children.push(python_version(f).and_then(|v| Ok((f, v, spawn(f)?))));
+        children.push(python_version(f.version, f.env, "it").and_then(|v| Ok((f, v, spawn(f)?))));
     }
     let ours = run_ours(trainer)?;
     let references = children

@@ -5,6 +5,7 @@
 use std::process::{Child, Command, Stdio};
 
 use super::anomaly::SplitFiles;
+use super::python::python_version;
 
 /// The script, relative to the workspace root.
 pub const SCRIPT: &str = "scripts/anomaly_baselines.py";
@@ -22,6 +23,17 @@ pub struct References {
     pub pca: Vec<f64>,
 }
 
+impl References {
+    /// Each reference's name in the tables and its AUC per seed.
+    pub fn named(&self) -> [(&'static str, &[f64]); 3] {
+        [
+            ("PyTorch autoencoder", &self.pytorch),
+            ("isolation forest", &self.isolation_forest),
+            ("PCA", &self.pca),
+        ]
+    }
+}
+
 /// The running script, or why it could not start.
 pub struct Running {
     child: Child,
@@ -31,23 +43,12 @@ pub struct Running {
 
 /// Starts the script on every seed's split `files`, with `bottleneck` components.
 pub fn spawn_references(files: &[SplitFiles], bottleneck: usize) -> Result<Running, String> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import torch, sklearn; print('PyTorch', torch.__version__.split('+')[0], \
-             'and scikit-learn', sklearn.__version__)",
-        ])
-        .output()
-        .map_err(|e| format!("not run: python3: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "not run: this machine's python3 lacks PyTorch or scikit-learn ({})",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ));
-    }
+    let versions = python_version(
+        "import torch, sklearn; print('PyTorch', torch.__version__.split('+')[0], \
+         'and scikit-learn', sklearn.__version__)",
+        &[],
+        "PyTorch or scikit-learn",
+    )?;
     let mut command = Command::new("python3");
     command.arg(crate::workspace_root().join(SCRIPT));
     for (seed, f) in (1..).zip(files) {
@@ -64,7 +65,7 @@ pub fn spawn_references(files: &[SplitFiles], bottleneck: usize) -> Result<Runni
         .map_err(|e| format!("python3 {SCRIPT}: {e}"))?;
     Ok(Running {
         child,
-        versions: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        versions,
         seeds: files.len(),
     })
 }

@@ -28,14 +28,10 @@ fn cells(values: &[f64]) -> String {
 /// The best reference's name and its mean over the first `seeds` seeds.
 fn best_reference(run: &DataSetRun, seeds: u64) -> Option<(&'static str, f64)> {
     let refs = run.references.as_ref().ok()?;
-    [
-        ("PyTorch autoencoder", &refs.pytorch),
-        ("isolation forest", &refs.isolation_forest),
-        ("PCA", &refs.pca),
-    ]
-    .into_iter()
-    .map(|(name, v)| (name, mean_of_first(v.iter().copied(), seeds)))
-    .max_by(|a, b| a.1.total_cmp(&b.1))
+    refs.named()
+        .into_iter()
+        .map(|(name, v)| (name, mean_of_first(v.iter().copied(), seeds)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// Whether our int8 mean over the first `seeds` seeds is at least the best reference's;
@@ -89,11 +85,7 @@ pub fn render(runs: &[DataSetRun]) -> String {
         let _ = writeln!(md, "| Bottleneck, float | {} |", cells(&float));
         match &run.references {
             Ok(refs) => {
-                for (name, v) in [
-                    ("PyTorch autoencoder", &refs.pytorch),
-                    ("isolation forest", &refs.isolation_forest),
-                    ("PCA", &refs.pca),
-                ] {
+                for (name, v) in refs.named() {
                     let _ = writeln!(md, "| {name} ({}) | {} |", refs.versions, cells(v));
                 }
             }
@@ -161,11 +153,7 @@ pub fn render(runs: &[DataSetRun]) -> String {
 fn paired(run: &DataSetRun, int8: &[f64]) -> Option<String> {
     let (name, _) = best_reference(run, SEEDS)?;
     let refs = run.references.as_ref().ok()?;
-    let theirs = match name {
-        "PyTorch autoencoder" => &refs.pytorch,
-        "isolation forest" => &refs.isolation_forest,
-        _ => &refs.pca,
-    };
+    let (_, theirs) = refs.named().into_iter().find(|(n, _)| *n == name)?;
     let d: Vec<f64> = int8.iter().zip(theirs).map(|(a, b)| a - b).collect();
     let m = mean(&d);
     let n = d.len() as f64;

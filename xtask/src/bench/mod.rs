@@ -11,4 +11,5 @@ pub mod file_layout;
 pub mod kernel_loops;
 pub mod machine;
 pub mod mlperf;
+pub mod python;
 pub mod training;
