@@ -267,7 +267,7 @@ pub fn check_board(args: &DeviceArgs, out: &mut impl std::io::Write) -> Result<B
     let file_crc = model.view().header().crc32;
     match board_model_crc(&mut link)? {
         Some(crc) if crc == file_crc => {}
-        other if args.send_model => {
+        _ if args.send_model => {
             if bytes.len() > board.model_bytes {
                 return Err(link.error(format!(
                     "{} is {} bytes; the board takes models of at most {} bytes over the link",
@@ -276,7 +276,6 @@ pub fn check_board(args: &DeviceArgs, out: &mut impl std::io::Write) -> Result<B
                     board.model_bytes
                 )));
             }
-            let _ = other;
             link.load_model(&bytes)?;
         }
         Some(crc) => {

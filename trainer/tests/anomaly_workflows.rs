@@ -107,28 +107,31 @@ fn report(dir: &Path) -> serde_json::Value {
 
 const QUICK: &[&str] = &["--epochs", "20", "-q"];
 
+/// `bottleneck train --task TASK --data DATA [--test-data TEST] --out OUT`, then `extra`.
+fn train(task: &str, data: &Path, test: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--task", task, "--data", path(data)];
+    if let Some(test) = test {
+        args.extend(["--test-data", path(test)]);
+    }
+    args.extend(["--out", path(out)]);
+    args.extend(extra);
+    bottleneck(&args)
+}
+
 #[test]
 fn anomaly_trains_on_normal_rows_and_tests_on_a_mixed_labelled_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = files(dir.path());
     let out_dir = dir.path().join("a");
-    let mut args = vec![
-        "train",
-        "--task",
+    let flags = ["--label-column", "label", "--normal-label", "normal"];
+    let args: Vec<&str> = flags.iter().chain(QUICK).copied().collect();
+    assert_ok(&train(
         "anomaly",
-        "--data",
-        path(&f.normal_train),
-        "--test-data",
-        path(&f.mixed_test),
-        "--label-column",
-        "label",
-        "--normal-label",
-        "normal",
-        "--out",
-        path(&out_dir),
-    ];
-    args.extend(QUICK);
-    assert_ok(&bottleneck(&args));
+        &f.normal_train,
+        Some(&f.mixed_test),
+        &out_dir,
+        &args,
+    ));
     let r = report(&out_dir);
     let a = &r["anomaly"];
     assert_eq!(a["normal_rows"], 157, "{a}");
@@ -175,22 +178,16 @@ fn an_unlabelled_training_file_is_scored_on_a_labelled_test_file() {
     // --label-column naming it.
     for label_flag in [&["--label-column", "label"][..], &[][..]] {
         let out_dir = dir.path().join(format!("u{}", label_flag.len()));
-        let mut args = vec![
-            "train",
-            "--task",
-            "anomaly",
-            "--data",
-            path(&f.unlabelled_train),
-            "--test-data",
-            path(&f.mixed_test),
-            "--normal-label",
-            "normal",
-            "--out",
-            path(&out_dir),
-        ];
+        let mut args = vec!["--normal-label", "normal"];
         args.extend(label_flag);
         args.extend(QUICK);
-        assert_ok(&bottleneck(&args));
+        assert_ok(&train(
+            "anomaly",
+            &f.unlabelled_train,
+            Some(&f.mixed_test),
+            &out_dir,
+            &args,
+        ));
         let a = &report(&out_dir)["anomaly"];
         assert_eq!(
             (a["normal_rows"].as_u64(), a["anomalous_rows"].as_u64()),
@@ -200,18 +197,13 @@ fn an_unlabelled_training_file_is_scored_on_a_labelled_test_file() {
     }
     // Without --normal-label the test labels cannot be read: a clear error, nothing written.
     let out_dir = dir.path().join("none");
-    let out = bottleneck(&[
-        "train",
-        "--task",
+    let out = train(
         "anomaly",
-        "--data",
-        path(&f.unlabelled_train),
-        "--test-data",
-        path(&f.mixed_test),
-        "--out",
-        path(&out_dir),
-        "-q",
-    ]);
+        &f.unlabelled_train,
+        Some(&f.mixed_test),
+        &out_dir,
+        &["-q"],
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -220,20 +212,13 @@ fn an_unlabelled_training_file_is_scored_on_a_labelled_test_file() {
     );
     assert!(!out_dir.exists());
     // A normal label no test row has.
-    let out = bottleneck(&[
-        "train",
-        "--task",
+    let out = train(
         "anomaly",
-        "--data",
-        path(&f.unlabelled_train),
-        "--test-data",
-        path(&f.mixed_test),
-        "--normal-label",
-        "benign",
-        "--out",
-        path(&out_dir),
-        "-q",
-    ]);
+        &f.unlabelled_train,
+        Some(&f.mixed_test),
+        &out_dir,
+        &["--normal-label", "benign", "-q"],
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\"benign\" names no test row"), "{stderr}");
@@ -273,21 +258,12 @@ fn both_leaves_unseen_test_labels_out_of_classification_and_counts_them_as_anoma
     let out_dir = dir.path().join("b");
     // No normal label: both of the classifier's classes are normal, and the anomalies
     // are the test rows with a label the training data lacks.
-    let mut args = vec![
-        "train",
-        "--task",
-        "both",
-        "--data",
-        path(&train),
-        "--test-data",
-        path(&test),
-        "--label-column",
-        "label",
-        "--out",
-        path(&out_dir),
-    ];
-    args.extend(QUICK);
-    assert_ok(&bottleneck(&args));
+    let args: Vec<&str> = ["--label-column", "label"]
+        .iter()
+        .chain(QUICK)
+        .copied()
+        .collect();
+    assert_ok(&self::train("both", &train, Some(&test), &out_dir, &args));
     let r = report(&out_dir);
     assert_eq!(r["accuracy"]["unseen_label_rows"], 60, "{}", r["accuracy"]);
     assert_eq!(r["device"]["test_rows"], 107, "{}", r["device"]);
@@ -323,19 +299,7 @@ fn both_leaves_unseen_test_labels_out_of_classification_and_counts_them_as_anoma
     assert!(text.contains("107 normal, 60 anomalous"), "{text}");
     // A classifier alone still refuses a label it cannot predict.
     let classify_dir = dir.path().join("c");
-    let mut args = vec![
-        "train",
-        "--data",
-        path(&train),
-        "--test-data",
-        path(&test),
-        "--label-column",
-        "label",
-        "--out",
-        path(&classify_dir),
-    ];
-    args.extend(QUICK);
-    let out = bottleneck(&args);
+    let out = self::train("classify", &train, Some(&test), &classify_dir, &args);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("which the training data does not have"));
 }
@@ -345,24 +309,23 @@ fn both_leaves_unseen_test_labels_out_of_classification_and_counts_them_as_anoma
 fn auc(dir: &Path, task: &str, seed: u64) -> (f64, f64) {
     let out_dir = dir.join(format!("{task}-{seed}"));
     let seed = seed.to_string();
-    assert_ok(&bottleneck(&[
-        "train",
-        "--task",
+    assert_ok(&train(
         task,
-        "--data",
-        path(&breast_cancer()),
-        "--label-column",
-        "diagnosis",
-        "--normal-label",
-        "benign",
-        "--test-fraction",
-        "0.25",
-        "--seed",
-        &seed,
-        "--out",
-        path(&out_dir),
-        "-q",
-    ]));
+        &breast_cancer(),
+        None,
+        &out_dir,
+        &[
+            "--label-column",
+            "diagnosis",
+            "--normal-label",
+            "benign",
+            "--test-fraction",
+            "0.25",
+            "--seed",
+            &seed,
+            "-q",
+        ],
+    ));
     let a = &report(&out_dir)["anomaly"];
     (
         a["auc_int8"].as_f64().expect("int8 AUC"),

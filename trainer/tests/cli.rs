@@ -862,11 +862,7 @@ fn device_names_a_missing_port_and_bad_settings() {
     let csv = dir.path().join("data.csv");
     generate(&csv, THREE_CLASSES);
     let out = dir.path().join("run");
-    assert_ok(
-        &train_command(&csv, &out, &["--epochs", "1"])
-            .output()
-            .expect("train"),
-    );
+    assert_ok(&train(&csv, &out, &["--epochs", "1"]));
     let model = out.join("model.bin");
     let device = |extra: &[&str]| {
         let mut args = vec!["device", "--model", path(&model), "--data", path(&csv)];
@@ -911,11 +907,7 @@ fn a_closed_standard_output_ends_a_command_without_a_panic() {
         ],
     );
     let out = dir.path().join("run");
-    assert_ok(
-        &train_command(&csv, &out, &["--epochs", "1"])
-            .output()
-            .expect("train"),
-    );
+    assert_ok(&train(&csv, &out, &["--epochs", "1"]));
     let mut child = Command::new(env!("CARGO_BIN_EXE_bottleneck"))
         .args([
             "predict",
