@@ -1,7 +1,9 @@
 // The one board table: the firmware's build script (memory map), the QEMU runner and
-// parity test (machine, CPU), and the benchmark (clock) all read it. It is plain Rust
-// with no imports, so `examples/firmware/build.rs` can `include!` it from its own
-// workspace. Adding a board is one row here.
+// parity test (machine, CPU), and the benchmark (clock) all read it; so does the build
+// script the real boards' crates share (`boards/board-build.rs`: memory map and boot
+// blocks, clock). It is plain Rust with no imports, so build scripts in other workspaces
+// can `include!` it. Adding an emulated board is one row in `BOARDS`; a real board is one
+// row in `HARDWARE_BOARDS` and one crate under `boards/`.
 
 /// An emulated board the firmware runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,5 +254,212 @@ pub const BOARDS: [Board; 6] = [
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
         uart: Some(Uart::MPS2_UART0),
+    },
+];
+
+/// A real board: a crate under `boards/` (named as `name`) glues the firmware core to the
+/// board's HAL. Nothing here runs under QEMU; the build script every board crate shares
+/// (`boards/board-build.rs`) reads this row for the memory map, clock and link buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HardwareBoard {
+    /// The board crate's directory under `boards/`.
+    pub name: &'static str,
+    /// The product a user holds.
+    pub product: &'static str,
+    /// The microcontroller, as `probe-rs chip list` (or espflash) names it.
+    pub chip: &'static str,
+    /// The core, for reports.
+    pub core: &'static str,
+    /// Rust target triple (the crate's `.cargo/config.toml` builds for it).
+    pub target: &'static str,
+    /// Flash the program may use: origin and length in bytes (after any boot block).
+    pub flash: (u32, u32),
+    /// RAM: origin and length in bytes.
+    pub ram: (u32, u32),
+    /// What the boot ROM wants besides the program.
+    pub boot: Boot,
+    /// The command that flashes and runs the firmware (the crate's cargo runner).
+    pub runner: &'static str,
+    /// The core clock the crate sets up, in Hz: the rate of its cycle counter.
+    pub clock_hz: u32,
+    /// The counter the firmware times inference with.
+    pub counter: &'static str,
+    /// The serial link `bottleneck device --port` talks to, as the user finds it.
+    pub link: &'static str,
+    /// The emulated board (a `BOARDS` name) that runs the same instructions: its counts
+    /// under QEMU give this board's speed estimate until someone measures it.
+    pub emulated_as: &'static str,
+}
+
+/// Boot blocks a chip's boot ROM needs in flash before (or around) the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boot {
+    /// None: the vector table sits at the start of flash (STM32, nRF52).
+    Plain,
+    /// RP2040: a 256-byte second-stage boot loader at the start of flash (`BOOT2`, which
+    /// embassy-rp fills), the program after it.
+    Rp2040Boot2,
+    /// RP2350: the image definition block the boot ROM searches the first 4 KiB for
+    /// (`.start_block`), and picotool's binary-info entries and end block.
+    Rp2350ImageDef,
+    /// ESP32-C3: the ESP-IDF second-stage boot loader, flashed by espflash; esp-hal's own
+    /// linker script (`linkall.x`) places the program, so no memory.x is written.
+    EspIdf,
+}
+
+impl HardwareBoard {
+    /// The board named `name` (its crate directory).
+    pub fn named(name: &str) -> Option<HardwareBoard> {
+        HARDWARE_BOARDS.iter().copied().find(|b| b.name == name)
+    }
+
+    /// Whether `address` is in the board's RAM, through any bus that maps it (the
+    /// ESP32-C3 sees its SRAM as data at `ram.0` and as instructions 0x700000 above).
+    pub fn in_ram(&self, address: u64) -> bool {
+        let (origin, length) = (u64::from(self.ram.0), u64::from(self.ram.1));
+        let inside = |base: u64| (base..base + length).contains(&address);
+        inside(origin) || (self.boot == Boot::EspIdf && inside(origin + 0x0070_0000))
+    }
+
+    /// The crate's `memory.x` (None where the HAL brings its own map: ESP32-C3).
+    pub fn memory_x(&self) -> Option<String> {
+        let header = format!(
+            "/* {} ({}, {}), from the board table (xtask/src/boards.rs). */\n",
+            self.product, self.chip, self.core
+        );
+        let (flash, ram) = (self.flash, self.ram);
+        let regions = format!(
+            "  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n",
+            flash.0, flash.1, ram.0, ram.1
+        );
+        match self.boot {
+            Boot::Plain => Some(format!("{header}MEMORY\n{{\n{regions}}}\n")),
+            Boot::Rp2040Boot2 => Some(format!(
+                "{header}MEMORY\n{{\n  BOOT2 : ORIGIN = {:#010x}, LENGTH = 0x100\n{regions}}}\n",
+                flash.0 - 0x100
+            )),
+            Boot::Rp2350ImageDef if self.target.starts_with("riscv") => {
+                Some(format!("{header}MEMORY\n{{\n{regions}}}\n"))
+            }
+            // As embassy's and rp-hal's RP2350 examples place them for cortex-m-rt.
+            Boot::Rp2350ImageDef => Some(format!(
+                "{header}MEMORY\n{{\n{regions}}}\n\
+                 SECTIONS {{\n  .start_block : ALIGN(4)\n  {{\n    __start_block_addr = .;\n    \
+                 KEEP(*(.start_block));\n    KEEP(*(.boot_info));\n  }} > FLASH\n}} INSERT AFTER .vector_table;\n\
+                 _stext = ADDR(.start_block) + SIZEOF(.start_block);\n\
+                 SECTIONS {{\n  .bi_entries : ALIGN(4)\n  {{\n    __bi_entries_start = .;\n    \
+                 KEEP(*(.bi_entries));\n    . = ALIGN(4);\n    __bi_entries_end = .;\n  }} > FLASH\n}} INSERT AFTER .text;\n\
+                 SECTIONS {{\n  .end_block : ALIGN(4)\n  {{\n    __end_block_addr = .;\n    \
+                 KEEP(*(.end_block));\n  }} > FLASH\n}} INSERT AFTER .uninit;\n\
+                 PROVIDE(start_to_end = __end_block_addr - __start_block_addr);\n\
+                 PROVIDE(end_to_start = __start_block_addr - __end_block_addr);\n"
+            )),
+            Boot::EspIdf => None,
+        }
+    }
+}
+
+/// Every real board, in report order. A new board is one row here and one crate under
+/// `boards/` (its directory named as the row).
+pub const HARDWARE_BOARDS: [HardwareBoard; 6] = [
+    // MLPerf Tiny's reference board. 2 MiB flash, 640 KiB SRAM1-3 (contiguous); 120 MHz
+    // from the 16 MHz HSI through the PLL, in voltage range 1 boost mode.
+    HardwareBoard {
+        name: "nucleo-l4r5zi",
+        product: "NUCLEO-L4R5ZI",
+        chip: "STM32L4R5ZITxP",
+        core: "Cortex-M4F",
+        target: "thumbv7em-none-eabihf",
+        flash: (0x0800_0000, 2 * MIB),
+        ram: (0x2000_0000, 640 * KIB),
+        boot: Boot::Plain,
+        runner: "probe-rs run --chip STM32L4R5ZITxP",
+        clock_hz: 120_000_000,
+        counter: "DWT CYCCNT",
+        link: "ST-LINK virtual COM port (LPUART1, PG7 TX / PG8 RX)",
+        emulated_as: "m4f",
+    },
+    // Raspberry Pi Pico: 2 MiB QSPI flash behind XIP (first 256 bytes: boot2), 264 KiB
+    // SRAM; embassy-rp's default 125 MHz.
+    HardwareBoard {
+        name: "pico",
+        product: "Raspberry Pi Pico",
+        chip: "RP2040",
+        core: "Cortex-M0+",
+        target: "thumbv6m-none-eabi",
+        flash: (0x1000_0100, 2 * MIB - 0x100),
+        ram: (0x2000_0000, 264 * KIB),
+        boot: Boot::Rp2040Boot2,
+        runner: "probe-rs run --chip RP2040",
+        clock_hz: 125_000_000,
+        counter: "SysTick (24 bits, core clock)",
+        link: "Raspberry Pi Debug Probe UART (UART0, GP0 TX / GP1 RX)",
+        emulated_as: "m0-an385",
+    },
+    // Raspberry Pi Pico 2, Arm cores: 4 MiB flash, 512 KiB striped SRAM0-7; 150 MHz.
+    HardwareBoard {
+        name: "pico2",
+        product: "Raspberry Pi Pico 2",
+        chip: "RP235x",
+        core: "Cortex-M33",
+        target: "thumbv8m.main-none-eabihf",
+        flash: (0x1000_0000, 4 * MIB),
+        ram: (0x2000_0000, 512 * KIB),
+        boot: Boot::Rp2350ImageDef,
+        runner: "probe-rs run --chip RP235x",
+        clock_hz: 150_000_000,
+        counter: "DWT CYCCNT",
+        link: "Raspberry Pi Debug Probe UART (UART0, GP0 TX / GP1 RX)",
+        emulated_as: "m33",
+    },
+    // Raspberry Pi Pico 2 booted on its Hazard3 RISC-V cores (rp235x-hal); 150 MHz.
+    HardwareBoard {
+        name: "pico2-riscv",
+        product: "Raspberry Pi Pico 2 (RISC-V)",
+        chip: "RP235x",
+        core: "Hazard3 RV32IMAC",
+        target: "riscv32imac-unknown-none-elf",
+        flash: (0x1000_0000, 4 * MIB),
+        ram: (0x2000_0000, 512 * KIB),
+        boot: Boot::Rp2350ImageDef,
+        runner: "picotool load -u -v -x -t elf",
+        clock_hz: 150_000_000,
+        counter: "mcycle",
+        link: "Raspberry Pi Debug Probe UART (UART0, GP0 TX / GP1 RX)",
+        emulated_as: "rv32",
+    },
+    // nRF52840 DK: 1 MiB flash, 256 KiB RAM, 64 MHz; the J-Link OB's virtual COM port is
+    // wired to P0.06 (TX) and P0.08 (RX).
+    HardwareBoard {
+        name: "nrf52840-dk",
+        product: "nRF52840 DK",
+        chip: "nRF52840_xxAA",
+        core: "Cortex-M4F",
+        target: "thumbv7em-none-eabihf",
+        flash: (0x0000_0000, MIB),
+        ram: (0x2000_0000, 256 * KIB),
+        boot: Boot::Plain,
+        runner: "probe-rs run --chip nRF52840_xxAA",
+        clock_hz: 64_000_000,
+        counter: "DWT CYCCNT",
+        link: "J-Link OB virtual COM port (UARTE0, P0.06 TX / P0.08 RX)",
+        emulated_as: "m4f",
+    },
+    // ESP32-C3 (DevKitM-1 and kin): 4 MiB flash, 400 KiB SRAM, 160 MHz; UART0 reaches the
+    // host through the board's USB-serial bridge.
+    HardwareBoard {
+        name: "esp32c3",
+        product: "ESP32-C3-DevKitM-1",
+        chip: "esp32c3",
+        core: "RISC-V RV32IMC",
+        target: "riscv32imc-unknown-none-elf",
+        flash: (0x4200_0000, 4 * MIB),
+        ram: (0x3FC7_C000, 400 * KIB),
+        boot: Boot::EspIdf,
+        runner: "espflash flash --monitor",
+        clock_hz: 160_000_000,
+        counter: "machine performance counter (mpccr)",
+        link: "USB-serial bridge (UART0, GPIO21 TX / GPIO20 RX)",
+        emulated_as: "rv32",
     },
 ];

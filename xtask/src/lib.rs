@@ -4,12 +4,14 @@
 
 mod boards;
 
-pub use boards::{BOARDS, Board, Uart, UartKind};
+pub use boards::{BOARDS, Board, Boot, HARDWARE_BOARDS, HardwareBoard, Uart, UartKind};
 
 #[cfg(feature = "measure")]
 pub mod bench;
 #[cfg(feature = "measure")]
 pub mod benchmarks;
+#[cfg(feature = "measure")]
+pub mod board_report;
 #[cfg(feature = "measure")]
 pub mod c_firmware;
 #[cfg(feature = "measure")]
