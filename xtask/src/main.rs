@@ -9,6 +9,9 @@
 //!   leaves the split files in DIR.
 //! - `firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS]`: the firmware's footprint and speed on
 //!   every board, for the seed model or MLPerf Tiny's anomaly-detection autoencoder.
+//! - `board-report`: builds every real board's crate (`boards/`) with a seed model and
+//!   MLPerf Tiny's AD model and prints BENCHMARKS.md's section on them (flash, RAM,
+//!   estimated speed); `bench` includes it.
 //! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
 
 use std::path::Path;
@@ -30,7 +33,9 @@ fn main() -> ExitCode {
         Some("anomaly-auc") => anomaly_auc(&args[1..]),
         #[cfg(feature = "measure")]
         Some("firmware-report") => firmware_report(&args[1..]),
-        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | qemu ELF".to_string()),
+        #[cfg(feature = "measure")]
+        Some("board-report") => xtask::board_report::run().map(|md| print!("{md}")),
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | board-report | qemu ELF".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
