@@ -34,7 +34,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "measure")]
         Some("firmware-report") => firmware_report(&args[1..]),
         #[cfg(feature = "measure")]
-        Some("board-report") => xtask::board_report::run().map(|md| print!("{md}")),
+        Some("board-report") => match &args[1..] {
+            [] => xtask::board_report::run().map(|md| print!("{md}")),
+            _ => Err("usage: cargo xtask board-report (it takes no arguments)".to_string()),
+        },
         _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | board-report | qemu ELF".to_string()),
     };
     match result {
