@@ -58,11 +58,13 @@ fn main() {
         .map(|v| v.max_width())
         .unwrap_or_else(|e| panic!("BOTTLENECK_MODEL={} does not load: {e}", source.display()));
     std::fs::write(out.join("model.bin"), &model).expect("write model.bin");
-    std::fs::write(out.join("board.rs"), board_rs(&board, width)).expect("write board.rs");
+    let board_rs = board_rs(&board, width, &out.join("model.bin"));
+    std::fs::write(out.join("board.rs"), board_rs).expect("write board.rs");
 }
 
-/// The board's constants and the embedded model, for `include!` in its `main.rs`.
-fn board_rs(board: &boards::HardwareBoard, width: usize) -> String {
+/// The board's constants and the embedded model (`model`), for `include!` in its
+/// `main.rs`.
+fn board_rs(board: &boards::HardwareBoard, width: usize, model: &Path) -> String {
     format!(
         "/// The board, as the firmware names itself (`bn board`).\n\
          pub const BOARD_NAME: &str = {product:?};\n\
@@ -81,7 +83,6 @@ fn board_rs(board: &boards::HardwareBoard, width: usize) -> String {
          &bottleneck_runtime::Aligned(*include_bytes!({model:?}));\n",
         product = board.product,
         clock = board.clock_hz,
-        buffer = (board.ram.1 / 4).min(1024 * 1024),
-        model = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("model.bin"),
+        buffer = boards::link_model_buffer(board.ram.1),
     )
 }

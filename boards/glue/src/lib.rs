@@ -18,6 +18,27 @@ pub trait Link {
     fn write(&mut self, bytes: &[u8]);
 }
 
+/// A UART driver with embedded-hal 0.2's serial traits (embassy-stm32's and
+/// embassy-rp's blocking UARTs have them) as a [`Link`]: non-blocking reads, blocking
+/// writes.
+#[cfg(target_arch = "arm")]
+pub struct Hal02Serial<U>(pub U);
+
+#[cfg(target_arch = "arm")]
+impl<U> Link for Hal02Serial<U>
+where
+    U: embedded_hal_02::serial::Read<u8> + embedded_hal_02::blocking::serial::Write<u8>,
+{
+    fn try_read(&mut self) -> Option<u8> {
+        self.0.read().ok()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // A blocking write on an enabled UART does not fail (the drivers report errors
+        // only for half-duplex modes, not used here).
+        let _ = self.0.bwrite_all(bytes);
+    }
+}
+
 /// A [`Link`] as the text sink the core writes its replies to.
 struct Replies<'a, L>(&'a mut L);
 

@@ -4,10 +4,9 @@
 #![no_std]
 #![no_main]
 
-use bottleneck_board_glue::{Link, counter::Dwt, serve};
+use bottleneck_board_glue::{Hal02Serial, counter::Dwt, serve};
 use bottleneck_device::Device;
 use defmt_rtt as _;
-use embassy_stm32::mode::Blocking;
 use embassy_stm32::rcc::{Pll, PllMul, PllPreDiv, PllRDiv, PllSource, Sysclk};
 use embassy_stm32::usart::{Config, Uart};
 use panic_probe as _;
@@ -16,19 +15,6 @@ include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
 /// The core: most of the RAM the firmware uses, in a static rather than on the stack.
 static mut DEVICE: Device<'static, INPUT, MODEL_BUFFER, WIDTH> = Device::new(MODEL, BOARD_NAME);
-
-/// LPUART1, polled.
-struct Lpuart(Uart<'static, Blocking>);
-
-impl Link for Lpuart {
-    fn try_read(&mut self) -> Option<u8> {
-        embedded_hal_02::serial::Read::read(&mut self.0).ok()
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // A write on a blocking UART only fails in half-duplex modes, not used here.
-        let _ = self.0.blocking_write(bytes);
-    }
-}
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
@@ -70,5 +56,5 @@ fn main() -> ! {
         .expect("LPUART1 at 115200 baud");
     // SAFETY: the only reference to DEVICE, taken once; no interrupt handler touches it.
     let device = unsafe { &mut *core::ptr::addr_of_mut!(DEVICE) };
-    serve(device, &mut Lpuart(uart), &mut clock)
+    serve(device, &mut Hal02Serial(uart), &mut clock)
 }

@@ -4,29 +4,16 @@
 #![no_std]
 #![no_main]
 
-use bottleneck_board_glue::{Link, counter::SysTick, serve};
+use bottleneck_board_glue::{Hal02Serial, counter::SysTick, serve};
 use bottleneck_device::Device;
 use defmt_rtt as _;
-use embassy_rp::uart::{Blocking, Config, Uart};
+use embassy_rp::uart::{Config, Uart};
 use panic_probe as _;
 
 include!(concat!(env!("OUT_DIR"), "/board.rs"));
 
 /// The core: most of the RAM the firmware uses, in a static rather than on the stack.
 static mut DEVICE: Device<'static, INPUT, MODEL_BUFFER, WIDTH> = Device::new(MODEL, BOARD_NAME);
-
-/// UART0, polled.
-struct Uart0(Uart<'static, Blocking>);
-
-impl Link for Uart0 {
-    fn try_read(&mut self) -> Option<u8> {
-        embedded_hal_02::serial::Read::read(&mut self.0).ok()
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Blocking writes to an enabled UART do not fail.
-        let _ = self.0.blocking_write(bytes);
-    }
-}
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
@@ -49,5 +36,5 @@ fn main() -> ! {
     let uart = Uart::new_blocking(p.UART0, p.PIN_0, p.PIN_1, Config::default());
     // SAFETY: the only reference to DEVICE, taken once; no interrupt handler touches it.
     let device = unsafe { &mut *core::ptr::addr_of_mut!(DEVICE) };
-    serve(device, &mut Uart0(uart), &mut clock)
+    serve(device, &mut Hal02Serial(uart), &mut clock)
 }
