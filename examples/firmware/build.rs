@@ -51,7 +51,7 @@ fn main() {
             name = board.name,
             clock = board.clock_hz,
             model_buffer = if board.uart.is_some() {
-                (board.ram.1 / 4).min(1024 * 1024)
+                boards::link_model_buffer(board.ram.1)
             } else {
                 0
             },

@@ -105,8 +105,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
     md.push_str(&crate::bench::anomaly_report::render(&anomaly));
-    std::fs::write(&args.out, &md).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    eprintln!("wrote {}", args.out.display());
     let json_path = args.out.with_file_name("benchmarks.json");
     let json = benchmarks_json(
         &[
@@ -119,8 +117,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     eprintln!("wrote {}", json_path.display());
     // The real boards' section estimates speed from the figures just written.
     eprintln!("building the real boards' crates...");
-    md.push_str(&crate::board_report::run()?);
+    md.push_str(&crate::board_report::run(&json_path)?);
     std::fs::write(&args.out, md).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    eprintln!("wrote {}", args.out.display());
     Ok(())
 }
 

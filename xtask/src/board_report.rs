@@ -15,13 +15,9 @@ pub fn crate_dir(board: &HardwareBoard) -> PathBuf {
     crate::workspace_root().join("boards").join(board.name)
 }
 
-/// Where board builds put their files: beside the host target directory (never inside
-/// it: the outer cargo holds its lock), else the boards workspace's own `target/`.
+/// Where board builds put their files.
 pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(format!("{}-boards", PathBuf::from(dir).display())),
-        None => crate::workspace_root().join("boards/target"),
-    }
+    crate::target_dir_beside_host("boards", crate::workspace_root().join("boards/target"))
 }
 
 /// Flash and RAM a firmware image takes.
@@ -226,15 +222,14 @@ pub fn estimates_from(
 }
 
 /// `cargo xtask board-report`: builds every board with a seed model and MLPerf Tiny's AD
-/// model (trained briefly: sizes do not depend on the weights) and renders the section.
-pub fn run() -> Result<String, String> {
+/// model (trained briefly: sizes do not depend on the weights) and renders the section,
+/// with speed estimates from `json_path` (the benchmark's `benchmarks.json`).
+pub fn run(json_path: &Path) -> Result<String, String> {
     if !emulated_boards_exist() {
         return Err("a HARDWARE_BOARDS row names an emulated board that is not in BOARDS".into());
     }
-    let json_path = crate::workspace_root().join("benchmarks.json");
     let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&json_path)
-            .map_err(|e| format!("{}: {e}", json_path.display()))?,
+        &std::fs::read_to_string(json_path).map_err(|e| format!("{}: {e}", json_path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", json_path.display()))?;
     eprintln!("training a seed model and MLPerf Tiny's AD model briefly...");

@@ -91,8 +91,10 @@ impl Board {
     pub fn memory_x(&self) -> String {
         let mut text = format!(
             "/* {} ({}), from the board table (xtask/src/boards.rs). */\n\
-             MEMORY\n{{\n  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n}}\n",
-            self.name, self.core, self.flash.0, self.flash.1, self.ram.0, self.ram.1
+             MEMORY\n{{\n{}}}\n",
+            self.name,
+            self.core,
+            flash_and_ram(self.flash, self.ram)
         );
         if self.is_riscv() {
             for (region, memory) in [
@@ -153,6 +155,20 @@ impl Board {
     pub fn for_target(target: &str) -> Option<Board> {
         BOARDS.iter().copied().find(|b| b.target == target)
     }
+}
+
+/// The FLASH and RAM lines of a `MEMORY` block, as cortex-m-rt and riscv-rt name them.
+fn flash_and_ram(flash: (u32, u32), ram: (u32, u32)) -> String {
+    format!(
+        "  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n",
+        flash.0, flash.1, ram.0, ram.1
+    )
+}
+
+/// Bytes of RAM the link firmware sets aside for a model received over the link on a
+/// board with `ram` bytes of RAM: a quarter of it, at most 1 MiB.
+pub fn link_model_buffer(ram: u32) -> u32 {
+    (ram / 4).min(1024 * 1024)
 }
 
 const KIB: u32 = 1024;
@@ -327,17 +343,14 @@ impl HardwareBoard {
             "/* {} ({}, {}), from the board table (xtask/src/boards.rs). */\n",
             self.product, self.chip, self.core
         );
-        let (flash, ram) = (self.flash, self.ram);
-        let regions = format!(
-            "  FLASH : ORIGIN = {:#010x}, LENGTH = {}\n  RAM   : ORIGIN = {:#010x}, LENGTH = {}\n",
-            flash.0, flash.1, ram.0, ram.1
-        );
+        let regions = flash_and_ram(self.flash, self.ram);
         match self.boot {
             Boot::Plain => Some(format!("{header}MEMORY\n{{\n{regions}}}\n")),
             Boot::Rp2040Boot2 => Some(format!(
                 "{header}MEMORY\n{{\n  BOOT2 : ORIGIN = {:#010x}, LENGTH = 0x100\n{regions}}}\n",
-                flash.0 - 0x100
+                self.flash.0 - 0x100
             )),
+            // On RISC-V the crate's own link script (rp235x_riscv.x) places the blocks.
             Boot::Rp2350ImageDef if self.target.starts_with("riscv") => {
                 Some(format!("{header}MEMORY\n{{\n{regions}}}\n"))
             }

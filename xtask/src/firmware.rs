@@ -302,11 +302,7 @@ pub fn prepare_model(dir: &Path, model: &[u8], rows: &[Vec<f32>]) -> Prepared {
 /// Where firmware builds put their files (for the Rust firmware workspace and the C
 /// library alike).
 pub fn firmware_target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        // Beside the host target directory, never inside it: the outer cargo holds its lock.
-        Some(dir) => PathBuf::from(format!("{}-firmware", PathBuf::from(dir).display())),
-        None => firmware_dir().join("target"),
-    }
+    crate::target_dir_beside_host("firmware", firmware_dir().join("target"))
 }
 
 /// Builds every firmware binary for `board` in release mode; returns the directory that

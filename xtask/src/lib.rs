@@ -4,7 +4,9 @@
 
 mod boards;
 
-pub use boards::{BOARDS, Board, Boot, HARDWARE_BOARDS, HardwareBoard, Uart, UartKind};
+pub use boards::{
+    BOARDS, Board, Boot, HARDWARE_BOARDS, HardwareBoard, Uart, UartKind, link_model_buffer,
+};
 
 #[cfg(feature = "measure")]
 pub mod bench;
@@ -21,6 +23,16 @@ pub mod firmware_report;
 pub mod qemu;
 #[cfg(feature = "measure")]
 pub mod qemu_link;
+
+/// The target directory of a build in another workspace (the firmware's, the boards'):
+/// beside the host's `CARGO_TARGET_DIR` with `-suffix` appended, never inside it (the
+/// outer cargo holds its lock), else `own`, that workspace's own `target/`.
+pub fn target_dir_beside_host(suffix: &str, own: std::path::PathBuf) -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => format!("{}-{suffix}", std::path::Path::new(&dir).display()).into(),
+        None => own,
+    }
+}
 
 /// The workspace's root directory, found at run time from the package directory cargo
 /// runs the current program in (`CARGO_MANIFEST_DIR`, set by `cargo run` and `cargo

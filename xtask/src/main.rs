@@ -35,7 +35,8 @@ fn main() -> ExitCode {
         Some("firmware-report") => firmware_report(&args[1..]),
         #[cfg(feature = "measure")]
         Some("board-report") => match &args[1..] {
-            [] => xtask::board_report::run().map(|md| print!("{md}")),
+            [] => xtask::board_report::run(&xtask::workspace_root().join("benchmarks.json"))
+                .map(|md| print!("{md}")),
             _ => Err("usage: cargo xtask board-report (it takes no arguments)".to_string()),
         },
         _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | board-report | qemu ELF".to_string()),
