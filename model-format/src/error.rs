@@ -28,7 +28,7 @@ pub enum Error {
         /// Newest version this loader reads (it reads every version from 1 up to it).
         supported: u16,
     },
-    /// Reserved header flag bits are set; versions 1 to 3 define no flags, so only zero loads.
+    /// Reserved header flag bits are set; versions 1 to 4 define no flags, so only zero loads.
     UnsupportedFlags {
         /// The flags word as stored.
         flags: u16,

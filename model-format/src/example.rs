@@ -4,8 +4,11 @@ use alloc::string::String;
 use alloc::vec;
 
 use crate::bytes::{DenseChannel, HeadChannel, Requant};
+use crate::front_end::{BandKind, WindowKind};
 use crate::view::Role;
-use crate::writer::{AnomalySpec, ChannelLayout, DenseSpec, GoldenSpec, HeadSpec, ModelSpec};
+use crate::writer::{
+    AnomalySpec, ChannelLayout, DenseSpec, FrontEndSpec, GoldenSpec, HeadSpec, ModelSpec,
+};
 
 /// The model worked through byte by byte in SPEC.md §5: 2 inputs, a 2-wide LeakyReLU
 /// layer, a 1-wide linear bottleneck and a binary head, with one golden vector.
@@ -85,6 +88,7 @@ pub fn spec_example() -> ModelSpec {
             score: 0,
         }],
         anomaly: None,
+        front_end: None,
     }
 }
 
@@ -161,6 +165,7 @@ pub fn spec_example_ties() -> ModelSpec {
             score: 0,
         }],
         anomaly: None,
+        front_end: None,
     }
 }
 
@@ -200,5 +205,33 @@ pub fn spec_example_v3() -> ModelSpec {
         g.reconstruction = vec![-24, -32];
         g.score = 2929;
     }
+    spec
+}
+
+/// SPEC.md §8.9: §6.4's autoencoder reading raw samples through a front end: one
+/// channel at 8 kHz, frames of 64 samples every 32, no window, two linear bands of two
+/// bins each (0-125 Hz and 250-375 Hz), power shift 20, one frame per input, the affine
+/// `q = 4·log2(E) - 120` for both inputs, scores averaged over 2 windows, an alarm when
+/// 1 of the last 2 is anomalous.
+pub fn spec_example_v4() -> ModelSpec {
+    let mut spec = spec_example_v3();
+    spec.front_end = Some(FrontEndSpec {
+        channels: 1,
+        sample_rate: 8000,
+        frame_len: 64,
+        hop: 32,
+        window_kind: WindowKind::None,
+        window: vec![],
+        band_kind: BandKind::Linear,
+        f_min: 0.0,
+        f_max: 375.0,
+        power_shift: 20,
+        bands: vec![(0, vec![32768, 32768]), (2, vec![32768, 32768])],
+        frames: 1,
+        affine: vec![(1 << 18, -120 << 32); 2],
+        smoothing: 2,
+        alarm_count: 1,
+        alarm_window: 2,
+    });
     spec
 }

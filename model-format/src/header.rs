@@ -5,7 +5,7 @@ use crate::Error;
 /// The four bytes every Bottleneck model file starts with.
 pub const MAGIC: [u8; 4] = *b"BNEK";
 /// The newest format version this crate reads and writes.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// The oldest format version this crate reads.
 pub const OLDEST_VERSION: u16 = 1;
 /// Size of the header in bytes.
@@ -23,9 +23,9 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Header {
-    /// Format version (1, 2 or 3).
+    /// Format version (1 to 4).
     pub version: u16,
-    /// Reserved flag bits; all zero in versions 1 to 3.
+    /// Reserved flag bits; all zero in versions 1 to 4.
     pub flags: u16,
     /// Length of the payload that follows the header.
     pub payload_len: u32,

@@ -19,3 +19,15 @@ pub const MAX_CLASSES: usize = 16;
 pub const MAX_GOLDEN: usize = 16;
 /// Longest class label, in bytes of UTF-8.
 pub const MAX_LABEL_LEN: usize = 64;
+/// Shortest frame of a signal front end, in samples per channel (version 4).
+pub const MIN_FRAME_LEN: usize = 64;
+/// Longest frame of a signal front end, in samples per channel (version 4).
+pub const MAX_FRAME_LEN: usize = 2048;
+/// Most channels a signal front end reads (version 4).
+pub const MAX_CHANNELS: usize = 8;
+/// Most bands per channel of a signal front end (version 4).
+pub const MAX_BANDS: usize = 256;
+/// Most frames stacked into one model input (version 4).
+pub const MAX_STACK: usize = 32;
+/// Most scores a stream averages, and the longest alarm window (version 4).
+pub const MAX_HISTORY: usize = 32;

@@ -3,15 +3,16 @@
 use crate::Error;
 use crate::bytes::{HEAD_CHANNEL_LEN, Requant};
 use crate::cursor::Cursor;
+use crate::front_end::{self, FrontEnd};
 use crate::header::Header;
 use crate::limits::{
     MAX_CLASSES, MAX_GOLDEN, MAX_LABEL_LEN, MAX_LAYERS, MAX_LAYERS_V2, MAX_NAME_LEN, MAX_WIDTH,
 };
 use crate::records::{
     ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, AlignedDenseRecord, AlignedHeadRecord,
-    AnomalyRecord, DenseRecord, GoldenRecord, GoldenRecordV3, HeadRecord, LAYER_KIND_DENSE,
-    LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, PreambleRecord, ROLE_DECODER, ROLE_ENCODER,
-    SharedDenseRecord,
+    AnomalyRecord, DenseRecord, FrontEndRecord, GoldenRecord, GoldenRecordV3, HeadRecord,
+    LAYER_KIND_DENSE, LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, PreambleRecord,
+    ROLE_DECODER, ROLE_ENCODER, SharedDenseRecord,
 };
 use crate::view::{Activation, Anomaly, DenseLayer, Golden, Head, Layer, Role};
 use postcard::ser_flavors::Size;
@@ -39,6 +40,9 @@ pub struct ModelView<'a> {
     head: Option<Head<'a>>,
     labels: Strings<'a>,
     anomaly: Option<Anomaly>,
+    /// The front-end record's bytes (decoded again on request: a view of it would triple
+    /// the handle's size); empty without a front end.
+    front_end: &'a [u8],
     golden_count: usize,
     golden_bytes: &'a [u8],
 }
@@ -340,7 +344,7 @@ fn read_layer<'a>(
         }
     }
     let bad = |what| Error::ParameterOutOfRange { what, index };
-    if !checked && version == 3 {
+    if !checked && version >= 3 {
         // The per-inference path: the record was checked when the file was parsed.
         let mut cursor = Cursor(rest);
         let record = match cursor.varint() {
@@ -362,8 +366,8 @@ fn read_layer<'a>(
             let view = shared_dense_view(record).ok_or(bad("layer activation or slope"))?;
             (view, &[])
         }
-        // Version 3 has kind 2 only: every weight matrix aligned.
-        (LAYER_KIND_DENSE_ALIGNED, 3) => {
+        // Versions 3 and 4 have kind 2 only: every weight matrix aligned.
+        (LAYER_KIND_DENSE_ALIGNED, 3..) => {
             let record: AlignedDenseRecord<'a> = next(rest, "aligned dense layer", checked)?;
             let padding = record.padding.0;
             (aligned_dense_view(record).map_err(bad)?, padding)
@@ -639,6 +643,15 @@ impl<'a> ModelView<'a> {
             Strings::EMPTY
         };
 
+        let front_end = if version >= 4 && take_presence(rest, "front-end presence")? {
+            let start: &'a [u8] = rest;
+            let record: FrontEndRecord<'a> = take(rest, "front end")?;
+            front_end::check(record, n_inputs)?;
+            start.get(..start.len() - rest.len()).unwrap_or_default()
+        } else {
+            &[]
+        };
+
         let max_layers = if v3 { MAX_LAYERS } else { MAX_LAYERS_V2 };
         let n_layers = take_count(rest, "layer count", 1, max_layers)?;
         let layers = Layers {
@@ -777,6 +790,7 @@ impl<'a> ModelView<'a> {
             head,
             labels,
             anomaly,
+            front_end,
             golden_count,
             golden_bytes,
         };
@@ -856,6 +870,12 @@ impl<'a> ModelView<'a> {
     /// The anomaly section (score scale and threshold), if the model has one.
     pub fn anomaly(&self) -> Option<Anomaly> {
         self.anomaly
+    }
+
+    /// The signal front end (version 4), if the model reads raw samples.
+    pub fn front_end(&self) -> Option<FrontEnd<'a>> {
+        let mut bytes = self.front_end;
+        take_again::<FrontEndRecord<'a>>(&mut bytes).map(FrontEnd::from_checked)
     }
 
     /// Class labels, indexed by class (none without a head).

@@ -175,3 +175,58 @@ pub(crate) struct GoldenRecordV3<'a> {
     pub reconstruction: Bytes<'a>,
     pub score: u32,
 }
+
+/// The signal front end of a version-4 file (SPEC.md §8): how raw samples become the
+/// model's int8 input, and how the stream's scores become alarms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct FrontEndRecord<'a> {
+    /// [`SAMPLE_FORMAT_I16`], the only one.
+    pub sample_format: u8,
+    pub channels: u8,
+    /// Samples per second per channel.
+    pub sample_rate: u32,
+    pub frame_len: u16,
+    pub hop: u16,
+    /// [`WINDOW_NONE`] (empty table) or [`WINDOW_HANN`].
+    pub window_kind: u8,
+    /// `frame_len` Q15 values, u16 LE, each at most 32768; empty for no window.
+    #[serde(borrow)]
+    pub window: Bytes<'a>,
+    /// [`BANDS_MEL`] or [`BANDS_LINEAR`].
+    pub band_kind: u8,
+    pub f_min: f32,
+    pub f_max: f32,
+    /// Right shift applied to each bin's power before the band sums.
+    pub power_shift: u8,
+    /// [`COMPRESSION_LOG2_Q16`], the only one.
+    pub compression: u8,
+    /// Per band: first bin (u16 LE), bin count (u16 LE).
+    #[serde(borrow)]
+    pub bands: Bytes<'a>,
+    /// Every band's weights in band order, Q15 u16 LE, each at most 32768.
+    #[serde(borrow)]
+    pub band_weights: Bytes<'a>,
+    /// Frames stacked into one model input.
+    pub frames: u8,
+    /// Per model input: multiplier (i32 LE), offset (i64 LE).
+    #[serde(borrow)]
+    pub affine: Bytes<'a>,
+    /// Scores averaged into the smoothed score.
+    pub smoothing: u8,
+    /// Anomalous windows among the last `alarm_window` that raise the alarm.
+    pub alarm_count: u8,
+    pub alarm_window: u8,
+}
+
+/// `sample_format` of interleaved little-endian int16 samples.
+pub const SAMPLE_FORMAT_I16: u8 = 0;
+/// `window_kind` of a frame used as it is (rectangular window, no table).
+pub const WINDOW_NONE: u8 = 0;
+/// `window_kind` of a periodic Hann window (the table is what the arithmetic uses).
+pub const WINDOW_HANN: u8 = 1;
+/// `band_kind` of triangular filters on the mel scale.
+pub const BANDS_MEL: u8 = 0;
+/// `band_kind` of rectangular bands of equal width in Hz.
+pub const BANDS_LINEAR: u8 = 1;
+/// `compression` of the base-2 logarithm in Q16 (SPEC.md §8.6).
+pub const COMPRESSION_LOG2_Q16: u8 = 0;

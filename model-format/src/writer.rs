@@ -6,12 +6,14 @@ use serde::Serialize;
 
 use crate::bytes::{Bytes, DenseChannel, HeadChannel, Requant};
 use crate::error::WriteError;
+use crate::front_end::{BandKind, WindowKind};
 use crate::header::Header;
 use crate::model::ModelView;
 use crate::records::{
-    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, AnomalyRecord, DenseRecord, GoldenRecord,
-    GoldenRecordV3, HeadRecord, LAYER_KIND_DENSE, LAYER_KIND_DENSE_ALIGNED,
-    LAYER_KIND_DENSE_SHARED, PreambleRecord, ROLE_DECODER, ROLE_ENCODER, SharedDenseRecord,
+    ACTIVATION_LEAKY, ACTIVATION_LINEAR, ACTIVATION_RELU, AnomalyRecord, BANDS_LINEAR, BANDS_MEL,
+    COMPRESSION_LOG2_Q16, DenseRecord, FrontEndRecord, GoldenRecord, GoldenRecordV3, HeadRecord,
+    LAYER_KIND_DENSE, LAYER_KIND_DENSE_ALIGNED, LAYER_KIND_DENSE_SHARED, PreambleRecord,
+    ROLE_DECODER, ROLE_ENCODER, SAMPLE_FORMAT_I16, SharedDenseRecord, WINDOW_HANN, WINDOW_NONE,
 };
 use crate::view::Role;
 
@@ -49,8 +51,96 @@ pub struct ModelSpec {
     pub labels: Vec<String>,
     /// Anomaly section (version 3; needs a decoder).
     pub anomaly: Option<AnomalySpec>,
+    /// Signal front end (version 4): raw samples to the model's int8 input.
+    pub front_end: Option<FrontEndSpec>,
     /// Golden self-test vectors.
     pub golden: Vec<GoldenSpec>,
+}
+
+/// The signal front end, owned (SPEC.md §8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontEndSpec {
+    /// Interleaved int16 channels (1 to 8).
+    pub channels: u8,
+    /// Samples per second per channel, in Hz.
+    pub sample_rate: u32,
+    /// Samples per channel in a frame: a power of two, 64 to 2048.
+    pub frame_len: u16,
+    /// Samples per channel between frame starts.
+    pub hop: u16,
+    /// The window's kind; [`WindowKind::None`] needs an empty `window`.
+    pub window_kind: WindowKind,
+    /// `frame_len` Q15 values (at most 32768), or none.
+    pub window: Vec<u16>,
+    /// How the bands were laid out (informative).
+    pub band_kind: BandKind,
+    /// Lowest band frequency, in Hz (informative).
+    pub f_min: f32,
+    /// Highest band frequency, in Hz (informative).
+    pub f_max: f32,
+    /// Right shift of each bin's power before the band sums.
+    pub power_shift: u8,
+    /// Per band: first bin and Q15 weights of consecutive bins.
+    pub bands: Vec<(u16, Vec<u16>)>,
+    /// Frames stacked into one model input.
+    pub frames: u8,
+    /// Per model input: `(multiplier, offset)` of `q = sat8((L·m + o + 2^31) >> 32)`.
+    pub affine: Vec<(i32, i64)>,
+    /// Scores averaged into the smoothed score (1 to 32).
+    pub smoothing: u8,
+    /// Anomalous windows among the last `alarm_window` that raise the alarm.
+    pub alarm_count: u8,
+    /// Windows the alarm rule looks back over (1 to 32).
+    pub alarm_window: u8,
+}
+
+impl FrontEndSpec {
+    /// Writes the front-end record (SPEC.md §8.1).
+    fn put(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        let u16s = |v: &[u16]| -> Vec<u8> { v.iter().flat_map(|w| w.to_le_bytes()).collect() };
+        let mut table = Vec::new();
+        let mut weights = Vec::new();
+        for (first, w) in &self.bands {
+            table.extend(first.to_le_bytes());
+            table.extend(dim("band bin count exceeds u16", w.len())?.to_le_bytes());
+            weights.extend(u16s(w));
+        }
+        let affine: Vec<u8> = self
+            .affine
+            .iter()
+            .flat_map(|&(m, o)| m.to_le_bytes().into_iter().chain(o.to_le_bytes()))
+            .collect();
+        put(
+            out,
+            &FrontEndRecord {
+                sample_format: SAMPLE_FORMAT_I16,
+                channels: self.channels,
+                sample_rate: self.sample_rate,
+                frame_len: self.frame_len,
+                hop: self.hop,
+                window_kind: match self.window_kind {
+                    WindowKind::None => WINDOW_NONE,
+                    WindowKind::Hann => WINDOW_HANN,
+                },
+                window: Bytes(&u16s(&self.window)),
+                band_kind: match self.band_kind {
+                    BandKind::Mel => BANDS_MEL,
+                    BandKind::Linear => BANDS_LINEAR,
+                },
+                f_min: self.f_min,
+                f_max: self.f_max,
+                power_shift: self.power_shift,
+                compression: COMPRESSION_LOG2_Q16,
+                bands: Bytes(&table),
+                band_weights: Bytes(&weights),
+                frames: self.frames,
+                affine: Bytes(&affine),
+                smoothing: self.smoothing,
+                alarm_count: self.alarm_count,
+                alarm_window: self.alarm_window,
+            },
+        )
+    }
 }
 
 /// The anomaly section, owned.
@@ -198,10 +288,14 @@ fn activation_fields(layout: ChannelLayout) -> Result<(u8, Requant), WriteError>
 
 impl ModelSpec {
     /// The format version the file gets: the oldest that can hold everything in it, so
-    /// files without version-3 parts stay readable by older loaders. Feature names, a
+    /// files without version-3 parts stay readable by older loaders. A front end needs
+    /// version 4. Feature names, a
     /// decoder, ReLU layers, an anomaly section or a missing head need version 3; layers
     /// with a shared slope version 2.
     pub fn version(&self) -> u16 {
+        if self.front_end.is_some() {
+            return 4;
+        }
         let v3 = !self.feature_names.is_empty()
             || self.head.is_none()
             || self.anomaly.is_some()
@@ -244,6 +338,12 @@ impl ModelSpec {
             put_count(&mut out, "feature name count", self.feature_names.len())?;
             for name in &self.feature_names {
                 put(&mut out, name.as_str())?;
+            }
+        }
+        if self.version() >= 4 {
+            put(&mut out, &u8::from(self.front_end.is_some()))?;
+            if let Some(front_end) = &self.front_end {
+                front_end.put(&mut out)?;
             }
         }
 

@@ -265,6 +265,58 @@ fn spec_md_v3_dump_matches_the_writer() {
     assert_eq!(view.anomaly().map(|a| a.score_scale()), Some(1.0 / 8192.0));
 }
 
+/// SPEC.md §8.9's dump (lines `v4 OFFSET: hex ...`) is the writer's version-4 file; its
+/// front end reads back with the documented fields, and the weights stay aligned.
+#[test]
+fn spec_md_v4_dump_matches_the_writer() {
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix("v4 "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    let bytes = bottleneck_format::spec_example_v4()
+        .to_bytes()
+        .expect("valid example");
+    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(bytes.len(), 292);
+    let view = ModelView::parse(&bytes).expect("parses");
+    assert_eq!(view.header().version, 4);
+    let fe = view.front_end().expect("a front end");
+    assert_eq!(
+        (fe.channels(), fe.sample_rate(), fe.frame_len(), fe.hop()),
+        (1, 8000, 64, 32)
+    );
+    assert_eq!(fe.window_kind(), bottleneck_format::WindowKind::None);
+    assert_eq!(fe.window(5), 32768);
+    assert_eq!(fe.band_kind(), bottleneck_format::BandKind::Linear);
+    assert_eq!(fe.band_range(), (0.0, 375.0));
+    assert_eq!((fe.power_shift(), fe.n_bands(), fe.n_bins()), (20, 2, 33));
+    let bands: Vec<(usize, Vec<u32>)> = fe
+        .bands()
+        .map(|b| (b.first_bin, b.weights().collect()))
+        .collect();
+    assert_eq!(bands, [(0, vec![32768, 32768]), (2, vec![32768, 32768])]);
+    assert_eq!((fe.frames(), fe.frame_width()), (1, 2));
+    assert_eq!(fe.affine(1), Some((1 << 18, -120 << 32)));
+    assert_eq!(fe.affine(2), None);
+    assert_eq!(
+        (fe.smoothing(), fe.alarm_count(), fe.alarm_window()),
+        (2, 1, 2)
+    );
+    for layer in view.layers() {
+        let offset =
+            layer.as_dense().expect("dense").weights().as_ptr() as usize - bytes.as_ptr() as usize;
+        assert_eq!(offset % 4, 0);
+    }
+    // Older versions have no front end; the v3 example reads back without one.
+    let v3 = bottleneck_format::spec_example_v3()
+        .to_bytes()
+        .expect("valid");
+    assert!(ModelView::parse(&v3).expect("parses").front_end().is_none());
+}
+
 /// This package's directory, read when the test runs (cargo test sets it): the path
 /// compiled in goes stale when one target directory serves two checkouts.
 fn manifest_dir() -> std::path::PathBuf {

@@ -28,6 +28,15 @@ pub enum Error {
         /// Width of the scratch buffers.
         capacity: usize,
     },
+    /// A stream's buffers are smaller than the model's front end needs.
+    CapacityTooSmall {
+        /// Which buffer: `"samples"` (`channels × frame_len`) or `"inputs"`.
+        what: &'static str,
+        /// Capacity the model needs.
+        needed: usize,
+        /// Capacity of the buffer.
+        capacity: usize,
+    },
     /// The model holds a layer kind this runtime has no kernel for.
     UnsupportedLayer {
         /// Index of the layer in the stack.
@@ -69,6 +78,14 @@ impl fmt::Display for Error {
             Error::ScratchTooSmall { needed, capacity } => write!(
                 f,
                 "scratch buffers hold {capacity} activations, the model needs {needed}"
+            ),
+            Error::CapacityTooSmall {
+                what,
+                needed,
+                capacity,
+            } => write!(
+                f,
+                "the stream holds {capacity} {what}, the model's front end needs {needed}"
             ),
             Error::UnsupportedLayer { index } => {
                 write!(f, "layer {index} has a kind this runtime cannot run")

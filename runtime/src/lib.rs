@@ -20,6 +20,7 @@ mod error;
 mod kernels;
 mod model;
 mod scratch;
+mod stream;
 
 /// The kernels, for this crate's own tests and benchmarks only: not part of the API and
 /// without stability promise. They take only loader-checked views and plain slices.
@@ -36,3 +37,4 @@ pub use bottleneck_format::{self as format, MAX_CLASSES, MAX_LAYERS, MAX_WIDTH};
 pub use error::Error;
 pub use model::{Aligned, AnomalyScore, Classification, Detection, Inference, Logits, Model};
 pub use scratch::{Scratch, scratch_bytes};
+pub use stream::{Feed, Frame, Stream, Window};

@@ -62,7 +62,7 @@ fn the_committed_v1_file_still_loads_and_gives_its_recorded_outputs() {
 
 #[test]
 fn a_higher_format_version_is_refused_naming_both_versions() {
-    for version in [4u16, 7, u16::MAX] {
+    for version in [5u16, 7, u16::MAX] {
         let mut file = MODEL.to_vec();
         file[4..6].copy_from_slice(&version.to_le_bytes());
         let e = Model::from_bytes(&file).expect_err("newer version");
@@ -70,7 +70,7 @@ fn a_higher_format_version_is_refused_naming_both_versions() {
             e,
             Error::Format(FormatError::UnsupportedVersion {
                 found: version,
-                supported: 3
+                supported: 4
             })
         );
         // The runtime's error names the file as invalid; the loader's reason is its source.
@@ -78,7 +78,7 @@ fn a_higher_format_version_is_refused_naming_both_versions() {
         let text = std::error::Error::source(&e).expect("a source").to_string();
         assert!(
             text.contains(&format!("version {version} is not supported"))
-                && text.contains("reads versions 1 to 3"),
+                && text.contains("reads versions 1 to 4"),
             "{text}"
         );
     }

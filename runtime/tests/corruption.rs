@@ -12,10 +12,10 @@ fn check_all_flips_rejected(file: &[u8]) {
             let err = ModelView::parse(&copy).expect_err("a flipped file must be rejected");
             let expected_kind = match byte {
                 0..=3 => matches!(err, Error::BadMagic { .. }),
-                // A flip to another version this loader reads (1 <-> 3, 2 <-> 3) is not
+                // A flip to another version this loader reads (1 <-> 3, 2 <-> 3, ...) is not
                 // caught by the CRC, which covers the payload only; the payload, laid out
                 // for the other version, then fails to decode.
-                4..=5 if (1..=3).contains(&copy[4]) && copy[5] == 0 => !matches!(
+                4..=5 if (1..=4).contains(&copy[4]) && copy[5] == 0 => !matches!(
                     err,
                     Error::UnsupportedVersion { .. }
                         | Error::CrcMismatch { .. }

@@ -35,18 +35,18 @@ fn bad_magic() {
 #[test]
 fn unsupported_version_names_both_versions() {
     let mut b = example();
-    b[4] = 4;
+    b[4] = 5;
     let e = parse_err(&b);
     assert_eq!(
         e,
         Error::UnsupportedVersion {
-            found: 4,
-            supported: 3
+            found: 5,
+            supported: 4
         }
     );
     let text = e.to_string();
     assert!(
-        text.contains("version 4") && text.contains("versions 1 to 3"),
+        text.contains("version 5") && text.contains("versions 1 to 4"),
         "{text}"
     );
 }

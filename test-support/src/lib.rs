@@ -83,6 +83,7 @@ pub fn random_spec(
         head: Some(random_head(&mut rng, n_in, n_logits)),
         labels: (0..n_classes).map(|k| format!("class-{k}")).collect(),
         anomaly: None,
+        front_end: None,
         golden: Vec::new(),
     };
     add_golden(&mut spec, &mut rng, n_golden);
@@ -234,6 +235,7 @@ pub fn random_v3_spec(seed: u64, shape: &V3Shape<'_>) -> ModelSpec {
             score_scale: input_scale * input_scale / shape.n_inputs as f32,
             threshold: rng.range(0, 200_000) as u32,
         }),
+        front_end: None,
         golden: Vec::new(),
     };
     add_golden(&mut spec, &mut rng, shape.n_golden);

@@ -262,6 +262,7 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
             Vec::new()
         },
         anomaly: None,
+        front_end: None,
         golden: Vec::new(),
     };
     let quantizer = ReferenceModel::new(&spec);

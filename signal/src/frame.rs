@@ -1,0 +1,45 @@
+//! One frame, all stages: samples of every channel to `channels × n_bands` log-band values.
+
+use bottleneck_format::FrontEnd;
+
+use crate::{band_energies, fft_in_place, log2_q16, split_in_place, window_into};
+
+/// Computes one frame's log-band values into `out` (`channels × n_bands`, channel by
+/// channel, SPEC.md §8.8).
+///
+/// `sample(c, n)` is sample `n` (oldest first, `0 .. frame_len`) of channel `c`; `work`
+/// must hold `frame_len` values ([`FrontEnd::frame_len`]). Returns `false`, computing
+/// nothing, when `work` or `out` is too short.
+pub fn log_bands(
+    front_end: &FrontEnd<'_>,
+    sample: impl Fn(usize, usize) -> i16,
+    work: &mut [i32],
+    out: &mut [u32],
+) -> bool {
+    let n = front_end.frame_len();
+    let n_bands = front_end.n_bands();
+    let log2n = front_end.log2_frame_len();
+    if work.len() < n || out.len() < front_end.frame_width() {
+        return false;
+    }
+    for (c, out) in out
+        .chunks_exact_mut(n_bands)
+        .take(front_end.channels())
+        .enumerate()
+    {
+        window_into(
+            (0..n).map(|i| sample(c, i)),
+            |i| front_end.window(i),
+            log2n,
+            work,
+        );
+        fft_in_place(work, log2n);
+        split_in_place(work, log2n);
+        band_energies(front_end, work, |b, e| {
+            if let Some(slot) = out.get_mut(b) {
+                *slot = log2_q16(e);
+            }
+        });
+    }
+    true
+}

@@ -1,0 +1,65 @@
+//! Stage 3 (SPEC.md §8.4): the spectrum of the real frame from the FFT of its halves.
+
+use crate::fft::rotate;
+use crate::tables::{LOG2_MAX_FRAME, twiddle};
+
+/// Turns the `M = frame_len / 2` point FFT `Z` in `work` into `Y_k ≈ 2·X_k`, the real
+/// frame's spectrum for bins `k = 0 ..= M`, in place: bin `k` (`0 < k < M`) at
+/// `work[2k]`, `work[2k + 1]`; the real `Y_0` at `work[0]` and the real `Y_M` at
+/// `work[1]` (both have a zero imaginary part).
+///
+/// With `A = Z_k + conj(Z_(M-k))`, `B = Z_k - conj(Z_(M-k))` (`Z_M = Z_0`) and the Q30
+/// twiddle `(c, s)` of angle `2πk / frame_len`: `Y_k = A + (-i·W^k)·B`, the product
+/// rounded as in the FFT.
+pub fn split_in_place(work: &mut [i32], log2_frame_len: u32) {
+    let m = 1usize << (log2_frame_len - 1);
+    let step = 1usize << (LOG2_MAX_FRAME - log2_frame_len);
+    let Some(work) = work.get_mut(..2 * m) else {
+        return;
+    };
+    let bin = |work: &[i32], k: usize| match work.get(2 * (k % m)..2 * (k % m) + 2) {
+        Some(&[re, im]) => (re, im),
+        _ => (0, 0),
+    };
+    // Bins k and M - k read the same two FFT values: compute both, then store both.
+    for k in 0..=m / 2 {
+        let z = bin(work, k);
+        let zm = bin(work, m - k);
+        let y = spectrum_bin(z, zm, twiddle(k * step));
+        let ym = spectrum_bin(zm, z, twiddle((m - k) * step));
+        if k == 0 {
+            // Y_0 and Y_M are real: packed into bin 0's two slots.
+            if let Some(slot) = work.get_mut(..2) {
+                slot.copy_from_slice(&[y.0, ym.0]);
+            }
+            continue;
+        }
+        for (at, (re, im)) in [(k, y), (m - k, ym)] {
+            if let Some(slot) = work.get_mut(2 * at..2 * at + 2) {
+                slot.copy_from_slice(&[re, im]);
+            }
+        }
+    }
+}
+
+/// One bin of the split: `Y = A + (-i·W)·B` from `Z_k`, `Z_(M-k)` and `W = c - i·s`.
+#[inline(always)]
+fn spectrum_bin(z: (i32, i32), zm: (i32, i32), (c, s): (i64, i64)) -> (i32, i32) {
+    let (a_re, a_im) = (z.0.wrapping_add(zm.0), z.1.wrapping_sub(zm.1));
+    let (b_re, b_im) = (z.0.wrapping_sub(zm.0), z.1.wrapping_add(zm.1));
+    // -i·W = -s - i·c: the rotation by the twiddle (c', s') = (-s, c) of `rotate`.
+    let (c_re, c_im) = rotate(-s, c, b_re, b_im);
+    (a_re.wrapping_add(c_re), a_im.wrapping_add(c_im))
+}
+
+/// Bin `k` (`0 ..= frame_len / 2`) of a spectrum [`split_in_place`] left in `work`.
+#[inline(always)]
+pub fn bin(work: &[i32], k: usize, log2_frame_len: u32) -> (i32, i32) {
+    let m = 1usize << (log2_frame_len - 1);
+    let at = |i: usize| work.get(i).copied().unwrap_or(0);
+    match k {
+        0 => (at(0), 0),
+        k if k == m => (at(1), 0),
+        k => (at(2 * k), at(2 * k + 1)),
+    }
+}
