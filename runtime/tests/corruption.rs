@@ -1,7 +1,7 @@
 //! Exhaustive corruption: every single-bit flip and every truncation of a valid file is
 //! rejected by the loader, with the error the position implies.
 
-use bottleneck_format::{Error, ModelView, spec_example, spec_example_v3};
+use bottleneck_format::{Error, ModelView, spec_example, spec_example_v3, spec_example_v4};
 use bottleneck_test_support::{V3Shape, exercise, random_spec, random_v3_spec};
 
 fn check_all_flips_rejected(file: &[u8]) {
@@ -71,6 +71,14 @@ fn every_bit_flip_and_truncation_of_a_multiclass_model_is_rejected() {
 #[test]
 fn every_bit_flip_and_truncation_of_the_v3_example_is_rejected() {
     let file = spec_example_v3().to_bytes().expect("valid");
+    assert!(exercise(&file));
+    check_all_flips_rejected(&file);
+    check_all_truncations_rejected(&file);
+}
+
+#[test]
+fn every_bit_flip_and_truncation_of_the_v4_example_is_rejected() {
+    let file = spec_example_v4().to_bytes().expect("valid");
     assert!(exercise(&file));
     check_all_flips_rejected(&file);
     check_all_truncations_rejected(&file);

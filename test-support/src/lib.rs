@@ -7,7 +7,7 @@ use bottleneck_format::{
     AnomalySpec, ChannelLayout, DenseChannel, DenseSpec, GoldenSpec, HEADER_LEN, HeadChannel,
     HeadSpec, Header, ModelSpec, Requant, Role,
 };
-use bottleneck_runtime::{Model, Scratch};
+use bottleneck_runtime::{Model, Scratch, Stream};
 
 /// SplitMix64: a tiny, well-known deterministic generator, so tests need no RNG crate.
 #[derive(Debug, Clone)]
@@ -310,8 +310,9 @@ pub fn payload_of(file: &[u8]) -> &[u8] {
 
 /// Loads `bytes` and, if they load, runs the self-test, a float inference on a sample
 /// read from the bytes as f32 (NaN and infinities included) and an integer inference on
-/// the bytes as int8: the whole surface a hostile file can reach. Returns whether the
-/// file loaded. The fuzz targets call this too.
+/// the bytes as int8, and for a file with a signal front end a stream of the bytes as
+/// int16 samples: the whole surface a hostile file can reach. Returns whether the file
+/// loaded. The fuzz targets call this too.
 pub fn exercise(bytes: &[u8]) -> bool {
     let Ok(model) = Model::from_bytes(bytes) else {
         return false;
@@ -328,5 +329,12 @@ pub fn exercise(bytes: &[u8]) -> bool {
     let _ = model.infer_quantized(&q, &mut scratch);
     let _ = model.detect_quantized(&q, &mut scratch);
     let _ = model.anomaly_score(&sample, &mut scratch);
+    if let Ok(mut stream) = Stream::<{ 8 * 2048 }, 1024>::new(&model).map(Box::new) {
+        let signal: Vec<i16> = (0..2 * stream.front_end().frame_samples() + 5)
+            .map(|i| i16::from_le_bytes([byte(2 * i), byte(2 * i + 1)]))
+            .collect();
+        let mut scratch = Scratch::<1024>::new();
+        let _ = stream.push(&signal, &mut scratch, |_, _| {});
+    }
     true
 }

@@ -30,6 +30,7 @@ pub mod repeats;
 #[cfg(feature = "training")]
 pub mod report;
 pub mod scaler;
+pub mod signal;
 #[cfg(feature = "training")]
 pub mod training;
 
