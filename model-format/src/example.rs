@@ -210,8 +210,8 @@ pub fn spec_example_v3() -> ModelSpec {
 
 /// SPEC.md §8.9: §6.4's autoencoder reading raw samples through a front end: one
 /// channel at 8 kHz, frames of 64 samples every 32, no window, two linear bands of two
-/// bins each (0-125 Hz and 250-375 Hz), power shift 20, one frame per input, the affine
-/// `q = 4·log2(E) - 120` for both inputs, scores averaged over 2 windows, an alarm when
+/// bins each (0-125 Hz and 250-375 Hz), one frame per input, the affines
+/// `q = 4·log2(E) - 200` and `4·log2(E) - 120`, scores averaged over 2 windows, an alarm when
 /// 1 of the last 2 is anomalous.
 pub fn spec_example_v4() -> ModelSpec {
     let mut spec = spec_example_v3();
@@ -225,10 +225,9 @@ pub fn spec_example_v4() -> ModelSpec {
         band_kind: BandKind::Linear,
         f_min: 0.0,
         f_max: 375.0,
-        power_shift: 20,
         bands: vec![(0, vec![32768, 32768]), (2, vec![32768, 32768])],
         frames: 1,
-        affine: vec![(1 << 18, -120 << 32); 2],
+        affine: vec![(1 << 18, -200 << 32), (1 << 18, -120 << 32)],
         smoothing: 2,
         alarm_count: 1,
         alarm_window: 2,

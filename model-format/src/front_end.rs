@@ -16,8 +16,6 @@ use crate::records::{
 pub const Q15_ONE: u32 = 1 << 15;
 /// Largest sample rate a front end may declare, in Hz.
 pub const MAX_SAMPLE_RATE: u32 = 1_000_000;
-/// Power of a bin is below this (SPEC.md §8.4): the bound the band-sum check uses.
-pub const POWER_BOUND: u64 = 1 << 62;
 /// Largest magnitude of a front-end affine offset (keeps `L·M + O` inside i64).
 pub const MAX_AFFINE_OFFSET: i64 = 1 << 62;
 /// Bytes per model input in the front end's affine table: multiplier i32, offset i64.
@@ -61,7 +59,6 @@ pub struct FrontEnd<'a> {
     band_kind: BandKind,
     f_min: f32,
     f_max: f32,
-    power_shift: u8,
     bands: &'a [u8],
     band_weights: &'a [u8],
     frames: u8,
@@ -182,9 +179,15 @@ impl<'a> FrontEnd<'a> {
         (self.f_min, self.f_max)
     }
 
-    /// Right shift applied to every bin's power before the band sums (SPEC.md §8.5).
-    pub fn power_shift(&self) -> u32 {
-        u32::from(self.power_shift)
+    /// `W_bits`: bits of the largest sum of one band's weights (SPEC.md §8.5), which with
+    /// a frame's largest power sets the frame's shift.
+    pub fn band_weight_bits(&self) -> u32 {
+        let largest = self
+            .bands()
+            .map(|b| b.weights().sum::<u32>())
+            .max()
+            .unwrap_or(0);
+        u32::BITS - largest.leading_zeros()
     }
 
     /// Bins of the real spectrum: `frame_len / 2 + 1`.
@@ -261,7 +264,6 @@ impl<'a> FrontEnd<'a> {
             band_kind,
             f_min: r.f_min,
             f_max: r.f_max,
-            power_shift: r.power_shift,
             bands: r.bands.0,
             band_weights: r.band_weights.0,
             frames: r.frames,
@@ -386,7 +388,6 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
     {
         return Err(bad("band frequencies", 0));
     }
-    out_of_range("power shift", usize::from(r.power_shift), 0, 62)?;
     if r.compression != COMPRESSION_LOG2_Q16 {
         return Err(bad("compression", 0));
     }
@@ -414,15 +415,6 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
     }
 
     let front_end = FrontEnd::from_record(r, window_kind, band_kind);
-    // No band sum may overflow u64: (largest shifted power) × (sum of the band's weights).
-    let largest = (POWER_BOUND - 1) >> r.power_shift;
-    for (b, band) in front_end.bands().enumerate() {
-        let total: u64 = band.weights().map(u64::from).sum();
-        if largest.checked_mul(total).is_none() {
-            return Err(bad("power shift (a band sum could overflow)", b));
-        }
-    }
-
     out_of_range("stacked frames", usize::from(r.frames), 1, MAX_STACK)?;
     shape(
         "front-end input count",

@@ -38,7 +38,7 @@ pub use example::{
 };
 pub use front_end::{
     AFFINE_RECORD_LEN, Band, BandKind, Bands, FrontEnd, MAX_AFFINE_OFFSET, MAX_SAMPLE_RATE,
-    POWER_BOUND, Q15_ONE, WindowKind,
+    Q15_ONE, WindowKind,
 };
 pub use header::{FORMAT_VERSION, HEADER_LEN, Header, MAGIC, OLDEST_VERSION, crc32};
 pub use limits::{

@@ -196,8 +196,6 @@ pub(crate) struct FrontEndRecord<'a> {
     pub band_kind: u8,
     pub f_min: f32,
     pub f_max: f32,
-    /// Right shift applied to each bin's power before the band sums.
-    pub power_shift: u8,
     /// [`COMPRESSION_LOG2_Q16`], the only one.
     pub compression: u8,
     /// Per band: first bin (u16 LE), bin count (u16 LE).

@@ -78,8 +78,6 @@ pub struct FrontEndSpec {
     pub f_min: f32,
     /// Highest band frequency, in Hz (informative).
     pub f_max: f32,
-    /// Right shift of each bin's power before the band sums.
-    pub power_shift: u8,
     /// Per band: first bin and Q15 weights of consecutive bins.
     pub bands: Vec<(u16, Vec<u16>)>,
     /// Frames stacked into one model input.
@@ -129,7 +127,6 @@ impl FrontEndSpec {
                 },
                 f_min: self.f_min,
                 f_max: self.f_max,
-                power_shift: self.power_shift,
                 compression: COMPRESSION_LOG2_Q16,
                 bands: Bytes(&table),
                 band_weights: Bytes(&weights),

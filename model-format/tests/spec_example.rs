@@ -292,13 +292,17 @@ fn spec_md_v4_dump_matches_the_writer() {
     assert_eq!(fe.window(5), 32768);
     assert_eq!(fe.band_kind(), bottleneck_format::BandKind::Linear);
     assert_eq!(fe.band_range(), (0.0, 375.0));
-    assert_eq!((fe.power_shift(), fe.n_bands(), fe.n_bins()), (20, 2, 33));
+    assert_eq!(
+        (fe.band_weight_bits(), fe.n_bands(), fe.n_bins()),
+        (17, 2, 33)
+    );
     let bands: Vec<(usize, Vec<u32>)> = fe
         .bands()
         .map(|b| (b.first_bin, b.weights().collect()))
         .collect();
     assert_eq!(bands, [(0, vec![32768, 32768]), (2, vec![32768, 32768])]);
     assert_eq!((fe.frames(), fe.frame_width()), (1, 2));
+    assert_eq!(fe.affine(0), Some((1 << 18, -200 << 32)));
     assert_eq!(fe.affine(1), Some((1 << 18, -120 << 32)));
     assert_eq!(fe.affine(2), None);
     assert_eq!(

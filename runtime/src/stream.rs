@@ -59,6 +59,8 @@ pub struct Frame {
 pub struct Stream<'m, const FRAME: usize, const INPUTS: usize> {
     model: Model<'m>,
     front_end: FrontEnd<'m>,
+    /// [`FrontEnd::band_weight_bits`], computed once.
+    weight_bits: u32,
     /// The last `frame_len` sample instants, all channels interleaved, circular.
     ring: [i16; FRAME],
     /// Next instant to write in `ring`.
@@ -104,6 +106,7 @@ impl<'m, const FRAME: usize, const INPUTS: usize> Stream<'m, FRAME, INPUTS> {
         Ok(Stream {
             model: model.clone(),
             front_end,
+            weight_bits: front_end.band_weight_bits(),
             ring: [0; FRAME],
             head: 0,
             channel: 0,
@@ -218,7 +221,7 @@ impl<'m, const FRAME: usize, const INPUTS: usize> Stream<'m, FRAME, INPUTS> {
         };
         let at = self.frame_slot * width;
         if let Some(out) = self.frames.get_mut(at..at + width) {
-            log_bands(&fe, sample, &mut self.work, out);
+            log_bands(&fe, self.weight_bits, sample, &mut self.work, out);
         }
         self.frame_slot = (self.frame_slot + 1) % fe.frames();
         let index = self.frame_count;

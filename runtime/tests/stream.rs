@@ -31,7 +31,7 @@ fn the_worked_example_gives_the_documented_integers() {
     let out = frames(&example(), &[1000; 64], 64);
     assert_eq!(out.len(), 1);
     let (frame, log_bands, input) = &out[0];
-    assert_eq!(log_bands, &[2_944_635, 0]);
+    assert_eq!(log_bands, &[4_255_355, 0]);
     assert_eq!(input, &[60, -120]);
     assert_eq!(
         *frame,
@@ -72,8 +72,8 @@ fn frames_follow_the_hop_and_scores_are_smoothed() {
     let indices: Vec<u32> = out.iter().map(|(f, ..)| f.index).collect();
     assert_eq!(indices, [0, 1, 2, 3]);
     let windows: Vec<Window> = out.iter().filter_map(|(f, ..)| f.window).collect();
-    // Silence: every band energy 0, L = 0, so both inputs are -120.
-    assert_eq!(out[0].2, [-120, -120]);
+    // Silence: every band energy 0, L = 0, so the inputs are the offsets: -200 saturates.
+    assert_eq!(out[0].2, [-128, -120]);
     assert_eq!(out[3].2, [60, -120]);
     let scores: Vec<u32> = windows.iter().map(|w| w.score.expect("decoder")).collect();
     let smoothed: Vec<u32> = windows

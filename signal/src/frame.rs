@@ -2,16 +2,18 @@
 
 use bottleneck_format::FrontEnd;
 
-use crate::{band_energies, fft_in_place, log2_q16, split_in_place, window_into};
+use crate::{band_energies, fft_in_place, frame_shift, log2_q16, split_in_place, window_into};
 
 /// Computes one frame's log-band values into `out` (`channels × n_bands`, channel by
 /// channel, SPEC.md §8.8).
 ///
 /// `sample(c, n)` is sample `n` (oldest first, `0 .. frame_len`) of channel `c`; `work`
-/// must hold `frame_len` values ([`FrontEnd::frame_len`]). Returns `false`, computing
-/// nothing, when `work` or `out` is too short.
+/// must hold `frame_len` values ([`FrontEnd::frame_len`]); `weight_bits` is
+/// [`FrontEnd::band_weight_bits`] (computed once per model by the caller). Returns
+/// `false`, computing nothing, when `work` or `out` is too short.
 pub fn log_bands(
     front_end: &FrontEnd<'_>,
+    weight_bits: u32,
     sample: impl Fn(usize, usize) -> i16,
     work: &mut [i32],
     out: &mut [u32],
@@ -35,11 +37,23 @@ pub fn log_bands(
         );
         fft_in_place(work, log2n);
         split_in_place(work, log2n);
-        band_energies(front_end, work, |b, e| {
+        let shift = frame_shift(front_end, work, weight_bits);
+        band_energies(front_end, work, shift, |b, e| {
             if let Some(slot) = out.get_mut(b) {
-                *slot = log2_q16(e);
+                *slot = log_band(e, shift);
             }
         });
     }
     true
+}
+
+/// `L = log2q16(E) + p · 2^16` for a band energy `E ≥ 1` computed with frame shift `p`,
+/// and 0 for `E = 0` (SPEC.md §8.6): the logarithm of the unshifted sum.
+#[inline]
+pub fn log_band(energy: u64, shift: u32) -> u32 {
+    if energy == 0 {
+        0
+    } else {
+        log2_q16(energy) + (shift << 16)
+    }
 }

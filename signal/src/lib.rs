@@ -22,9 +22,9 @@ mod tables;
 mod window;
 
 pub use affine::quantize;
-pub use bands::{band_energies, power};
+pub use bands::{band_energies, bit_length, frame_shift, power};
 pub use fft::{bit_reverse, fft_in_place, rotate};
-pub use frame::log_bands;
+pub use frame::{log_band, log_bands};
 pub use log::log2_q16;
 pub use real::{bin, split_in_place};
 pub use tables::{LOG2_NODES, TWIDDLES};

@@ -10,18 +10,6 @@ use bottleneck_test_support::{SplitMix, V3Shape, random_v3_spec};
 use bottleneck_trainer::quant::reference::ReferenceModel;
 use bottleneck_trainer::signal::IntegerFrontEnd;
 
-/// The smallest power shift the loader accepts for these bands (§8.5).
-fn power_shift(bands: &[(u16, Vec<u16>)]) -> u8 {
-    (0..=62u8)
-        .find(|&p| {
-            bands.iter().all(|(_, w)| {
-                let total: u64 = w.iter().map(|&w| u64::from(w)).sum();
-                (((1u64 << 62) - 1) >> p).checked_mul(total).is_some()
-            })
-        })
-        .expect("62 always fits")
-}
-
 /// A random valid front end for `n_bands` bands, `channels` channels, `frames` frames.
 fn random_front_end(rng: &mut SplitMix, channels: u8, n_bands: usize, frames: u8) -> FrontEndSpec {
     let log2n = rng.range(6, 10) as u32;
@@ -61,7 +49,6 @@ fn random_front_end(rng: &mut SplitMix, channels: u8, n_bands: usize, frames: u8
         band_kind: BandKind::Mel,
         f_min: 0.0,
         f_max: 8000.0,
-        power_shift: power_shift(&bands),
         bands,
         frames,
         // Multipliers around what maps log2 (Q16) into int8, offsets across its range.

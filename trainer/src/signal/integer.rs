@@ -151,6 +151,18 @@ impl IntegerFrontEnd {
                 (y.0 * y.0 + y.1 * y.1) as u128
             })
             .collect();
+        // The frame's shift (§8.5): bits of the largest power and of the largest band
+        // weight sum, beyond 64.
+        let bits = |x: u128| 128 - x.leading_zeros();
+        let largest_weights = self
+            .spec
+            .bands
+            .iter()
+            .map(|(_, w)| w.iter().map(|&w| u128::from(w)).sum::<u128>())
+            .max()
+            .unwrap_or(0);
+        let largest_power = power.iter().copied().max().unwrap_or(0);
+        let shift = (bits(largest_power) + bits(largest_weights)).saturating_sub(64);
         self.spec
             .bands
             .iter()
@@ -158,12 +170,14 @@ impl IntegerFrontEnd {
                 let e: u128 = weights
                     .iter()
                     .enumerate()
-                    .map(|(j, &w)| {
-                        u128::from(w) * (power[usize::from(*first) + j] >> self.spec.power_shift)
-                    })
+                    .map(|(j, &w)| u128::from(w) * (power[usize::from(*first) + j] >> shift))
                     .sum();
-                let e = u64::try_from(e).expect("the loader's check F22 bounds every band sum");
-                self.log2_q16(e)
+                let e = u64::try_from(e).expect("the frame shift keeps every band sum in u64");
+                if e == 0 {
+                    0
+                } else {
+                    self.log2_q16(e) + (shift << 16)
+                }
             })
             .collect()
     }

@@ -1,10 +1,31 @@
 //! Raw signals: the trainer's side of a model's front end (SPEC.md §8).
 //!
-//! [`IntegerFrontEnd`] is the reference of the device's integer arithmetic, written from
-//! SPEC.md independently of the `bottleneck-signal` kernels (whole frames, a recursive
-//! FFT on wide integers, tables computed here): the parity tests hold the runtime's
-//! `Stream` to it bit for bit.
+//! - [`FrontEndDesign`]: what a user asks for (rate, frame, hop, window, mel or linear
+//!   bands, stacking) and how it becomes the file's integer tables; [`FrontEndDesign::mlperf_ad`]
+//!   is MLPerf Tiny's anomaly-detection feature set.
+//! - [`FloatFrontEnd`]: the features the model trains on, in f64 with `realfft`.
+//! - [`IntegerFrontEnd`]: the reference of the device's integer arithmetic, written from
+//!   SPEC.md independently of the `bottleneck-signal` kernels (whole frames, a recursive
+//!   FFT on wide integers, tables computed here): the parity tests hold the runtime's
+//!   `Stream` to it bit for bit.
+//! - [`snr_db`]: how far the integer features are from the float ones.
 
+mod design;
+mod float;
 mod integer;
 
+pub use design::{BandLayout, FloatBand, FrontEndDesign};
+pub use float::{FloatFrontEnd, POWER_FLOOR};
 pub use integer::IntegerFrontEnd;
+
+/// Signal-to-noise ratio in dB of `measured` against `reference` (as CMSIS-DSP's tests
+/// compute it): `10 log10(Σ reference² / Σ (measured − reference)²)`; infinite when equal.
+pub fn snr_db(reference: &[f64], measured: &[f64]) -> f64 {
+    let signal: f64 = reference.iter().map(|r| r * r).sum();
+    let noise: f64 = reference
+        .iter()
+        .zip(measured)
+        .map(|(r, m)| (m - r) * (m - r))
+        .sum();
+    10.0 * (signal / noise).log10()
+}
