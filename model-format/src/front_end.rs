@@ -7,6 +7,7 @@ use crate::Error;
 use crate::limits::{
     MAX_BANDS, MAX_CHANNELS, MAX_FRAME_LEN, MAX_HISTORY, MAX_STACK, MIN_FRAME_LEN,
 };
+use crate::model::{check_len, check_range};
 use crate::records::{
     BANDS_LINEAR, BANDS_MEL, COMPRESSION_LOG2_Q16, FrontEndRecord, SAMPLE_FORMAT_I16, WINDOW_HANN,
     WINDOW_NONE,
@@ -301,29 +302,6 @@ fn affine_at(record: &[u8]) -> Option<(i32, i64)> {
     ))
 }
 
-fn out_of_range(what: &'static str, found: usize, min: usize, max: usize) -> Result<(), Error> {
-    if found < min || found > max {
-        return Err(Error::OutOfRange {
-            what,
-            found: u32::try_from(found).unwrap_or(u32::MAX),
-            min: u32::try_from(min).unwrap_or(u32::MAX),
-            max: u32::try_from(max).unwrap_or(u32::MAX),
-        });
-    }
-    Ok(())
-}
-
-fn shape(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
-    if expected != found {
-        return Err(Error::ShapeMismatch {
-            what,
-            expected,
-            found,
-        });
-    }
-    Ok(())
-}
-
 fn bad(what: &'static str, index: usize) -> Error {
     Error::ParameterOutOfRange { what, index }
 }
@@ -346,19 +324,18 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
     if r.sample_format != SAMPLE_FORMAT_I16 {
         return Err(bad("sample format", 0));
     }
-    out_of_range("channel count", usize::from(r.channels), 1, MAX_CHANNELS)?;
-    out_of_range(
-        "sample rate",
-        r.sample_rate as usize,
-        1,
-        MAX_SAMPLE_RATE as usize,
+    check_range("channel count", u32::from(r.channels), 1, MAX_CHANNELS)?;
+    check_range("sample rate", r.sample_rate, 1, MAX_SAMPLE_RATE as usize)?;
+    let frame_len = check_range(
+        "frame length",
+        u32::from(r.frame_len),
+        MIN_FRAME_LEN,
+        MAX_FRAME_LEN,
     )?;
-    let frame_len = usize::from(r.frame_len);
-    out_of_range("frame length", frame_len, MIN_FRAME_LEN, MAX_FRAME_LEN)?;
     if !frame_len.is_power_of_two() {
         return Err(bad("frame length (not a power of two)", 0));
     }
-    out_of_range("hop", usize::from(r.hop), 1, frame_len)?;
+    check_range("hop", u32::from(r.hop), 1, frame_len)?;
 
     let window_kind = match r.window_kind {
         WINDOW_NONE => WindowKind::None,
@@ -370,7 +347,7 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
     } else {
         2 * frame_len
     };
-    shape("window", table_len, r.window.0.len())?;
+    check_len("window", table_len, r.window.0.len())?;
     if let Some(n) = first_above_one(r.window.0) {
         return Err(bad("window value", n));
     }
@@ -393,9 +370,14 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
     }
 
     let table = r.bands.0;
-    shape("band table", table.len() / 4 * 4, table.len())?;
+    check_len("band table", table.len() / 4 * 4, table.len())?;
     let n_bands = table.len() / 4;
-    out_of_range("band count", n_bands, 1, MAX_BANDS)?;
+    check_range(
+        "band count",
+        u32::try_from(n_bands).unwrap_or(u32::MAX),
+        1,
+        MAX_BANDS,
+    )?;
     let n_bins = frame_len / 2 + 1;
     let mut n_weights = 0usize;
     for (b, entry) in table.chunks_exact(4).enumerate() {
@@ -409,19 +391,19 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
         }
         n_weights += count;
     }
-    shape("band weights", 2 * n_weights, r.band_weights.0.len())?;
+    check_len("band weights", 2 * n_weights, r.band_weights.0.len())?;
     if let Some(j) = first_above_one(r.band_weights.0) {
         return Err(bad("band weight", j));
     }
 
     let front_end = FrontEnd::from_record(r, window_kind, band_kind);
-    out_of_range("stacked frames", usize::from(r.frames), 1, MAX_STACK)?;
-    shape(
+    check_range("stacked frames", u32::from(r.frames), 1, MAX_STACK)?;
+    check_len(
         "front-end input count",
         n_inputs,
         front_end.frames() * front_end.frame_width(),
     )?;
-    shape(
+    check_len(
         "front-end affine",
         n_inputs * AFFINE_RECORD_LEN,
         r.affine.0.len(),
@@ -432,11 +414,11 @@ pub(crate) fn check<'a>(r: FrontEndRecord<'a>, n_inputs: usize) -> Result<FrontE
             _ => return Err(bad("front-end affine offset", i)),
         }
     }
-    out_of_range("smoothing", usize::from(r.smoothing), 1, MAX_HISTORY)?;
-    out_of_range("alarm window", usize::from(r.alarm_window), 1, MAX_HISTORY)?;
-    out_of_range(
+    check_range("smoothing", u32::from(r.smoothing), 1, MAX_HISTORY)?;
+    check_range("alarm window", u32::from(r.alarm_window), 1, MAX_HISTORY)?;
+    check_range(
         "alarm count",
-        usize::from(r.alarm_count),
+        u32::from(r.alarm_count),
         1,
         usize::from(r.alarm_window),
     )?;

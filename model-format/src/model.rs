@@ -88,7 +88,12 @@ fn take_count(
     check_range(what, found, min, max)
 }
 
-fn check_range(what: &'static str, found: u32, min: usize, max: usize) -> Result<usize, Error> {
+pub(crate) fn check_range(
+    what: &'static str,
+    found: u32,
+    min: usize,
+    max: usize,
+) -> Result<usize, Error> {
     let value = usize::try_from(found).unwrap_or(usize::MAX);
     if value < min || value > max {
         return Err(Error::OutOfRange {
@@ -101,7 +106,7 @@ fn check_range(what: &'static str, found: u32, min: usize, max: usize) -> Result
     Ok(value)
 }
 
-fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
     if expected != found {
         return Err(Error::ShapeMismatch {
             what,

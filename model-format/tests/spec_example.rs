@@ -132,15 +132,8 @@ fn channel_records_round_trip() {
 /// SPEC.md §5.3's dump (lines `v2 OFFSET: hex ...`) is the writer's version-2 file.
 #[test]
 fn spec_md_v2_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
-    let dump: String = spec
-        .lines()
-        .filter_map(|l| l.strip_prefix("v2 "))
-        .filter_map(|l| l.split_once(": "))
-        .map(|(_, hex)| format!("{hex} "))
-        .collect();
     let bytes = spec_example_v2().to_bytes().expect("valid example");
-    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(spec_md_dump("v2"), bytes);
     assert_eq!(bytes.len(), 141);
     assert_eq!(
         &bytes[4..6],
@@ -225,15 +218,8 @@ proptest::proptest! {
 /// SPEC.md §5.4's dump (lines `ties OFFSET: hex ...`) is the writer's rounding example.
 #[test]
 fn spec_md_ties_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
-    let dump: String = spec
-        .lines()
-        .filter_map(|l| l.strip_prefix("ties "))
-        .filter_map(|l| l.split_once(": "))
-        .map(|(_, hex)| format!("{hex} "))
-        .collect();
     let bytes = spec_example_ties().to_bytes().expect("valid example");
-    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(spec_md_dump("ties"), bytes);
     assert_eq!(bytes.len(), 110);
 }
 
@@ -241,17 +227,10 @@ fn spec_md_ties_dump_matches_the_writer() {
 /// every weight matrix in it starts on a 4-byte boundary.
 #[test]
 fn spec_md_v3_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
-    let dump: String = spec
-        .lines()
-        .filter_map(|l| l.strip_prefix("v3 "))
-        .filter_map(|l| l.split_once(": "))
-        .map(|(_, hex)| format!("{hex} "))
-        .collect();
     let bytes = bottleneck_format::spec_example_v3()
         .to_bytes()
         .expect("valid example");
-    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(spec_md_dump("v3"), bytes);
     assert_eq!(bytes.len(), 224);
     let view = ModelView::parse(&bytes).expect("parses");
     assert_eq!(view.header().version, 3);
@@ -269,17 +248,10 @@ fn spec_md_v3_dump_matches_the_writer() {
 /// front end reads back with the documented fields, and the weights stay aligned.
 #[test]
 fn spec_md_v4_dump_matches_the_writer() {
-    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
-    let dump: String = spec
-        .lines()
-        .filter_map(|l| l.strip_prefix("v4 "))
-        .filter_map(|l| l.split_once(": "))
-        .map(|(_, hex)| format!("{hex} "))
-        .collect();
     let bytes = bottleneck_format::spec_example_v4()
         .to_bytes()
         .expect("valid example");
-    assert_eq!(parse_hex(&dump), bytes);
+    assert_eq!(spec_md_dump("v4"), bytes);
     assert_eq!(bytes.len(), 292);
     let view = ModelView::parse(&bytes).expect("parses");
     assert_eq!(view.header().version, 4);
@@ -319,6 +291,18 @@ fn spec_md_v4_dump_matches_the_writer() {
         .to_bytes()
         .expect("valid");
     assert!(ModelView::parse(&v3).expect("parses").front_end().is_none());
+}
+
+/// The bytes of the SPEC.md dump whose lines start `PREFIX OFFSET: hex ...`.
+fn spec_md_dump(prefix: &str) -> Vec<u8> {
+    let spec = std::fs::read_to_string(manifest_dir().join("SPEC.md")).expect("SPEC.md exists");
+    let dump: String = spec
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix)?.strip_prefix(' '))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(_, hex)| format!("{hex} "))
+        .collect();
+    parse_hex(&dump)
 }
 
 /// This package's directory, read when the test runs (cargo test sets it): the path

@@ -241,21 +241,19 @@ impl FrontEndDesign {
             BandLayout::Mel { f_min, f_max, .. } => (BandKind::Mel, f_min, f_max),
             BandLayout::Linear { f_min, f_max, .. } => (BandKind::Linear, f_min, f_max),
         };
-        let n = usize::from(self.frame_len);
         FrontEndSpec {
             channels: self.channels,
             sample_rate: self.sample_rate,
             frame_len: self.frame_len,
             hop: self.hop,
             window_kind: self.window,
+            // The Q15 table of the float window the model trains with.
             window: match self.window {
                 WindowKind::None => Vec::new(),
-                WindowKind::Hann => (0..n)
-                    .map(|i| {
-                        let w =
-                            0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos();
-                        (w * 32768.0).round() as u16
-                    })
+                WindowKind::Hann => self
+                    .float_window()
+                    .iter()
+                    .map(|w| (w * 32768.0).round() as u16)
                     .collect(),
             },
             band_kind,

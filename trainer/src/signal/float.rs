@@ -7,6 +7,7 @@ use std::sync::Arc;
 use realfft::{RealFftPlanner, RealToComplex};
 
 use super::design::{FloatBand, FrontEndDesign};
+use super::frame_count;
 
 /// Added to every band power before the logarithm (as MLPerf Tiny's feature code does
 /// with `sys.float_info.epsilon`), so silence has a finite feature.
@@ -40,11 +41,7 @@ impl FloatFrontEnd {
         let n = usize::from(self.design.frame_len);
         let hop = usize::from(self.design.hop);
         let instants = samples.len() / c;
-        let frames = if instants < n {
-            0
-        } else {
-            (instants - n) / hop + 1
-        };
+        let frames = frame_count(instants, n, hop);
         let mut input = self.fft.make_input_vec();
         let mut spectrum = self.fft.make_output_vec();
         (0..frames)

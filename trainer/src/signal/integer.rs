@@ -4,6 +4,8 @@
 
 use bottleneck_format::FrontEndSpec;
 
+use super::frame_count;
+
 /// A complex value in wide integers.
 type Complex = (i64, i64);
 
@@ -40,23 +42,13 @@ impl IntegerFrontEnd {
         }
     }
 
-    /// Frames in a signal of `instants` sample instants (§8.8).
-    pub fn frame_count(&self, instants: usize) -> usize {
-        let n = usize::from(self.spec.frame_len);
-        if instants < n {
-            0
-        } else {
-            (instants - n) / usize::from(self.spec.hop) + 1
-        }
-    }
-
     /// The log-band values `L` of every frame of an interleaved signal, each frame
     /// `channels × n_bands` values, channel by channel.
     pub fn log_bands(&self, samples: &[i16]) -> Vec<Vec<u32>> {
         let c = usize::from(self.spec.channels);
         let n = usize::from(self.spec.frame_len);
         let hop = usize::from(self.spec.hop);
-        (0..self.frame_count(samples.len() / c))
+        (0..frame_count(samples.len() / c, n, hop))
             .map(|t| {
                 (0..c)
                     .flat_map(|ch| {

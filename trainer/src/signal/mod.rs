@@ -18,6 +18,16 @@ pub use design::{BandLayout, FloatBand, FrontEndDesign};
 pub use float::{FloatFrontEnd, POWER_FLOOR};
 pub use integer::IntegerFrontEnd;
 
+/// Frames in a signal of `instants` sample instants (SPEC.md §8.8): the first ends at
+/// instant `frame_len`, then one every `hop`.
+pub fn frame_count(instants: usize, frame_len: usize, hop: usize) -> usize {
+    if instants < frame_len {
+        0
+    } else {
+        (instants - frame_len) / hop + 1
+    }
+}
+
 /// Signal-to-noise ratio in dB of `measured` against `reference` (as CMSIS-DSP's tests
 /// compute it): `10 log10(Σ reference² / Σ (measured − reference)²)`; infinite when equal.
 pub fn snr_db(reference: &[f64], measured: &[f64]) -> f64 {
