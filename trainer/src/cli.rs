@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use bottleneck_format::WindowKind;
+
 use crate::data::{ClassificationRecipe, Dataset, MachineSoundRecipe};
 use crate::model::{Activation, BottleneckActivation};
 use crate::pipeline::{DataSource, RunConfig, Task};
 use crate::quant::Threshold;
+use crate::signal::{BandLayout, FrontEndDesign, SeriesColumns, SignalSource};
 
 /// Train an autoencoder + classifier on tabular data and ship it to a microcontroller.
 #[derive(Debug, Parser)]
@@ -22,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train the autoencoder and the classifiers and write the artefacts.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Write the built-in problem (or a sized variant) as CSV.
     Generate(GenerateArgs),
     /// Describe a model file: header, CRC, layers, quantization, labels, self-test.
@@ -136,14 +139,20 @@ pub struct EvalArgs {
 
 /// Options of `bottleneck predict`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["data", "signal"])))]
 pub struct PredictArgs {
     /// The model file.
     pub model: PathBuf,
     /// CSV data with the model's feature columns.
     #[arg(long, value_name = "FILE.csv")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
+    /// For a model with a signal front end: a 16-bit WAV file, or a folder of them (and
+    /// its train/ and test/ folders), streamed through the runtime as the device streams
+    /// them; per file: windows, mean score, anomalous windows, alarm, most frequent class.
+    #[arg(long, value_name = "FILE.wav|DIR")]
+    pub signal: Option<PathBuf>,
     /// A column to ignore (e.g. the labels), if the file has one.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", requires = "data")]
     pub label_column: Option<String>,
     /// Write the predictions here instead of standard output.
     #[arg(long, value_name = "FILE.csv")]
@@ -152,16 +161,28 @@ pub struct PredictArgs {
 
 /// Options of `bottleneck train`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").args(["data", "signal"])))]
 pub struct TrainArgs {
     /// Training data (CSV with a header row); without it the built-in problem is used.
     #[arg(long, value_name = "FILE.csv")]
     pub data: Option<PathBuf>,
+    /// Raw signals instead of features: a folder of 16-bit WAV files in the DCASE /
+    /// MLPerf Tiny layout (train/normal_*.wav, test/normal_*.wav, test/anomaly_*.wav;
+    /// a file's label is its name up to the first `_`), or a time-series CSV (one column
+    /// per channel in raw int16 counts, optional time, segment and label columns). The
+    /// model file gets the integer front end (SPEC.md §8); the report measures it.
+    #[arg(long, value_name = "DIR|FILE.csv", conflicts_with_all = ["data", "test_data"])]
+    pub signal: Option<PathBuf>,
     /// Column of --data holding the class labels (text or integers); --task anomaly
-    /// works without one (every row normal).
-    #[arg(long, value_name = "NAME", requires = "data")]
+    /// works without one (every row normal). With a --signal CSV: each segment's label.
+    #[arg(long, value_name = "NAME", requires = "input")]
     pub label_column: Option<String>,
+    /// The front end of a --signal model.
+    #[command(flatten)]
+    pub front_end: FrontEndArgs,
     /// With --task anomaly or both: the label of normal rows. The autoencoder trains and
-    /// calibrates on them only; test rows with other labels count as anomalies.
+    /// calibrates on them only; test rows with other labels count as anomalies
+    /// [default with a labelled --signal: normal].
     #[arg(long, value_name = "LABEL")]
     pub normal_label: Option<String>,
     /// Explicit test set (same columns) instead of a random split.
@@ -198,9 +219,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = BottleneckArg::Linear)]
     pub bottleneck_activation: BottleneckArg,
     /// What the model file ships: the encoder and classifier (classify), the encoder,
-    /// decoder and a threshold on the reconstruction error (anomaly), or all (both).
-    #[arg(long, value_enum, default_value_t = TaskArg::Classify)]
-    pub task: TaskArg,
+    /// decoder and a threshold on the reconstruction error (anomaly), or all (both)
+    /// [default: classify; anomaly with --signal].
+    #[arg(long, value_enum)]
+    pub task: Option<TaskArg>,
     /// Anomaly threshold: this quantile of the training rows' int8 scores.
     #[arg(long, default_value_t = 0.99, conflicts_with = "threshold")]
     pub threshold_quantile: f64,
@@ -218,6 +240,117 @@ pub struct TrainArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// The front end `train --signal` puts into the model file: MLPerf Tiny's anomaly
+/// features by default, any part overridden.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Signal front end (with --signal)")]
+pub struct FrontEndArgs {
+    /// Samples per second per channel [default: the first training recording's; a CSV
+    /// without a time column needs it].
+    #[arg(long, value_name = "HZ", requires = "signal")]
+    pub sample_rate: Option<u32>,
+    /// FFT length: a power of two from 64 to 2048 [default: 1024].
+    #[arg(long, value_name = "N", requires = "signal")]
+    pub frame_len: Option<u16>,
+    /// Sample instants between frames, 1 to --frame-len [default: 512].
+    #[arg(long, value_name = "N", requires = "signal")]
+    pub hop: Option<u16>,
+    /// Window applied to each frame [default: hann].
+    #[arg(long, value_enum, requires = "signal")]
+    pub window: Option<WindowArg>,
+    /// Bands per channel, 1 to 256 [default: 128].
+    #[arg(long, value_name = "N", requires = "signal")]
+    pub bands: Option<usize>,
+    /// Triangular mel filters (Slaney, as librosa) or rectangular bands of equal width
+    /// [default: mel].
+    #[arg(long, value_enum, requires = "signal")]
+    pub band_layout: Option<BandLayoutArg>,
+    /// Lowest band edge in Hz [default: 0].
+    #[arg(long, value_name = "HZ", requires = "signal")]
+    pub f_min: Option<f64>,
+    /// Highest band edge in Hz [default: half the sample rate].
+    #[arg(long, value_name = "HZ", requires = "signal")]
+    pub f_max: Option<f64>,
+    /// Frames stacked into one model input, 1 to 32 [default: 5].
+    #[arg(long, value_name = "N", requires = "signal")]
+    pub frames: Option<u8>,
+    /// The device's smoothed score: the mean of the last K window scores, 1 to 32
+    /// [default: 1].
+    #[arg(long, value_name = "K", requires = "signal")]
+    pub smoothing: Option<u8>,
+    /// The device's alarm: K anomalous windows among the last N, as K/N with
+    /// 1 <= K <= N <= 32 [default: 1/1].
+    #[arg(long, value_name = "K/N", requires = "signal")]
+    pub alarm: Option<String>,
+    /// A --signal CSV's column naming each row's segment (recording) [default: the
+    /// column `segment` if there is one, else a new segment where the label changes].
+    #[arg(long, value_name = "NAME", requires = "signal")]
+    pub segment_column: Option<String>,
+    /// A --signal CSV's column of times in seconds, checked for gaps [default: the
+    /// column `time` if there is one].
+    #[arg(long, value_name = "NAME", requires = "signal")]
+    pub time_column: Option<String>,
+}
+
+/// `--window` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowArg {
+    /// A periodic Hann window.
+    Hann,
+    /// No window.
+    None,
+}
+
+/// `--band-layout` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BandLayoutArg {
+    /// Triangular filters on the Slaney mel scale, Slaney-normalised.
+    Mel,
+    /// Rectangular bands of equal width.
+    Linear,
+}
+
+impl FrontEndArgs {
+    /// The design these options describe, from MLPerf Tiny's AD preset; sample rate and
+    /// channels 0 (and f_max 0) stand for "the data's" until the recordings are read.
+    pub fn design(&self) -> crate::Result<FrontEndDesign> {
+        let d = FrontEndDesign::mlperf_ad();
+        let n = self.bands.unwrap_or(d.n_bands());
+        let f_min = self.f_min.unwrap_or(0.0);
+        let f_max = self.f_max.unwrap_or(0.0);
+        let (alarm_count, alarm_window) = match &self.alarm {
+            None => (1, 1),
+            Some(text) => {
+                let parsed = text.split_once('/').and_then(|(k, n)| {
+                    Some((k.trim().parse::<u8>().ok()?, n.trim().parse::<u8>().ok()?))
+                });
+                parsed.ok_or_else(|| crate::TrainError::InvalidSetting {
+                    flag: "alarm",
+                    problem: format!("{text:?} is not K/N (e.g. 3/5)"),
+                })?
+            }
+        };
+        Ok(FrontEndDesign {
+            sample_rate: self.sample_rate.unwrap_or(0),
+            channels: 0,
+            frame_len: self.frame_len.unwrap_or(d.frame_len),
+            hop: self.hop.unwrap_or(d.hop),
+            window: match self.window {
+                Some(WindowArg::None) => WindowKind::None,
+                _ => WindowKind::Hann,
+            },
+            bands: match self.band_layout {
+                Some(BandLayoutArg::Linear) => BandLayout::Linear { n, f_min, f_max },
+                _ => BandLayout::Mel { n, f_min, f_max },
+            },
+            frames: self.frames.unwrap_or(d.frames),
+            smoothing: self.smoothing.unwrap_or(1),
+            alarm_count,
+            alarm_window,
+        })
+    }
 }
 
 /// `--activation` values.
@@ -252,16 +385,26 @@ pub enum BottleneckArg {
 /// Options of `bottleneck generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// The CSV file to write.
-    #[arg(long, value_name = "FILE.csv")]
+    /// The CSV file to write; for --recipe machine-sound, the folder (train/ and test/
+    /// are made in it).
+    #[arg(long, value_name = "FILE.csv|DIR")]
     pub out: PathBuf,
-    /// The kind of data: the tutorial's classification problem, or log-mel-like
-    /// frames of a machine with injected anomalies (MLPerf Tiny's AD input shape).
+    /// The kind of data: the tutorial's classification problem; WAV clips of a machine
+    /// with faults in the DCASE / MLPerf Tiny layout; a 3-axis accelerometer CSV; or
+    /// log-mel-like frames with faults (MLPerf Tiny's AD input shape, as features).
     #[arg(long, value_enum, default_value_t = RecipeArg::Classification)]
     pub recipe: RecipeArg,
-    /// Rows.
-    #[arg(long, default_value_t = 1000)]
-    pub samples: usize,
+    /// Rows (classification: 1000, log-mel-frames: 2000); training clips
+    /// (machine-sound: 40, and a quarter as many normal and anomalous test clips);
+    /// segments (vibration: 60).
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Seconds per clip or segment [default: 2] (machine-sound, vibration).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Samples per second [default: 16000 for machine-sound, 1600 for vibration].
+    #[arg(long, value_name = "HZ")]
+    pub sample_rate: Option<u32>,
     /// Feature columns [default: 100] (classification).
     #[arg(long)]
     pub features: Option<usize>,
@@ -275,17 +418,18 @@ pub struct GenerateArgs {
     /// Classes [default: 2] (classification).
     #[arg(long)]
     pub classes: Option<usize>,
-    /// Frames per row [default: 5] (machine-sound).
+    /// Frames per row [default: 5] (log-mel-frames).
     #[arg(long)]
     pub frames: Option<usize>,
-    /// Mel bins per frame [default: 128] (machine-sound).
+    /// Mel bins per frame [default: 128] (log-mel-frames).
     #[arg(long)]
     pub mels: Option<usize>,
-    /// Fraction of rows with an injected fault [default: 0.1] (machine-sound).
+    /// Fraction of rows or segments with an injected fault [default: 0.1 for
+    /// log-mel-frames, 0.2 for vibration].
     #[arg(long)]
     pub anomaly_fraction: Option<f64>,
     /// Random seed: scikit-learn's random_state for the classification recipe (0 to
-    /// 4294967295, NumPy's range); the machine-sound recipe's own generator otherwise.
+    /// 4294967295, NumPy's range); the other recipes' own generator otherwise.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -295,8 +439,26 @@ pub struct GenerateArgs {
 pub enum RecipeArg {
     /// scikit-learn's `make_classification` recipe (the tutorial's data).
     Classification,
-    /// Log-mel-like machine-sound frames, labels `normal` / `anomaly`.
+    /// WAV clips of a machine (hum, harmonics, noise; faults: bearing clicks, a shifted
+    /// harmonic, an imbalance) in train/ and test/, for `train --signal`.
     MachineSound,
+    /// A 3-axis accelerometer on a motor as CSV (`time,x,y,z,segment,label`), for
+    /// `train --signal`.
+    Vibration,
+    /// Log-mel-like machine-sound frames as CSV rows, labels `normal` / `anomaly`.
+    LogMelFrames,
+}
+
+/// What `generate` produced.
+#[derive(Debug)]
+pub enum Generated {
+    /// A table, with the classification recipe's values in f64 as scikit-learn returns
+    /// them.
+    Table(Dataset, Option<ndarray::Array2<f64>>),
+    /// WAV clips, paths relative to `--out`.
+    Clips(Vec<crate::data::Clip>),
+    /// A time-series CSV to write with this recipe.
+    Series(crate::data::VibrationRecipe),
 }
 
 impl GenerateArgs {
@@ -304,7 +466,7 @@ impl GenerateArgs {
     pub fn recipe(&self) -> ClassificationRecipe {
         let d = ClassificationRecipe::default();
         ClassificationRecipe {
-            n_samples: self.samples,
+            n_samples: self.samples.unwrap_or(d.n_samples),
             n_features: self.features.unwrap_or(d.n_features),
             n_informative: self.informative.unwrap_or(d.n_informative),
             n_redundant: self.redundant.unwrap_or(d.n_redundant),
@@ -314,60 +476,90 @@ impl GenerateArgs {
         }
     }
 
-    /// The data these options describe; an option of the other recipe is refused
-    /// rather than ignored.
+    /// The table these options describe (the classification and log-mel-frames
+    /// recipes); an option of another recipe is refused rather than ignored.
     pub fn generate(&self) -> crate::Result<Dataset> {
-        Ok(self.generate_exact()?.0)
+        match self.generate_any()? {
+            Generated::Table(data, _) => Ok(data),
+            _ => Err(crate::TrainError::InvalidSetting {
+                flag: "recipe",
+                problem: "this recipe writes signals, not a table".into(),
+            }),
+        }
     }
 
-    /// [`GenerateArgs::generate`], with the classification recipe's values in f64 as
-    /// scikit-learn returns them (the data set holds them as f32).
-    pub fn generate_exact(&self) -> crate::Result<(Dataset, Option<ndarray::Array2<f64>>)> {
-        fn foreign(flags: &[(&'static str, bool)]) -> Option<&'static str> {
-            flags
-                .iter()
-                .find(|(_, given)| *given)
-                .map(|(flag, _)| *flag)
+    /// What these options describe; an option another recipe takes is refused rather
+    /// than ignored.
+    pub fn generate_any(&self) -> crate::Result<Generated> {
+        let given = [
+            ("features", self.features.is_some()),
+            ("informative", self.informative.is_some()),
+            ("redundant", self.redundant.is_some()),
+            ("classes", self.classes.is_some()),
+            ("frames", self.frames.is_some()),
+            ("mels", self.mels.is_some()),
+            ("anomaly-fraction", self.anomaly_fraction.is_some()),
+            ("seconds", self.seconds.is_some()),
+            ("sample-rate", self.sample_rate.is_some()),
+        ];
+        let (name, takes): (&str, &[&str]) = match self.recipe {
+            RecipeArg::Classification => (
+                "classification",
+                &["features", "informative", "redundant", "classes"],
+            ),
+            RecipeArg::MachineSound => ("machine-sound", &["seconds", "sample-rate"]),
+            RecipeArg::Vibration => ("vibration", &["seconds", "sample-rate", "anomaly-fraction"]),
+            RecipeArg::LogMelFrames => ("log-mel-frames", &["frames", "mels", "anomaly-fraction"]),
+        };
+        if let Some((flag, _)) = given.iter().find(|(f, g)| *g && !takes.contains(f)) {
+            return Err(crate::TrainError::InvalidSetting {
+                flag: "recipe",
+                problem: format!("--{flag} does not apply to --recipe {name}"),
+            });
         }
         match self.recipe {
             RecipeArg::Classification => {
-                if let Some(flag) = foreign(&[
-                    ("frames", self.frames.is_some()),
-                    ("mels", self.mels.is_some()),
-                    ("anomaly-fraction", self.anomaly_fraction.is_some()),
-                ]) {
-                    return Err(crate::TrainError::InvalidSetting {
-                        flag: "recipe",
-                        problem: format!("--{flag} applies to --recipe machine-sound only"),
-                    });
-                }
                 let recipe = self.recipe();
                 let (values, targets) = recipe.arrays()?;
                 let data = recipe.dataset(&values, targets);
-                Ok((data, Some(values)))
+                Ok(Generated::Table(data, Some(values)))
             }
             RecipeArg::MachineSound => {
-                if let Some(flag) = foreign(&[
-                    ("features", self.features.is_some()),
-                    ("informative", self.informative.is_some()),
-                    ("redundant", self.redundant.is_some()),
-                    ("classes", self.classes.is_some()),
-                ]) {
-                    return Err(crate::TrainError::InvalidSetting {
-                        flag: "recipe",
-                        problem: format!("--{flag} applies to --recipe classification only"),
-                    });
+                let d = crate::data::MachineAudioRecipe::default();
+                let train_clips = self.samples.unwrap_or(d.train_clips);
+                crate::data::MachineAudioRecipe {
+                    train_clips,
+                    test_clips: (train_clips / 4).max(1),
+                    seconds: self.seconds.unwrap_or(d.seconds),
+                    sample_rate: self.sample_rate.unwrap_or(d.sample_rate),
+                    seed: self.seed,
                 }
+                .generate()
+                .map(Generated::Clips)
+            }
+            RecipeArg::Vibration => {
+                let d = crate::data::VibrationRecipe::default();
+                let recipe = crate::data::VibrationRecipe {
+                    segments: self.samples.unwrap_or(d.segments),
+                    seconds: self.seconds.unwrap_or(d.seconds),
+                    sample_rate: self.sample_rate.unwrap_or(d.sample_rate),
+                    anomaly_fraction: self.anomaly_fraction.unwrap_or(d.anomaly_fraction),
+                    seed: self.seed,
+                };
+                recipe.validate()?;
+                Ok(Generated::Series(recipe))
+            }
+            RecipeArg::LogMelFrames => {
                 let d = MachineSoundRecipe::default();
                 MachineSoundRecipe {
-                    n_samples: self.samples,
+                    n_samples: self.samples.unwrap_or(d.n_samples),
                     frames: self.frames.unwrap_or(d.frames),
                     mels: self.mels.unwrap_or(d.mels),
                     anomaly_fraction: self.anomaly_fraction.unwrap_or(d.anomaly_fraction),
                     seed: self.seed,
                 }
                 .generate()
-                .map(|data| (data, None))
+                .map(|data| Generated::Table(data, None))
             }
         }
     }
@@ -375,19 +567,41 @@ impl GenerateArgs {
 
 impl TrainArgs {
     /// The run configuration these options describe.
-    pub fn run_config(&self) -> RunConfig {
-        let data = match &self.data {
-            Some(path) => DataSource::Csv {
+    pub fn run_config(&self) -> crate::Result<RunConfig> {
+        let task = self.task.unwrap_or(if self.signal.is_some() {
+            TaskArg::Anomaly
+        } else {
+            TaskArg::Classify
+        });
+        let mut normal_label = self.normal_label.clone();
+        let data = match (&self.signal, &self.data) {
+            (Some(path), _) => {
+                // A WAV folder's files are labelled by name: `normal` is the normal one.
+                let labelled = path.is_dir() || self.label_column.is_some();
+                if normal_label.is_none() && labelled && task != TaskArg::Classify {
+                    normal_label = Some("normal".into());
+                }
+                DataSource::Signal(SignalSource {
+                    path: path.clone(),
+                    columns: SeriesColumns {
+                        label: self.label_column.clone(),
+                        segment: self.front_end.segment_column.clone(),
+                        time: self.front_end.time_column.clone(),
+                    },
+                    design: self.front_end.design()?,
+                })
+            }
+            (None, Some(path)) => DataSource::Csv {
                 path: path.clone(),
                 label_column: self.label_column.clone(),
                 test_path: self.test_data.clone(),
             },
-            None => DataSource::Builtin(ClassificationRecipe {
+            (None, None) => DataSource::Builtin(ClassificationRecipe {
                 seed: self.seed,
                 ..ClassificationRecipe::default()
             }),
         };
-        RunConfig {
+        Ok(RunConfig {
             data,
             test_fraction: self.test_fraction,
             bottleneck: self.bottleneck,
@@ -404,7 +618,7 @@ impl TrainArgs {
                 BottleneckArg::Linear => BottleneckActivation::Linear,
                 BottleneckArg::Same => BottleneckActivation::Same,
             },
-            task: match self.task {
+            task: match task {
                 TaskArg::Classify => Task::Classify,
                 TaskArg::Anomaly => Task::Anomaly,
                 TaskArg::Both => Task::Both,
@@ -413,8 +627,8 @@ impl TrainArgs {
                 Some(v) => Threshold::Value(v),
                 None => Threshold::Quantile(self.threshold_quantile),
             },
-            normal_label: self.normal_label.clone(),
+            normal_label,
             training_seed: None,
-        }
+        })
     }
 }

@@ -108,6 +108,14 @@ pub enum TrainError {
         /// Why it is invalid.
         problem: String,
     },
+    /// A signal (a WAV file, a time-series CSV) cannot feed the model's front end.
+    #[error("{path}: {problem}")]
+    Signal {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the row and column where there is one.
+        problem: String,
+    },
     /// Training diverged (loss became NaN or infinite).
     #[error("training diverged at epoch {epoch}: loss is {loss}; try a lower --learning-rate")]
     Diverged {

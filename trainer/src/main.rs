@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bottleneck_trainer::artifacts::{write_all_atomically, write_atomically};
+use bottleneck_trainer::cli::Generated;
 use bottleneck_trainer::cli::{
     Cli, Command, DeviceArgs, EvalArgs, ExportArgs, GenerateArgs, PredictArgs, TrainArgs,
 };
-use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact};
+use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact, write_wav};
 use bottleneck_trainer::device_check::check_board;
 use bottleneck_trainer::export_files::{c_header, is_identifier, rust_source, samples};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv, select_columns};
@@ -15,6 +16,7 @@ use bottleneck_trainer::pipeline::{Phase, Pipeline, RunConfig};
 use bottleneck_trainer::quant::ExportedModel;
 use bottleneck_trainer::repeats::{RepeatRun, Repeats};
 use bottleneck_trainer::report::Report;
+use bottleneck_trainer::signal::predict_signal;
 use bottleneck_trainer::{Result, TrainError};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -99,7 +101,7 @@ fn run_summary(report: &Report, label: &str) -> String {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
-    let config = args.run_config();
+    let config = args.run_config()?;
     let (pipeline, model) = if args.repeats == 1 {
         train_once(args, config, "")?
     } else {
@@ -221,18 +223,52 @@ fn train(args: &TrainArgs) -> Result<()> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {
-    let (data, exact) = args.generate_exact()?;
-    match &exact {
-        Some(values) => write_csv_exact(&data, values, &args.out)?,
-        None => write_csv(&data, &args.out)?,
+    match args.generate_any()? {
+        Generated::Table(data, exact) => {
+            match &exact {
+                Some(values) => write_csv_exact(&data, values, &args.out)?,
+                None => write_csv(&data, &args.out)?,
+            }
+            println!(
+                "wrote {} ({} rows, {} features, {} classes)",
+                args.out.display(),
+                data.n_rows(),
+                data.n_features(),
+                data.n_classes()
+            );
+        }
+        Generated::Clips(clips) => {
+            for sub in ["train", "test"] {
+                let dir = args.out.join(sub);
+                std::fs::create_dir_all(&dir).map_err(|e| TrainError::Write {
+                    path: dir.clone(),
+                    message: e.to_string(),
+                })?;
+            }
+            for clip in &clips {
+                write_wav(&args.out.join(&clip.path), &clip.wav)?;
+            }
+            let count = |prefix: &str| clips.iter().filter(|c| c.path.starts_with(prefix)).count();
+            println!(
+                "wrote {} WAV clips into {}: {} in train/ (normal), {} normal and {} anomalous in test/",
+                clips.len(),
+                args.out.display(),
+                count("train/"),
+                count("test/normal"),
+                count("test/anomaly")
+            );
+        }
+        Generated::Series(recipe) => {
+            recipe.write(&args.out)?;
+            println!(
+                "wrote {} ({} segments of {} s at {} Hz: time,x,y,z,segment,label)",
+                args.out.display(),
+                recipe.segments,
+                recipe.seconds,
+                recipe.sample_rate
+            );
+        }
     }
-    println!(
-        "wrote {} ({} rows, {} features, {} classes)",
-        args.out.display(),
-        data.n_rows(),
-        data.n_features(),
-        data.n_classes()
-    );
     Ok(())
 }
 
@@ -272,8 +308,26 @@ fn device(args: &DeviceArgs) -> Result<()> {
 fn predict(args: &PredictArgs) -> Result<()> {
     let bytes = read_model(&args.model)?;
     let model = load_model(&args.model, &bytes)?;
-    let (names, features) = read_features(&args.data, args.label_column.as_deref())?;
-    let csv = predict_csv(&model, &args.data, &names, &features)?;
+    let csv = match (&args.data, &args.signal) {
+        (_, Some(signal)) => predict_signal(&model, signal)?,
+        (Some(data), None) => {
+            if model.view().front_end().is_some() {
+                eprintln!(
+                    "note: {} has a signal front end; --data rows are its int8 inputs' \
+                     float features, --signal streams raw samples",
+                    args.model.display()
+                );
+            }
+            let (names, features) = read_features(data, args.label_column.as_deref())?;
+            predict_csv(&model, data, &names, &features)?
+        }
+        (None, None) => {
+            return Err(TrainError::InvalidSetting {
+                flag: "data",
+                problem: "give --data FILE.csv or --signal FILE.wav|DIR".into(),
+            });
+        }
+    };
     match &args.out {
         Some(path) => write_atomically(path, csv.as_bytes()),
         None => {

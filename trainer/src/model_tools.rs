@@ -87,6 +87,33 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         let more = if names.len() > 8 { ", ..." } else { "" };
         let _ = writeln!(out, "feature names: {shown}{more}");
     }
+    if let Some(fe) = view.front_end() {
+        let (f_lo, f_hi) = fe.band_range();
+        let _ = writeln!(
+            out,
+            "front end: int16 at {} Hz, {} channel(s); frames of {} samples every {} ({} \
+             window); {} {} bands ({f_lo} to {f_hi} Hz), log2; {} frames per input; score \
+             smoothed over {}, alarm at {} of {} windows; a stream needs {} bytes of buffers",
+            fe.sample_rate(),
+            fe.channels(),
+            fe.frame_len(),
+            fe.hop(),
+            match fe.window_kind() {
+                bottleneck_format::WindowKind::Hann => "Hann",
+                bottleneck_format::WindowKind::None => "no",
+            },
+            fe.n_bands(),
+            match fe.band_kind() {
+                bottleneck_format::BandKind::Mel => "mel",
+                bottleneck_format::BandKind::Linear => "linear",
+            },
+            fe.frames(),
+            fe.smoothing(),
+            fe.alarm_count(),
+            fe.alarm_window(),
+            6 * fe.frame_samples() + 5 * view.n_inputs(),
+        );
+    }
     for (i, layer) in view.layers().enumerate() {
         let Some(l) = layer.as_dense() else {
             let _ = writeln!(out, "layer {i}: a kind this tool does not know");

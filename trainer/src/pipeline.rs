@@ -31,6 +31,9 @@ use crate::training::{EpochStats, History, TrainingConfig, encode, train_autoenc
 pub enum DataSource {
     /// The built-in synthetic problem.
     Builtin(ClassificationRecipe),
+    /// Raw signals through a front end (`train --signal`): a folder of WAV files or a
+    /// time-series CSV; rows are the float front end's stacked windows.
+    Signal(crate::signal::SignalSource),
     /// A CSV file with a header row.
     Csv {
         /// The file.
@@ -164,8 +167,7 @@ pub struct Pipeline {
     pub report: Report,
 }
 
-/// The label an unlabelled data set's rows get.
-pub const UNLABELLED: &str = "(unlabelled)";
+pub use crate::data::UNLABELLED;
 
 /// A data set without a label column: every row normal.
 fn unlabelled(path: &std::path::Path) -> Result<Dataset> {
@@ -241,6 +243,12 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
     };
     let (data, explicit_test) = match &config.data {
         DataSource::Builtin(recipe) => (recipe.generate()?, None),
+        DataSource::Signal(source) => {
+            let (train, test) = source
+                .read(config.seed, config.test_fraction)?
+                .windows(&source.path);
+            (train.dataset, Some(test.dataset))
+        }
         DataSource::Csv {
             path,
             label_column: Some(label_column),
@@ -657,6 +665,7 @@ impl Pipeline {
             accuracy,
             device: None,
             anomaly: None,
+            signal: None,
             total_seconds: start.elapsed().as_secs_f64(),
             repeats: None,
         };
@@ -710,6 +719,17 @@ impl Pipeline {
                 normal_label: self.config.normal_label.as_deref(),
             }),
         })?;
+        let mut exported = exported;
+        if let DataSource::Signal(source) = &self.config.data {
+            let data = source.read(self.config.seed, self.config.test_fraction)?;
+            let (metrics, _) = crate::signal::deploy(
+                &data,
+                self.config.normal_label.as_deref(),
+                self.config.threshold,
+                &mut exported,
+            )?;
+            self.report.signal = Some(metrics);
+        }
         self.report.device = exported.metrics.clone();
         self.report.anomaly = exported.anomaly.clone();
         Ok(exported)
@@ -769,6 +789,12 @@ impl Pipeline {
         }
         if let Some(model) = model {
             files.push(("model.bin", model.bytes.clone()));
+            if let Some(scores) = &model.files {
+                files.push((
+                    "file_scores.csv",
+                    crate::signal::FileScore::csv(scores).into_bytes(),
+                ));
+            }
             if let (Some(scores), Some(a)) = (&model.test_scores, &model.anomaly) {
                 let png = score_histogram_png(scores, a.threshold_mse).map_err(|message| {
                     TrainError::Write {

@@ -112,6 +112,9 @@ pub struct Report {
     /// Anomaly detection on the test split (tasks with a decoder, once exported).
     #[serde(default)]
     pub anomaly: Option<AnomalyMetrics>,
+    /// A model with a signal front end: its integer pipeline on the test recordings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<crate::signal::SignalMetrics>,
     /// Wall-clock time of the whole pipeline in seconds.
     pub total_seconds: f64,
     /// With `--repeats N`: every run's figures and their spread.
@@ -153,6 +156,7 @@ impl Report {
              {}\
              {}\
              {}\
+             {}\
              Total time: {:.1} s.\n",
             d.source,
             d.train_rows + d.test_rows,
@@ -190,6 +194,10 @@ impl Report {
             self.anomaly
                 .as_ref()
                 .map(|a| a.to_markdown("Anomaly detection on the test split"))
+                .unwrap_or_default(),
+            self.signal
+                .as_ref()
+                .map(|s| s.to_markdown())
                 .unwrap_or_default(),
             self.repeats
                 .as_ref()

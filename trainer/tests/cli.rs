@@ -644,7 +644,7 @@ fn anomaly_task_takes_unlabelled_data_and_refuses_bad_settings() {
 fn mlperf_tiny_anomaly_network_from_flags_has_its_published_size() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("frames.csv");
-    generate(&csv, &["--recipe", "machine-sound", "--samples", "120"]);
+    generate(&csv, &["--recipe", "log-mel-frames", "--samples", "120"]);
     let artifacts = dir.path().join("ad");
     let out = train_command(&csv, &artifacts, &[])
         .args([

@@ -186,7 +186,7 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
         "\n## MLPerf Tiny's anomaly-detection model\n\n\
          The DCASE 2020 ToyCar autoencoder of MLPerf Tiny (640 -> 128 x4 -> 8 -> 128 x4 -> \
          640, BatchNorm + ReLU, {AD_MACS:.0} MACs; the README's command builds it), trained \
-         for 5 epochs on generated machine-sound frames (`generate --recipe machine-sound`: \
+         for 5 epochs on generated log-mel frames (`generate --recipe log-mel-frames`: \
          ToyCar audio cannot be downloaded here, so **no AUC on ToyCar is measured**; speed \
          and size do not depend on the weights' values). model.bin: {} bytes. Timed: one \
          whole `Model::detect` on a float sample — input quantization, 10 layers, score, \

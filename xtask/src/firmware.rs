@@ -197,7 +197,7 @@ pub fn prepare_task(dir: &Path, epochs: usize, task: Task) -> Prepared {
 
 /// MLPerf Tiny's anomaly-detection autoencoder (640 -> 128 x4 -> 8 -> 128 x4 -> 640,
 /// BatchNorm + ReLU, 264,192 weights), trained for `epochs` epochs on generated
-/// machine-sound frames (`generate --recipe machine-sound`), and 20 of its test rows.
+/// log-mel frames (`generate --recipe log-mel-frames`), and 20 of its test rows.
 pub fn prepare_mlperf_ad(dir: &Path, epochs: usize) -> Prepared {
     let data = MachineSoundRecipe {
         n_samples: 600,

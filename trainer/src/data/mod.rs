@@ -2,19 +2,28 @@
 
 mod csv_io;
 mod generate;
+mod machine_audio;
 mod machine_sound;
 pub mod numpy_random;
 mod split;
+mod vibration;
+mod wav;
 
 pub use csv_io::{
     UnseenLabels, parse_csv, read_csv, read_csv_with_labels, read_features, read_header, write_csv,
     write_csv_exact,
 };
 pub use generate::{ClassificationRecipe, numpy_seed};
+pub use machine_audio::{Clip, MachineAudioRecipe};
 pub use machine_sound::MachineSoundRecipe;
 pub use split::train_test_split;
+pub use vibration::VibrationRecipe;
+pub use wav::{Wav, read_wav, write_wav};
 
 use ndarray::Array2;
+
+/// The label an unlabelled data set's rows get.
+pub const UNLABELLED: &str = "(unlabelled)";
 
 /// A labelled table: one row per sample.
 #[derive(Debug, Clone, PartialEq)]

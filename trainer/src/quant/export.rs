@@ -117,6 +117,8 @@ pub struct ExportedModel {
     /// Per test row, the device's score as a mean squared error and whether the row is
     /// an anomaly (files with a decoder): the histogram's data.
     pub test_scores: Option<Vec<(f64, bool)>>,
+    /// A model with a signal front end: each test recording as the device scores it.
+    pub files: Option<Vec<crate::signal::FileScore>>,
 }
 
 /// Quantizes the head. `inputs` are the dequantized int8 features of the calibration
@@ -394,5 +396,6 @@ pub fn export_model(inputs: &ExportInputs<'_>) -> Result<ExportedModel> {
         metrics,
         anomaly,
         test_scores,
+        files: None,
     })
 }

@@ -2,9 +2,19 @@
 //! stacking, alarm rule) and how it becomes the file's integer tables (SPEC.md §8.11).
 
 use bottleneck_format::{BandKind, FrontEndSpec, WindowKind};
+use serde::{Deserialize, Serialize};
+
+/// [`WindowKind`] in `config.json`.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "WindowKind", rename_all = "snake_case")]
+enum WindowKindDef {
+    None,
+    Hann,
+}
 
 /// The layout of a front end's bands.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BandLayout {
     /// `n` triangular filters on the Slaney mel scale with Slaney (area) normalization,
     /// as librosa's `filters.mel` (its defaults) builds them.
@@ -29,7 +39,7 @@ pub enum BandLayout {
 
 /// A front end as a user describes it; [`FrontEndDesign::spec`] turns it into the file's
 /// integer description.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrontEndDesign {
     /// Samples per second per channel.
     pub sample_rate: u32,
@@ -40,6 +50,7 @@ pub struct FrontEndDesign {
     /// Instants between frames.
     pub hop: u16,
     /// Hann or none.
+    #[serde(with = "WindowKindDef")]
     pub window: WindowKind,
     /// The bands.
     pub bands: BandLayout,

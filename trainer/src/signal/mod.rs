@@ -8,15 +8,29 @@
 //!   SPEC.md independently of the `bottleneck-signal` kernels (whole frames, a recursive
 //!   FFT on wide integers, tables computed here): the parity tests hold the runtime's
 //!   `Stream` to it bit for bit.
+//! - [`SignalSource`]: `train --signal`'s recordings (a DCASE-layout WAV folder or a
+//!   time-series CSV) and the float windows the autoencoder trains on.
 //! - [`snr_db`]: how far the integer features are from the float ones.
 
+#[cfg(feature = "training")]
+mod deploy;
 mod design;
+mod file_score;
 mod float;
 mod integer;
+mod recordings;
+mod source;
+mod stream_files;
 
+#[cfg(feature = "training")]
+pub use deploy::{SignalMetrics, deploy};
 pub use design::{BandLayout, FloatBand, FrontEndDesign};
+pub use file_score::FileScore;
 pub use float::{FloatFrontEnd, POWER_FLOOR};
 pub use integer::IntegerFrontEnd;
+pub use recordings::{Recording, SeriesColumns, read_series_csv, read_wav_folder, wav_recording};
+pub use source::{SignalData, SignalSource, Windows, feature_names, float_windows};
+pub use stream_files::{predict_signal, stream_recording, wav_paths};
 
 /// Frames in a signal of `instants` sample instants (SPEC.md §8.8): the first ends at
 /// instant `frame_len`, then one every `hop`.
