@@ -75,17 +75,36 @@ fn main() {
         std::fs::copy(&source, out.join(name)).unwrap_or_else(|e| panic!("{var}={source}: {e}"));
     }
 
+    // A signal for the streaming firmware (bin/stream.rs): optional, empty without it.
+    println!("cargo:rerun-if-env-changed=BOTTLENECK_SIGNAL");
+    match std::env::var("BOTTLENECK_SIGNAL") {
+        Ok(source) => {
+            println!("cargo:rerun-if-changed={source}");
+            std::fs::copy(&source, out.join("signal.bin"))
+                .unwrap_or_else(|e| panic!("BOTTLENECK_SIGNAL={source}: {e}"));
+        }
+        Err(_) => std::fs::write(out.join("signal.bin"), []).expect("write signal.bin"),
+    }
+
     // The scratch width is the model's widest activation (200 for the seed model, 640 for
     // MLPerf Tiny's AD model): RAM figures then count exactly what that model needs.
     let model = std::fs::read(out.join("model.bin")).expect("model copied above");
-    let width = bottleneck_format::ModelView::parse(&model)
-        .map(|v| v.max_width())
+    let view = bottleneck_format::ModelView::parse(&model)
         .unwrap_or_else(|e| panic!("BOTTLENECK_MODEL does not load: {e}"));
+    let width = view.max_width();
+    // A stream's buffers, sized for the model's front end (1 without one).
+    let frame = view.front_end().map_or(1, |f| f.frame_samples());
     std::fs::write(
         out.join("width.rs"),
         format!(
             "/// Widest activation of the embedded model: the scratch buffers' width.\n\
-             pub const WIDTH: usize = {width};\n"
+             pub const WIDTH: usize = {width};\n\
+             /// Samples of one frame of the model's front end (1 without one): a stream's\n\
+             /// sample capacity.\n\
+             pub const FRAME: usize = {frame};\n\
+             /// The model's inputs: a stream's input capacity.\n\
+             pub const INPUTS: usize = {inputs};\n",
+            inputs = view.n_inputs(),
         ),
     )
     .expect("write width.rs");

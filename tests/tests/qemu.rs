@@ -20,6 +20,7 @@ use xtask::firmware::{
     Prepared, build, firmware_target_dir, float_routines, measurements, missing_tools, prepare,
     prepare_mlperf_ad, prepare_model, prepare_task, run_qemu,
 };
+use xtask::stream_firmware::{build_stream, prepare_stream};
 use xtask::{BOARDS, Board};
 
 /// Fails if `elf` links a soft-float or libm routine; `what` names it in the message.
@@ -279,5 +280,80 @@ fn firmware_matches_the_host_bit_for_bit_on_every_board() {
             targets.contains(&target),
             "the AD model ran on no {target} board"
         );
+    }
+}
+
+#[test]
+#[ignore = "firmware under QEMU: needs QEMU, arm-none-eabi-gcc and the Rust targets; ./scripts/check runs it"]
+fn streaming_firmware_scores_every_window_and_file_as_the_host_on_every_board() {
+    if let Some(reason) = missing_tools() {
+        panic!(
+            "the streaming firmware test cannot run: {reason}. Install the tools with \
+             `./scripts/check --install-tools`, or skip this test with \
+             `./scripts/check --skip-firmware`"
+        );
+    }
+    // generate --recipe machine-sound -> train --signal -> model.bin with its front end;
+    // the test clips go into the firmware as its signal.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prepared = prepare_stream(dir.path(), 15, Task::Anomaly);
+    assert_eq!(
+        prepared.files.len(),
+        8,
+        "4 normal and 4 anomalous test clips"
+    );
+    for board in BOARDS {
+        let elf = build_stream(board, &prepared)
+            .unwrap_or_else(|e| panic!("{}: streaming firmware build failed:\n{e}", board.core));
+        let run = run_qemu(board, &elf, Duration::from_secs(300))
+            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+        assert!(
+            run.success,
+            "{}: streaming firmware failed:\n{}",
+            board.core,
+            run.lines.join("\n")
+        );
+        // Every window's integers, in order, as the trainer's integer reference has them.
+        let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
+        for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
+            assert_eq!(*g, e, "{}: line {i} differs", board.core);
+        }
+        assert_eq!(
+            got.len(),
+            prepared.expected.len(),
+            "{}: output cut short",
+            board.core
+        );
+        // The file-level scores: the board's mean over each recording's windows is the
+        // one `train` wrote into file_scores.csv.
+        let sums: Vec<(f64, f64)> = run
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let rest = l.split_once(": windows ")?.1;
+                let (windows, sum) = rest.split_once(" score sum ")?;
+                Some((windows.parse().ok()?, sum.parse().ok()?))
+            })
+            .collect();
+        assert_eq!(
+            sums.len(),
+            prepared.files.len(),
+            "{}: one total per file",
+            board.core
+        );
+        for ((windows, sum), file) in sums.iter().zip(&prepared.files) {
+            assert_eq!(
+                *windows, file.windows as f64,
+                "{}: {}",
+                board.core, file.name
+            );
+            assert_eq!(
+                sum / windows,
+                file.mean_score,
+                "{}: {}",
+                board.core,
+                file.name
+            );
+        }
     }
 }

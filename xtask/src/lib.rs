@@ -23,6 +23,8 @@ pub mod firmware_report;
 pub mod qemu;
 #[cfg(feature = "measure")]
 pub mod qemu_link;
+#[cfg(feature = "measure")]
+pub mod stream_firmware;
 
 /// The target directory of a build in another workspace (the firmware's, the boards'):
 /// beside the host's `CARGO_TARGET_DIR` with `-suffix` appended, never inside it (the

@@ -26,7 +26,25 @@ static ALIGNED_MODEL: &Aligned<[u8]> =
 /// Test samples: little-endian f32, `n_inputs` per sample.
 pub static SAMPLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin"));
 
+/// Signals for the streaming firmware: per recording a little-endian u32 count of
+/// samples, then the samples as little-endian i16 (empty unless `BOTTLENECK_SIGNAL` was
+/// set).
+pub static SIGNAL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/signal.bin"));
+
 include!(concat!(env!("OUT_DIR"), "/width.rs"));
+
+/// The recordings in [`SIGNAL`], each as its little-endian i16 bytes; a truncated record
+/// ends the iteration.
+pub fn recordings() -> impl Iterator<Item = &'static [u8]> {
+    let mut rest = SIGNAL;
+    core::iter::from_fn(move || {
+        let (count, tail) = rest.split_first_chunk::<4>()?;
+        let bytes = (u32::from_le_bytes(*count) as usize).checked_mul(2)?;
+        let (samples, tail) = (tail.get(..bytes)?, tail.get(bytes..)?);
+        rest = tail;
+        Some(samples)
+    })
+}
 
 /// Reads sample `index` (of `n_inputs` features) into `out`; false past the last one.
 pub fn sample(index: usize, n_inputs: usize, out: &mut [f32]) -> bool {
