@@ -26,6 +26,14 @@
 // `bn_scratch_bytes()` gives this build's exact figure).
 #define BN_SCRATCH_WORDS 1282
 
+// Samples of one frame (`channels × frame_len`) a `bn_stream` holds: one channel of
+// 2048, two of 1024, ... eight of 256.
+#define BN_STREAM_FRAME 2048
+
+// Size of `bn_stream` in 8-byte words: enough on every target (`bn_stream_bytes()`
+// gives this build's exact figure).
+#define BN_STREAM_WORDS 2272
+
 // What a call returns: `BN_OK`, or why it failed (`bn_status_name` names it). An
 // `int32_t` in C (never a C enum, whose size the ABI leaves to the compiler).
 enum bn_status
@@ -39,7 +47,8 @@ enum bn_status
   BN_ERROR_NULL_POINTER = 1,
   // The bytes are not a valid model file (or not on a 4-byte boundary).
   BN_ERROR_INVALID_MODEL = 2,
-  // The `bn_model` was not filled by a successful `bn_model_load`.
+  // The `bn_model` was not filled by a successful `bn_model_load` (or the `bn_stream`
+  // by a successful `bn_stream_init`).
   BN_ERROR_NOT_LOADED = 3,
   // The sample does not have one value per model input.
   BN_ERROR_SAMPLE_LENGTH = 4,
@@ -56,6 +65,9 @@ enum bn_status
   BN_ERROR_UNSUPPORTED_LAYER = 9,
   // Another runtime error.
   BN_ERROR_OTHER = 10,
+  // The model's front end needs more than a `bn_stream` holds (`BN_STREAM_FRAME`
+  // samples per frame, `BN_MAX_WIDTH` inputs).
+  BN_ERROR_CAPACITY = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -103,6 +115,37 @@ typedef struct bn_detection {
   // The score as a mean squared error in the scaled input space.
   float mean_squared_error;
 } bn_detection;
+
+// A stream over a model's front end: opaque, filled by `bn_stream_init`. It borrows the
+// model file's bytes (as `bn_model` does), not the `bn_model` itself.
+typedef struct bn_stream {
+  uint64_t _opaque[BN_STREAM_WORDS];
+} bn_stream;
+
+// What one `bn_stream_feed` call found: a frame, and the window it completed.
+typedef struct bn_frame {
+  // Whether the samples used completed a frame (the other fields are set only then).
+  bool has_frame;
+  // Frames before this one since `bn_stream_init` or `bn_stream_reset`.
+  uint32_t frame_index;
+  // Whether the frame completed a window (once `frames` frames are stacked).
+  bool has_window;
+  // Windows before this one.
+  uint32_t window_index;
+  // Whether the model has a decoder: `score`, `smoothed`, `is_anomaly` and `alarm`
+  // mean something.
+  bool has_score;
+  // The window's integer anomaly score.
+  uint32_t score;
+  // The mean of the last `smoothing` scores, rounded down.
+  uint32_t smoothed;
+  // Whether the smoothed score is above the threshold.
+  bool is_anomaly;
+  // Whether the alarm rule (K anomalous windows of the last N) fired.
+  bool alarm;
+  // The window's class; -1 without a classifier head.
+  int32_t class_index;
+} bn_frame;
 
 #ifdef __cplusplus
 extern "C" {
@@ -218,6 +261,46 @@ bn_status bn_detect_quantized(const struct bn_model *model,
                               size_t len,
                               struct bn_scratch *scratch,
                               struct bn_detection *out);
+
+// Bytes of this build's stream (at most `sizeof(bn_stream)`).
+size_t bn_stream_bytes(void);
+
+// Starts a stream over `model`'s front end: `BN_ERROR_MISSING_PART` if the model has
+// none, `BN_ERROR_CAPACITY` if its frame or inputs exceed the stream's capacity.
+//
+// # Safety
+// `stream` is NULL or points to a `bn_stream`; `model` is NULL or points to a
+// `bn_model`, whose file bytes stay in place while the stream is used.
+bn_status bn_stream_init(struct bn_stream *stream, const struct bn_model *model);
+
+// Back to the start of a signal: no samples, frames or scores kept.
+//
+// # Safety
+// `stream` is NULL or points to a `bn_stream`.
+bn_status bn_stream_reset(struct bn_stream *stream);
+
+// Takes interleaved samples until a frame is complete or they run out; `*consumed` says
+// how many it used and `*frame` what it found. Call again with the rest: no sample is
+// dropped, and an instant may be split across calls.
+//
+// # Safety
+// `stream` and `scratch` are NULL or point to their structs (used by no other call at
+// the same time); `samples` is NULL with `n` 0, or points to `n` values; `consumed`
+// and `frame` are NULL or writable.
+bn_status bn_stream_feed(struct bn_stream *stream,
+                         const int16_t *samples,
+                         size_t n,
+                         struct bn_scratch *scratch,
+                         size_t *consumed,
+                         struct bn_frame *frame);
+
+// Copies the last window's int8 model input (oldest frame first) into `out`:
+// `BN_ERROR_OUTPUT_TOO_SHORT` if `out_len` is below the model's inputs.
+//
+// # Safety
+// `stream` is NULL or points to a `bn_stream`; `out` is NULL or points to `out_len`
+// writable bytes.
+bn_status bn_stream_last_input(struct bn_stream *stream, int8_t *out, size_t out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -10,7 +10,8 @@
 //!
 //! The calls mirror the Rust API ([`bottleneck_runtime::Model`]): load, self-test,
 //! quantize, classification from float or int8 samples (class, label, probability,
-//! logits), the int8 bottleneck features, and the anomaly score and verdict.
+//! logits), the int8 bottleneck features, and the anomaly score and verdict; and for a
+//! model with a signal front end, streaming raw int16 samples (`bn_stream_*`).
 #![cfg_attr(target_os = "none", no_std)]
 #![allow(non_camel_case_types)]
 
@@ -18,6 +19,12 @@ use core::ffi::c_char;
 use core::mem::{align_of, size_of};
 
 use bottleneck_runtime::{Error, Model, Scratch};
+
+mod stream;
+pub use stream::{
+    BN_STREAM_FRAME, BN_STREAM_WORDS, bn_frame, bn_stream, bn_stream_bytes, bn_stream_feed,
+    bn_stream_init, bn_stream_last_input, bn_stream_reset,
+};
 
 /// Most classes a model has: the length of `bn_classification.logits`.
 pub const BN_MAX_CLASSES: usize = 16;
@@ -61,7 +68,8 @@ pub enum bn_status {
     BN_ERROR_NULL_POINTER = 1,
     /// The bytes are not a valid model file (or not on a 4-byte boundary).
     BN_ERROR_INVALID_MODEL = 2,
-    /// The `bn_model` was not filled by a successful `bn_model_load`.
+    /// The `bn_model` was not filled by a successful `bn_model_load` (or the `bn_stream`
+    /// by a successful `bn_stream_init`).
     BN_ERROR_NOT_LOADED = 3,
     /// The sample does not have one value per model input.
     BN_ERROR_SAMPLE_LENGTH = 4,
@@ -78,6 +86,9 @@ pub enum bn_status {
     BN_ERROR_UNSUPPORTED_LAYER = 9,
     /// Another runtime error.
     BN_ERROR_OTHER = 10,
+    /// The model's front end needs more than a `bn_stream` holds (`BN_STREAM_FRAME`
+    /// samples per frame, `BN_MAX_WIDTH` inputs).
+    BN_ERROR_CAPACITY = 11,
 }
 
 /// The classification of one sample.
@@ -129,6 +140,7 @@ fn status(e: Error) -> bn_status {
         Error::MissingPart { .. } => bn_status::BN_ERROR_MISSING_PART,
         Error::SelfTestFailed { .. } => bn_status::BN_ERROR_SELF_TEST_FAILED,
         Error::UnsupportedLayer { .. } => bn_status::BN_ERROR_UNSUPPORTED_LAYER,
+        Error::CapacityTooSmall { .. } => bn_status::BN_ERROR_CAPACITY,
         _ => bn_status::BN_ERROR_OTHER,
     }
 }
@@ -195,6 +207,7 @@ pub extern "C" fn bn_status_name(status: i32) -> *const c_char {
         8 => c"BN_ERROR_SELF_TEST_FAILED",
         9 => c"BN_ERROR_UNSUPPORTED_LAYER",
         10 => c"BN_ERROR_OTHER",
+        11 => c"BN_ERROR_CAPACITY",
         _ => c"BN_UNKNOWN_STATUS",
     };
     name.as_ptr()

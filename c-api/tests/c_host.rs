@@ -6,8 +6,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
-use bottleneck_runtime::{Error, Model, Scratch};
-use bottleneck_test_support::{SplitMix, V3Shape, random_v3_spec};
+use bottleneck_runtime::{Error, Model, Scratch, Stream};
+use bottleneck_test_support::{SplitMix, V3Shape, random_front_end, random_v3_spec};
 
 /// The static library cargo built for this test run: `target/<profile>/deps/
 /// libbottleneck_c-<hash>.a` (a test build does not copy it up to `target/<profile>`),
@@ -250,4 +250,151 @@ fn manifest_dir() -> std::path::PathBuf {
         || env!("CARGO_MANIFEST_DIR").into(),
         std::path::PathBuf::from,
     )
+}
+
+/// Compiles `tests/c/<name>.c` against the header and the static library into `dir`.
+fn compile_c(name: &str, dir: &std::path::Path) -> PathBuf {
+    let exe = dir.join(name);
+    let compiled = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-o"])
+        .arg(&exe)
+        .arg(manifest_dir().join(format!("tests/c/{name}.c")))
+        .arg("-I")
+        .arg(manifest_dir().join("include"))
+        .arg(static_library())
+        .args(["-lpthread", "-ldl", "-lm"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the C compiler `cc`: {e}"));
+    assert!(
+        compiled.status.success(),
+        "{name}.c does not build against the header and library:\n{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+    exe
+}
+
+/// What stream.c prints, computed with the Rust runtime's `Stream` fed the same chunks.
+fn expected_stream(model_bytes: &[u8], signal: &[i16]) -> String {
+    let model = Model::from_bytes(model_bytes).expect("valid model");
+    let mut stream = Box::new(Stream::<4096, 1024>::new(&model).expect("stream"));
+    let mut scratch: Box<Scratch> = Box::new(Scratch::new());
+    let mut out = String::from(
+        "uninitialised: BN_ERROR_NOT_LOADED\n\
+         unloaded model: BN_ERROR_NOT_LOADED\n\
+         no front end: BN_ERROR_MISSING_PART\n\
+         too big: BN_ERROR_CAPACITY\n\
+         init: BN_OK fits 1\n\
+         null consumed: BN_ERROR_NULL_POINTER\n\
+         short input buffer: BN_ERROR_OUTPUT_TOO_SHORT\n",
+    );
+    let mut frames = 0;
+    for chunk in signal.chunks(37) {
+        stream
+            .push(chunk, &mut scratch, |s, frame| {
+                frames += 1;
+                let Some(w) = frame.window else { return };
+                if w.index == 0 {
+                    out += "first input:";
+                    for v in s.last_input() {
+                        let _ = write!(out, " {v}");
+                    }
+                    out += "\n";
+                }
+                let _ = writeln!(
+                    out,
+                    "frame {} window {}: score {} smoothed {} anomaly {} alarm {} class {}",
+                    frame.index,
+                    w.index,
+                    w.score.unwrap_or(0),
+                    w.smoothed.unwrap_or(0),
+                    u8::from(w.anomaly),
+                    u8::from(w.alarm),
+                    w.class.map_or(-1, |c| c as i64)
+                );
+            })
+            .expect("stream");
+    }
+    let _ = writeln!(out, "frames: {frames}");
+    out += "reset: BN_OK\n";
+    let first = stream.front_end().frame_samples();
+    let _ = writeln!(
+        out,
+        "after reset: BN_OK first frame 0 after {first} samples"
+    );
+    out
+}
+
+#[test]
+fn c_programs_stream_samples_as_the_runtime_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = compile_c("stream", dir.path());
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+    let plain = random_v3_spec(
+        7,
+        &V3Shape {
+            n_inputs: 12,
+            encoder: &[8, 6],
+            decoder: Some(&[8]),
+            n_classes: 2,
+            n_golden: 1,
+        },
+    );
+    let plain = write("plain.bin", &plain.to_bytes().expect("valid"));
+    // Two channels of 2048 samples: beyond BN_STREAM_FRAME.
+    let mut rng = SplitMix(5);
+    let mut big = random_v3_spec(
+        8,
+        &V3Shape {
+            n_inputs: 6,
+            encoder: &[4],
+            decoder: None,
+            n_classes: 2,
+            n_golden: 1,
+        },
+    );
+    let mut fe = random_front_end(&mut rng, 2, 3, 1);
+    fe.frame_len = 2048;
+    fe.hop = 1024;
+    fe.window.clear();
+    fe.window_kind = bottleneck_format::WindowKind::None;
+    big.front_end = Some(fe);
+    let big = write("big.bin", &big.to_bytes().expect("valid"));
+
+    // A head and a decoder, and one without a decoder (no scores).
+    for (seed, decoder) in [(1u64, Some(&[9usize, 15][..])), (2, None)] {
+        let mut rng = SplitMix(seed);
+        let (channels, bands, frames) = (2u8, 4usize, 3u8);
+        let mut spec = random_v3_spec(
+            seed,
+            &V3Shape {
+                n_inputs: usize::from(channels) * bands * usize::from(frames),
+                encoder: &[15, 9, 5],
+                decoder,
+                n_classes: 3,
+                n_golden: 0,
+            },
+        );
+        spec.front_end = Some(random_front_end(&mut rng, channels, bands, frames));
+        let bytes = spec.to_bytes().expect("valid model");
+        let signal: Vec<i16> = (0..5000).map(|_| rng.range(-32768, 32767) as i16).collect();
+        let signal_bytes: Vec<u8> = signal.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let model = write("model.bin", &bytes);
+        let signal_path = write("signal.bin", &signal_bytes);
+        let run = Command::new(&exe)
+            .args([&model, &signal_path, &plain, &big])
+            .output()
+            .expect("run stream");
+        let got = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success(), "stream failed:\n{got}");
+        let expected = expected_stream(&bytes, &signal);
+        assert!(
+            expected.contains("window 0:"),
+            "the signal completes windows"
+        );
+        assert_eq!(got, expected, "model {seed}");
+    }
 }

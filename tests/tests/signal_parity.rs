@@ -4,67 +4,11 @@
 //! for random front ends (channels, frame lengths, hops, windows, bands, stacking) on
 //! random, loud and silent signals fed in random chunks.
 
-use bottleneck_format::{BandKind, FrontEndSpec, ModelSpec, WindowKind};
+use bottleneck_format::ModelSpec;
 use bottleneck_runtime::{Model, Scratch, Stream};
-use bottleneck_test_support::{SplitMix, V3Shape, random_v3_spec};
+use bottleneck_test_support::{SplitMix, V3Shape, random_front_end, random_v3_spec};
 use bottleneck_trainer::quant::reference::ReferenceModel;
 use bottleneck_trainer::signal::IntegerFrontEnd;
-
-/// A random valid front end for `n_bands` bands, `channels` channels, `frames` frames.
-fn random_front_end(rng: &mut SplitMix, channels: u8, n_bands: usize, frames: u8) -> FrontEndSpec {
-    let log2n = rng.range(6, 10) as u32;
-    let n = 1usize << log2n;
-    let n_bins = n / 2 + 1;
-    let window = if rng.range(0, 1) == 0 {
-        Vec::new()
-    } else {
-        (0..n)
-            .map(|i| {
-                let w = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos();
-                (w * 32768.0).round() as u16
-            })
-            .collect()
-    };
-    let bands: Vec<(u16, Vec<u16>)> = (0..n_bands)
-        .map(|_| {
-            let first = rng.range(0, n_bins as i64 - 1) as usize;
-            let count = rng.range(1, (n_bins - first).min(40) as i64) as usize;
-            let weights = (0..count).map(|_| rng.range(0, 32768) as u16).collect();
-            (first as u16, weights)
-        })
-        .collect();
-    let n_inputs = usize::from(frames) * usize::from(channels) * n_bands;
-    let alarm_window = rng.range(1, 8) as u8;
-    FrontEndSpec {
-        channels,
-        sample_rate: 16000,
-        frame_len: n as u16,
-        hop: rng.range(1, n as i64) as u16,
-        window_kind: if window.is_empty() {
-            WindowKind::None
-        } else {
-            WindowKind::Hann
-        },
-        window,
-        band_kind: BandKind::Mel,
-        f_min: 0.0,
-        f_max: 8000.0,
-        bands,
-        frames,
-        // Multipliers around what maps log2 (Q16) into int8, offsets across its range.
-        affine: (0..n_inputs)
-            .map(|_| {
-                (
-                    rng.range(-(1 << 20), 1 << 20) as i32,
-                    rng.range(-(1 << 40), 1 << 40) << 6,
-                )
-            })
-            .collect(),
-        smoothing: rng.range(1, 6) as u8,
-        alarm_count: rng.range(1, i64::from(alarm_window)) as u8,
-        alarm_window,
-    }
-}
 
 /// A signal of `instants × channels` samples: noise, a full-scale square wave, silence or
 /// a quiet tone, by `kind`.
