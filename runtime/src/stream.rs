@@ -215,13 +215,11 @@ impl<'m, const FRAME: usize, const INPUTS: usize> Stream<'m, FRAME, INPUTS> {
         let ring = &self.ring;
         // The ring is full: its oldest instant is the one `head` will overwrite next.
         let oldest = self.head;
-        let sample = |c: usize, n: usize| {
-            let instant = (oldest + n) % frame_len;
-            ring.get(instant * channels + c).copied().unwrap_or(0)
-        };
+        let ring = ring.get(..frame_len * channels).unwrap_or(&[]);
+        let (newer, older) = ring.split_at(oldest * channels);
         let at = self.frame_slot * width;
         if let Some(out) = self.frames.get_mut(at..at + width) {
-            log_bands(&fe, self.weight_bits, sample, &mut self.work, out);
+            log_bands(&fe, self.weight_bits, [older, newer], &mut self.work, out);
         }
         self.frame_slot = (self.frame_slot + 1) % fe.frames();
         let index = self.frame_count;

@@ -7,14 +7,15 @@ use crate::{band_energies, fft_in_place, frame_shift, log2_q16, split_in_place, 
 /// Computes one frame's log-band values into `out` (`channels × n_bands`, channel by
 /// channel, SPEC.md §8.8).
 ///
-/// `sample(c, n)` is sample `n` (oldest first, `0 .. frame_len`) of channel `c`; `work`
-/// must hold `frame_len` values ([`FrontEnd::frame_len`]); `weight_bits` is
+/// The frame is `parts[0]` then `parts[1]`, interleaved, oldest instant first (a ring
+/// buffer's two halves; whole instants in each); `work` must hold `frame_len` values
+/// ([`FrontEnd::frame_len`]); `weight_bits` is
 /// [`FrontEnd::band_weight_bits`] (computed once per model by the caller). Returns
 /// `false`, computing nothing, when `work` or `out` is too short.
 pub fn log_bands(
     front_end: &FrontEnd<'_>,
     weight_bits: u32,
-    sample: impl Fn(usize, usize) -> i16,
+    parts: [&[i16]; 2],
     work: &mut [i32],
     out: &mut [u32],
 ) -> bool {
@@ -30,8 +31,10 @@ pub fn log_bands(
         .enumerate()
     {
         window_into(
-            (0..n).map(|i| sample(c, i)),
-            |i| front_end.window(i),
+            parts,
+            c,
+            front_end.channels(),
+            front_end.window_bytes(),
             log2n,
             work,
         );

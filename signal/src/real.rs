@@ -17,23 +17,24 @@ pub fn split_in_place(work: &mut [i32], log2_frame_len: u32) {
     let Some(work) = work.get_mut(..2 * m) else {
         return;
     };
-    let bin = |work: &[i32], k: usize| match work.get(2 * (k % m)..2 * (k % m) + 2) {
+    let bin = |work: &[i32], k: usize| match work.get(2 * k..2 * k + 2) {
         Some(&[re, im]) => (re, im),
         _ => (0, 0),
     };
-    // Bins k and M - k read the same two FFT values: compute both, then store both.
-    for k in 0..=m / 2 {
+    // Bins k and M - k read the same two FFT values: compute both, then store both. Bin 0
+    // pairs with Z_0 itself (Z_M is Z_0: the FFT is M-periodic); Y_0 and Y_M are real and
+    // packed into bin 0's two slots.
+    let z0 = bin(work, 0);
+    let y0 = spectrum_bin(z0, z0, twiddle(0));
+    let ym = spectrum_bin(z0, z0, twiddle(m * step));
+    if let Some(slot) = work.get_mut(..2) {
+        slot.copy_from_slice(&[y0.0, ym.0]);
+    }
+    for k in 1..=m / 2 {
         let z = bin(work, k);
         let zm = bin(work, m - k);
         let y = spectrum_bin(z, zm, twiddle(k * step));
         let ym = spectrum_bin(zm, z, twiddle((m - k) * step));
-        if k == 0 {
-            // Y_0 and Y_M are real: packed into bin 0's two slots.
-            if let Some(slot) = work.get_mut(..2) {
-                slot.copy_from_slice(&[y.0, ym.0]);
-            }
-            continue;
-        }
         for (at, (re, im)) in [(k, y), (m - k, ym)] {
             if let Some(slot) = work.get_mut(2 * at..2 * at + 2) {
                 slot.copy_from_slice(&[re, im]);
@@ -44,11 +45,11 @@ pub fn split_in_place(work: &mut [i32], log2_frame_len: u32) {
 
 /// One bin of the split: `Y = A + (-i·W)·B` from `Z_k`, `Z_(M-k)` and `W = c - i·s`.
 #[inline(always)]
-fn spectrum_bin(z: (i32, i32), zm: (i32, i32), (c, s): (i64, i64)) -> (i32, i32) {
+fn spectrum_bin(z: (i32, i32), zm: (i32, i32), (c, s): (i32, i32)) -> (i32, i32) {
     let (a_re, a_im) = (z.0.wrapping_add(zm.0), z.1.wrapping_sub(zm.1));
     let (b_re, b_im) = (z.0.wrapping_sub(zm.0), z.1.wrapping_add(zm.1));
     // -i·W = -s - i·c: the rotation by the twiddle (c', s') = (-s, c) of `rotate`.
-    let (c_re, c_im) = rotate(-s, c, b_re, b_im);
+    let (c_re, c_im) = rotate(s.wrapping_neg(), c, b_re, b_im);
     (a_re.wrapping_add(c_re), a_im.wrapping_add(c_im))
 }
 
