@@ -105,6 +105,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
     md.push_str(&crate::bench::anomaly_report::render(&anomaly));
+    eprintln!("the signal front end against CMSIS-DSP on every core under QEMU...");
+    let front_end_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let front_end = crate::bench::front_end::run(front_end_dir.path())?;
+    md.push_str(&crate::bench::front_end::render(&front_end));
     let json_path = args.out.with_file_name("benchmarks.json");
     let json = benchmarks_json(
         &[

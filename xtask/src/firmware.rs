@@ -457,7 +457,8 @@ impl Measurements {
     }
 }
 
-fn numbers(line: &str) -> Vec<u64> {
+/// Every unsigned decimal number in `line`, in order.
+pub fn numbers(line: &str) -> Vec<u64> {
     line.split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .filter_map(|s| s.parse().ok())

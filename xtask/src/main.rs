@@ -12,6 +12,8 @@
 //! - `board-report`: builds every real board's crate (`boards/`) with a seed model and
 //!   MLPerf Tiny's AD model and prints BENCHMARKS.md's section on them (flash, RAM,
 //!   estimated speed); `bench` includes it.
+//! - `bench-front-end`: only the benchmark's signal front-end section (the Rust front end
+//!   against CMSIS-DSP on every core under QEMU), written into BENCHMARKS.md in place.
 //! - `qemu ELF`: run a firmware image on its board (the firmware's cargo runner).
 
 use std::path::Path;
@@ -34,12 +36,17 @@ fn main() -> ExitCode {
         #[cfg(feature = "measure")]
         Some("firmware-report") => firmware_report(&args[1..]),
         #[cfg(feature = "measure")]
+        Some("bench-front-end") => match &args[1..] {
+            [] => bench_front_end(),
+            _ => Err("usage: cargo xtask bench-front-end (it takes no arguments)".to_string()),
+        },
+        #[cfg(feature = "measure")]
         Some("board-report") => match &args[1..] {
             [] => xtask::board_report::run(&xtask::workspace_root().join("benchmarks.json"))
                 .map(|md| print!("{md}")),
             _ => Err("usage: cargo xtask board-report (it takes no arguments)".to_string()),
         },
-        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | board-report | qemu ELF".to_string()),
+        _ => Err("usage: cargo xtask bench [--runs N] [--out FILE] | anomaly-auc [--keep DIR] | firmware-report [--mlperf-ad] [--keep DIR] [EPOCHS] | bench-front-end | board-report | qemu ELF".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,6 +98,23 @@ fn firmware_report(flags: &[String]) -> Result<(), String> {
 
 /// The commands that build and measure (the `measure` feature).
 #[cfg(feature = "measure")]
+/// Measures the signal front end and replaces BENCHMARKS.md's section on it.
+#[cfg(feature = "measure")]
+fn bench_front_end() -> Result<(), String> {
+    if let Some(reason) = xtask::firmware::missing_tools() {
+        return Err(format!("cannot measure the devices: {reason}"));
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let bench = xtask::bench::front_end::run(dir.path())?;
+    let section = xtask::bench::front_end::render(&bench);
+    let path = xtask::workspace_root().join("BENCHMARKS.md");
+    let md = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let md = xtask::bench::front_end::replace_section(&md, &section);
+    std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
+    print!("{section}");
+    Ok(())
+}
+
 mod measure {
     use std::path::PathBuf;
     use std::process::Command;

@@ -167,28 +167,40 @@ fn hex(v: &[i8]) -> String {
 
 /// Builds the streaming firmware for `board`; returns its ELF, or cargo's output.
 pub fn build_stream(board: Board, prepared: &PreparedStream) -> Result<PathBuf, String> {
+    build_signal_bin(
+        board,
+        "stream",
+        &prepared.model,
+        &prepared.samples,
+        &prepared.signal,
+    )
+}
+
+/// Builds one binary of the firmware's `stream` feature (`stream`, `front_end`) for
+/// `board` with `model` and `signal` embedded (`samples`: the float samples every build
+/// wants, empty here); returns its ELF, or cargo's output.
+pub fn build_signal_bin(
+    board: Board,
+    bin: &str,
+    model: &Path,
+    samples: &Path,
+    signal: &Path,
+) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target_dir = crate::firmware::firmware_target_dir();
     let output = Command::new(cargo)
         .current_dir(firmware_dir())
-        .args([
-            "build",
-            "--release",
-            "--bin",
-            "stream",
-            "--features",
-            "stream",
-        ])
+        .args(["build", "--release", "--bin", bin, "--features", "stream"])
         .args(["--target", board.target])
         .env("CARGO_TARGET_DIR", &target_dir)
         .env("BOTTLENECK_BOARD", board.name)
-        .env("BOTTLENECK_MODEL", &prepared.model)
-        .env("BOTTLENECK_SAMPLES", &prepared.samples)
-        .env("BOTTLENECK_SIGNAL", &prepared.signal)
+        .env("BOTTLENECK_MODEL", model)
+        .env("BOTTLENECK_SAMPLES", samples)
+        .env("BOTTLENECK_SIGNAL", signal)
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    Ok(target_dir.join(board.target).join("release").join("stream"))
+    Ok(target_dir.join(board.target).join("release").join(bin))
 }
