@@ -38,27 +38,43 @@ fn check_clean_exits(board: Board, elf_dir: &std::path::Path) {
     }
 }
 
-/// Runs the parity firmware of `board` (built for `prepared`) and checks its lines.
-fn check_parity_lines(board: Board, elf_dir: &std::path::Path, prepared: &Prepared) -> Vec<String> {
-    let run = run_qemu(board, &elf_dir.join("parity"), Duration::from_secs(120))
-        .unwrap_or_else(|e| panic!("{}: {e}", board.core));
+/// Runs `elf` on `board` (at most `timeout`) and requires a clean exit whose first lines
+/// are `expected`, in order; returns every line.
+fn run_and_check_lines(
+    board: Board,
+    elf: &std::path::Path,
+    timeout: Duration,
+    expected: &[String],
+) -> Vec<String> {
+    let run = run_qemu(board, elf, timeout).unwrap_or_else(|e| panic!("{}: {e}", board.core));
     assert!(
         run.success,
-        "{}: firmware failed:\n{}",
+        "{}: {} failed:\n{}",
         board.core,
+        elf.display(),
         run.lines.join("\n")
     );
-    let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
-    for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
+    let got: Vec<&String> = run.lines.iter().take(expected.len()).collect();
+    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
         assert_eq!(*g, e, "{}: line {i} differs", board.core);
     }
     assert_eq!(
         got.len(),
-        prepared.expected.len(),
+        expected.len(),
         "{}: output cut short",
         board.core
     );
     run.lines
+}
+
+/// Runs the parity firmware of `board` (built for `prepared`) and checks its lines.
+fn check_parity_lines(board: Board, elf_dir: &std::path::Path, prepared: &Prepared) -> Vec<String> {
+    run_and_check_lines(
+        board,
+        &elf_dir.join("parity"),
+        Duration::from_secs(120),
+        &prepared.expected,
+    )
 }
 
 #[test]
@@ -305,29 +321,11 @@ fn streaming_firmware_scores_every_window_and_file_as_the_host_on_every_board() 
     for board in BOARDS {
         let elf = build_stream(board, &prepared)
             .unwrap_or_else(|e| panic!("{}: streaming firmware build failed:\n{e}", board.core));
-        let run = run_qemu(board, &elf, Duration::from_secs(300))
-            .unwrap_or_else(|e| panic!("{}: {e}", board.core));
-        assert!(
-            run.success,
-            "{}: streaming firmware failed:\n{}",
-            board.core,
-            run.lines.join("\n")
-        );
         // Every window's integers, in order, as the trainer's integer reference has them.
-        let got: Vec<&String> = run.lines.iter().take(prepared.expected.len()).collect();
-        for (i, (g, e)) in got.iter().zip(&prepared.expected).enumerate() {
-            assert_eq!(*g, e, "{}: line {i} differs", board.core);
-        }
-        assert_eq!(
-            got.len(),
-            prepared.expected.len(),
-            "{}: output cut short",
-            board.core
-        );
+        let lines = run_and_check_lines(board, &elf, Duration::from_secs(300), &prepared.expected);
         // The file-level scores: the board's mean over each recording's windows is the
         // one `train` wrote into file_scores.csv.
-        let sums: Vec<(f64, f64)> = run
-            .lines
+        let sums: Vec<(f64, f64)> = lines
             .iter()
             .filter_map(|l| {
                 let rest = l.split_once(": windows ")?.1;

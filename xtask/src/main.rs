@@ -96,8 +96,6 @@ fn firmware_report(flags: &[String]) -> Result<(), String> {
     xtask::firmware_report::run(&options)
 }
 
-/// The commands that build and measure (the `measure` feature).
-#[cfg(feature = "measure")]
 /// Measures the signal front end and replaces BENCHMARKS.md's section on it.
 #[cfg(feature = "measure")]
 fn bench_front_end() -> Result<(), String> {
@@ -115,6 +113,8 @@ fn bench_front_end() -> Result<(), String> {
     Ok(())
 }
 
+/// The commands that build and measure (the `measure` feature).
+#[cfg(feature = "measure")]
 mod measure {
     use std::path::PathBuf;
     use std::process::Command;

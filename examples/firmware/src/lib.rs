@@ -46,6 +46,23 @@ pub fn recordings() -> impl Iterator<Item = &'static [u8]> {
     })
 }
 
+/// Exits QEMU with the outcome of a firmware's run: success, or the error (with the
+/// loader's reason for an invalid file) and failure. Matched rather than read through
+/// `Error::source`: a `dyn Error` would link every error's `Debug` formatting (5 KB of
+/// flash on the Cortex-M0).
+pub fn finish(result: Result<(), bottleneck_runtime::Error>) -> ! {
+    match result {
+        Ok(()) => exit(true),
+        Err(e) => {
+            match e {
+                bottleneck_runtime::Error::Format(cause) => hprintln!("error: {}: {}", e, cause),
+                _ => hprintln!("error: {}", e),
+            }
+            exit(false)
+        }
+    }
+}
+
 /// Reads sample `index` (of `n_inputs` features) into `out`; false past the last one.
 pub fn sample(index: usize, n_inputs: usize, out: &mut [f32]) -> bool {
     let size = n_inputs * 4;

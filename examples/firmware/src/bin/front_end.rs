@@ -7,8 +7,8 @@
 #![no_main]
 
 use bottleneck_firmware::{
-    FRAME, INPUTS, MODEL, SIGNAL, WIDTH, calibration_loop, elapsed, entry, exit, hprintln, now,
-    start_timer,
+    FRAME, INPUTS, MODEL, SIGNAL, WIDTH, calibration_loop, elapsed, entry, exit, finish, hprintln,
+    now, start_timer,
 };
 use bottleneck_runtime::{Error, Model, Scratch, Stream};
 
@@ -17,13 +17,7 @@ const CALIBRATION_ITERATIONS: u32 = 100_000;
 #[entry]
 fn main() -> ! {
     start_timer();
-    match run() {
-        Ok(()) => exit(true),
-        Err(e) => {
-            hprintln!("error: {}", e);
-            exit(false)
-        }
-    }
+    finish(run())
 }
 
 fn sample_at(bytes: &[u8], i: usize) -> i16 {

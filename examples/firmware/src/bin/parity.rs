@@ -7,8 +7,8 @@
 #![no_main]
 
 use bottleneck_firmware::{
-    Hex, Ints, MODEL, WIDTH, calibration_loop, elapsed, entry, exit, hprintln, now, paint_stack,
-    peak_stack, sample, stack_used_by, start_timer,
+    Hex, Ints, MODEL, WIDTH, calibration_loop, elapsed, entry, exit, finish, hprintln, now,
+    paint_stack, peak_stack, sample, stack_used_by, start_timer,
 };
 use bottleneck_runtime::{Error, Model, Scratch};
 
@@ -18,19 +18,7 @@ const CALIBRATION_ITERATIONS: u32 = 100_000;
 fn main() -> ! {
     paint_stack();
     start_timer();
-    match run() {
-        Ok(()) => exit(true),
-        Err(e) => {
-            // The error, then the loader's reason for an invalid file. Matched rather than
-            // read through `Error::source`: a `dyn Error` would link every error's `Debug`
-            // formatting (5 KB of flash on the Cortex-M0).
-            match e {
-                Error::Format(cause) => hprintln!("error: {}: {}", e, cause),
-                _ => hprintln!("error: {}", e),
-            }
-            exit(false)
-        }
-    }
+    finish(run())
 }
 
 fn run() -> Result<(), Error> {

@@ -8,7 +8,8 @@
 #![no_main]
 
 use bottleneck_firmware::{
-    FRAME, Hex, INPUTS, MODEL, WIDTH, elapsed, entry, exit, hprintln, now, recordings, start_timer,
+    FRAME, Hex, INPUTS, MODEL, WIDTH, elapsed, entry, exit, finish, hprintln, now, recordings,
+    start_timer,
 };
 use bottleneck_runtime::{Error, Model, Scratch, Stream};
 
@@ -18,16 +19,7 @@ const CHUNK: usize = 37;
 #[entry]
 fn main() -> ! {
     start_timer();
-    match run() {
-        Ok(()) => exit(true),
-        Err(e) => {
-            match e {
-                Error::Format(cause) => hprintln!("error: {}: {}", e, cause),
-                _ => hprintln!("error: {}", e),
-            }
-            exit(false)
-        }
-    }
+    finish(run())
 }
 
 fn run() -> Result<(), Error> {
