@@ -2,7 +2,7 @@
 
 use bottleneck_format::FrontEnd;
 
-use crate::{band_energies, fft_in_place, frame_shift, log2_q16, split_in_place, window_into};
+use crate::{band_energies, fft_in_place, log2_q16, power_in_place, split_in_place, window_into};
 
 /// Computes one frame's log-band values into `out` (`channels × n_bands`, channel by
 /// channel, SPEC.md §8.8).
@@ -40,10 +40,10 @@ pub fn log_bands(
         );
         fft_in_place(work, log2n);
         split_in_place(work, log2n);
-        let shift = frame_shift(front_end, work, weight_bits);
-        band_energies(front_end, work, shift, |b, e| {
+        let powers = power_in_place(work, log2n, weight_bits);
+        band_energies(front_end, work, &powers, |b, e| {
             if let Some(slot) = out.get_mut(b) {
-                *slot = log_band(e, shift);
+                *slot = log_band(e, powers.shift);
             }
         });
     }

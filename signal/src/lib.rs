@@ -22,7 +22,7 @@ mod tables;
 mod window;
 
 pub use affine::quantize;
-pub use bands::{band_energies, bit_length, frame_shift, power};
+pub use bands::{Powers, band_energies, bit_length, frame_shift, power, power_in_place};
 pub use fft::{bit_reverse, fft_in_place, rotate};
 pub use frame::{log_band, log_bands};
 pub use log::log2_q16;

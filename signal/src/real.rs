@@ -1,7 +1,7 @@
 //! Stage 3 (SPEC.md §8.4): the spectrum of the real frame from the FFT of its halves.
 
 use crate::fft::rotate;
-use crate::tables::{LOG2_MAX_FRAME, twiddle};
+use crate::tables::{LOG2_MAX_FRAME, TWIDDLES};
 
 /// Turns the `M = frame_len / 2` point FFT `Z` in `work` into `Y_k ≈ 2·X_k`, the real
 /// frame's spectrum for bins `k = 0 ..= M`, in place: bin `k` (`0 < k < M`) at
@@ -17,29 +17,39 @@ pub fn split_in_place(work: &mut [i32], log2_frame_len: u32) {
     let Some(work) = work.get_mut(..2 * m) else {
         return;
     };
-    let bin = |work: &[i32], k: usize| match work.get(2 * k..2 * k + 2) {
-        Some(&[re, im]) => (re, im),
-        _ => (0, 0),
+    // Bins k < M/2 in the lower half, the others in the upper; bins k and M - k read the
+    // same two FFT values, so the loop takes them together, one from each end.
+    let (lower, upper) = work.split_at_mut(m);
+    let (Some((z0, lower)), Some((middle, upper))) =
+        (lower.split_at_mut_checked(2), upper.split_at_mut_checked(2))
+    else {
+        return;
     };
-    // Bins k and M - k read the same two FFT values: compute both, then store both. Bin 0
-    // pairs with Z_0 itself (Z_M is Z_0: the FFT is M-periodic); Y_0 and Y_M are real and
-    // packed into bin 0's two slots.
-    let z0 = bin(work, 0);
-    let y0 = spectrum_bin(z0, z0, twiddle(0));
-    let ym = spectrum_bin(z0, z0, twiddle(m * step));
-    if let Some(slot) = work.get_mut(..2) {
-        slot.copy_from_slice(&[y0.0, ym.0]);
+    // Bin 0 pairs with Z_0 itself (Z_M is Z_0: the FFT is M-periodic); Y_0 and Y_M are
+    // real and packed into bin 0's two slots. Their twiddles are entries 0 and 1024.
+    if let &mut [re, im] = z0 {
+        let z = (re, im);
+        let y0 = spectrum_bin(z, z, (1 << 30, 0));
+        let ym = spectrum_bin(z, z, (-(1 << 30), 0));
+        z0.copy_from_slice(&[y0.0, ym.0]);
     }
-    for k in 1..=m / 2 {
-        let z = bin(work, k);
-        let zm = bin(work, m - k);
-        let y = spectrum_bin(z, zm, twiddle(k * step));
-        let ym = spectrum_bin(zm, z, twiddle((m - k) * step));
-        for (at, (re, im)) in [(k, y), (m - k, ym)] {
-            if let Some(slot) = work.get_mut(2 * at..2 * at + 2) {
-                slot.copy_from_slice(&[re, im]);
-            }
-        }
+    // Entry j = k · step, and for bin M - k entry 1024 - j: (-c_j, s_j), as the angles
+    // are mirrored (the table is symmetric: no value lies near a tie, see SPEC.md §8.3).
+    let twiddles = TWIDDLES.get(step..).unwrap_or(&[]).chunks_exact(step);
+    let pairs = lower.chunks_exact_mut(2).zip(upper.rchunks_exact_mut(2));
+    for ((z, zm), w) in pairs.zip(twiddles) {
+        let (&mut [re, im], &mut [mre, mim], &[[c, s], ..]) = (&mut *z, &mut *zm, w) else {
+            continue;
+        };
+        let y = spectrum_bin((re, im), (mre, mim), (c, s));
+        let ym = spectrum_bin((mre, mim), (re, im), (c.wrapping_neg(), s));
+        z.copy_from_slice(&[y.0, y.1]);
+        zm.copy_from_slice(&[ym.0, ym.1]);
+    }
+    // Bin M/2 pairs with itself; its twiddle is entry 512, (0, 2^30).
+    if let &mut [re, im] = middle {
+        let y = spectrum_bin((re, im), (re, im), (0, 1 << 30));
+        middle.copy_from_slice(&[y.0, y.1]);
     }
 }
 

@@ -4,16 +4,3 @@ include!(concat!(env!("OUT_DIR"), "/tables.rs"));
 
 /// `log2` of the longest frame the twiddle table serves.
 pub const LOG2_MAX_FRAME: u32 = 11;
-
-/// The Q30 twiddle `(cos, sin)` of angle `2πj / 2048`, `j = 0 ..= 1024`; `(0, 0)` past
-/// the table (never asked for by a checked front end).
-#[inline(always)]
-pub fn twiddle(j: usize) -> (i32, i32) {
-    // i32, widened at the multiplication: a 64-bit value merged from the table and the
-    // fallback hides from LLVM that it is a sign-extended 32-bit one, and it then
-    // multiplies 64 × 64 bits (three multiplies) instead of 32 × 32 (one SMULL).
-    match TWIDDLES.get(j) {
-        Some(&[c, s]) => (c, s),
-        None => (0, 0),
-    }
-}

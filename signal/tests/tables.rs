@@ -30,6 +30,16 @@ fn twiddles_are_the_rounded_cosines_and_sines_far_from_ties() {
 }
 
 #[test]
+fn twiddles_are_mirrored_about_a_quarter_turn() {
+    // The real split reads the twiddle of bin M - k as (-c, s) of bin k's: exact
+    // because cos(π - θ) = -cos θ, sin(π - θ) = sin θ and no entry is near a tie.
+    for j in 0..=1024 {
+        let [c, s] = TWIDDLES[j];
+        assert_eq!(TWIDDLES[1024 - j], [-c, s], "entry {j}");
+    }
+}
+
+#[test]
 fn log_nodes_are_the_rounded_logarithms_far_from_ties() {
     for (i, &t) in LOG2_NODES.iter().enumerate() {
         let x = 65536.0 * (1.0 + i as f64 / 32.0).log2();

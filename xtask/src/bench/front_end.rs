@@ -50,8 +50,8 @@ pub struct CoreRow {
     pub cmsis_flash: Option<u64>,
     /// RAM of a `Stream` for the model (ring, FFT work, frames, input).
     pub stream_ram: u64,
-    /// Instructions per stage of one frame: window, FFT, split, frame shift, bands and
-    /// log.
+    /// Instructions per stage of one frame: window, FFT, split, power per bin with the
+    /// frame shift, bands and log.
     pub stages: [u64; 5],
 }
 
@@ -575,7 +575,7 @@ pub fn render(b: &FrontEndBench) -> String {
     }
     md.push_str(
         "\nBottleneck's frame by stage (instructions, the last frame): \n\n\
-         | core (board) | window | FFT (512 complex, radix 2) | real split | frame shift | bands and log2 |\n\
+         | core (board) | window | FFT (512 complex, radix 2) | real split | power and frame shift | bands and log2 |\n\
          |---|---|---|---|---|---|\n",
     );
     for r in &b.rows {

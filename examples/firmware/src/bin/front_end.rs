@@ -86,17 +86,17 @@ fn run() -> Result<(), Error> {
         bottleneck_signal::split_in_place(&mut work, log2n);
         t[2] = elapsed(start, now());
         let start = now();
-        let shift = bottleneck_signal::frame_shift(&fe, &work, weight_bits);
+        let powers = bottleneck_signal::power_in_place(&mut work, log2n, weight_bits);
         t[3] = elapsed(start, now());
         let start = now();
-        bottleneck_signal::band_energies(&fe, &work, shift, |b, e| {
+        bottleneck_signal::band_energies(&fe, &work, &powers, |b, e| {
             if let Some(slot) = out.get_mut(b) {
-                *slot = bottleneck_signal::log_band(e, shift);
+                *slot = bottleneck_signal::log_band(e, powers.shift);
             }
         });
         t[4] = elapsed(start, now());
         hprintln!(
-            "stages: window {} fft {} split {} shift {} bands and log {} ticks",
+            "stages: window {} fft {} split {} power and shift {} bands and log {} ticks",
             t[0],
             t[1],
             t[2],
