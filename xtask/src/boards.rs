@@ -31,6 +31,9 @@ pub struct Board {
     /// The serial port the link firmware (`bin/link.rs`) talks on, if the firmware has a
     /// driver for the board's UART.
     pub uart: Option<Uart>,
+    /// Compiler flags the board's core needs beyond its target's (`-C target-cpu=…` for a
+    /// core that shares its triple with an older one), added to the firmware workspace's.
+    pub rustflags: &'static [&'static str],
 }
 
 /// A memory-mapped UART.
@@ -146,6 +149,19 @@ impl Board {
         bios.iter().chain(&common).map(|a| a.to_string()).collect()
     }
 
+    /// The cargo arguments that add [`Board::rustflags`] to the firmware workspace's own
+    /// flags for the board's target (`--config` arrays are joined with the files').
+    pub fn cargo_config_args(&self) -> Vec<String> {
+        if self.rustflags.is_empty() {
+            return Vec::new();
+        }
+        let quoted: Vec<String> = self.rustflags.iter().map(|f| format!("{f:?}")).collect();
+        vec![
+            "--config".to_string(),
+            format!("target.{}.rustflags=[{}]", self.target, quoted.join(", ")),
+        ]
+    }
+
     /// The board named `name`.
     pub fn named(name: &str) -> Option<Board> {
         BOARDS.iter().copied().find(|b| b.name == name)
@@ -175,7 +191,7 @@ const KIB: u32 = 1024;
 const MIB: u32 = 1024 * 1024;
 
 /// Every board, in report order.
-pub const BOARDS: [Board; 6] = [
+pub const BOARDS: [Board; 7] = [
     // BBC micro:bit v1 (nRF51822): its real 256 KiB flash and 16 KiB RAM; 16 MHz.
     Board {
         name: "m0",
@@ -190,6 +206,7 @@ pub const BOARDS: [Board; 6] = [
         // The nRF51's UART has no driver in the link firmware; the Armv6-M build's link
         // runs on the AN385 row below.
         uart: None,
+        rustflags: &[],
     },
     // ARM MPS2 AN386 as QEMU emulates it: 4 MiB SSRAM1 for code, 4 MiB SSRAM2/3; 25 MHz.
     Board {
@@ -203,6 +220,7 @@ pub const BOARDS: [Board; 6] = [
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
         uart: Some(Uart::MPS2_UART0),
+        rustflags: &[],
     },
     // ARM MPS2 AN500: a Cortex-M7 (Armv7E-M: the Cortex-M4's DSP kernels). Its map is the
     // AN386's for code and data (4 MiB ZBT SSRAM1 at 0, SSRAM2/3 at 0x20000000; its PSRAM
@@ -218,6 +236,7 @@ pub const BOARDS: [Board; 6] = [
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
         uart: Some(Uart::MPS2_UART0),
+        rustflags: &[],
     },
     // ARM MPS2 AN505: a Cortex-M33 (Armv8-M Mainline with the DSP extension, built with
     // +dsp: the SMLAD kernels), booting secure from ZBT SSRAM1's alias at 0x10000000, data
@@ -235,6 +254,7 @@ pub const BOARDS: [Board; 6] = [
         // Its UART0 sits behind the AN505's peripheral protection controller, which the
         // firmware does not set up: no link firmware here yet.
         uart: None,
+        rustflags: &[],
     },
     // QEMU's RISC-V virt machine with an RV32IMC build (the ESP32-C3 class), in its RAM
     // at 0x80000000 (code) and 0x80400000 (data). Ticks are minstret, retired
@@ -253,6 +273,7 @@ pub const BOARDS: [Board; 6] = [
             kind: UartKind::Ns16550,
             base: 0x1000_0000,
         }),
+        rustflags: &[],
     },
     // The Armv6-M build on ARM MPS2 AN385 (a Cortex-M3; QEMU emulates no Armv6-M board
     // with more than the micro:bit's 256 KiB of flash). Armv7-M executes every Armv6-M
@@ -270,6 +291,25 @@ pub const BOARDS: [Board; 6] = [
         ram: (0x2000_0000, 4 * MIB),
         clock_hz: 25_000_000,
         uart: Some(Uart::MPS2_UART0),
+        rustflags: &[],
+    },
+    // ARM MPS3 AN547: a Cortex-M55 (Armv8.1-M Mainline with the DSP extension and Helium,
+    // MVE), booting secure from its ITCM's alias at 0x10000000 (512 KiB: code and model),
+    // data in its DTCM's alias at 0x30000000 (512 KiB); 32 MHz. Its triple is the
+    // Cortex-M33's; `target-cpu` makes LLVM schedule and select for the M55.
+    Board {
+        name: "m55",
+        core: "Cortex-M55",
+        target: "thumbv8m.main-none-eabihf",
+        qemu: "qemu-system-arm",
+        machine: "mps3-an547",
+        cpu: "cortex-m55",
+        flash: (0x1000_0000, 512 * KIB),
+        ram: (0x3000_0000, 512 * KIB),
+        clock_hz: 32_000_000,
+        // Its UART sits behind the SSE-300's peripheral protection, as on the AN505.
+        uart: None,
+        rustflags: &["-C", "target-cpu=cortex-m55"],
     },
 ];
 
@@ -476,3 +516,28 @@ pub const HARDWARE_BOARDS: [HardwareBoard; 6] = [
         emulated_as: "rv32",
     },
 ];
+
+#[cfg(test)]
+mod board_flags {
+    use super::BOARDS;
+
+    #[test]
+    fn a_board_with_its_own_flags_adds_them_as_a_cargo_config_array() {
+        let m55 = BOARDS
+            .iter()
+            .find(|b| b.name == "m55")
+            .expect("the M55 row");
+        assert_eq!(
+            m55.cargo_config_args(),
+            [
+                "--config",
+                r#"target.thumbv8m.main-none-eabihf.rustflags=["-C", "target-cpu=cortex-m55"]"#
+            ]
+        );
+        let m33 = BOARDS
+            .iter()
+            .find(|b| b.name == "m33")
+            .expect("the M33 row");
+        assert!(m33.cargo_config_args().is_empty());
+    }
+}

@@ -313,6 +313,7 @@ pub fn build(board: Board, prepared: &Prepared) -> Result<PathBuf, String> {
     let output = Command::new(cargo)
         .current_dir(firmware_dir())
         .args(["build", "--release", "--bins", "--target", board.target])
+        .args(board.cargo_config_args())
         .env("CARGO_TARGET_DIR", &target_dir)
         .env("BOTTLENECK_BOARD", board.name)
         .env("BOTTLENECK_MODEL", &prepared.model)

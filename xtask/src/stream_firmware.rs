@@ -192,6 +192,7 @@ pub fn build_signal_bin(
         .current_dir(firmware_dir())
         .args(["build", "--release", "--bin", bin, "--features", "stream"])
         .args(["--target", board.target])
+        .args(board.cargo_config_args())
         .env("CARGO_TARGET_DIR", &target_dir)
         .env("BOTTLENECK_BOARD", board.name)
         .env("BOTTLENECK_MODEL", model)
