@@ -37,13 +37,9 @@ pub fn fft_in_place(work: &mut [i32], log2_frame_len: u32) {
         // A checked front end's frames have at least 64 samples; shorter ones only get
         // the first stage if any.
         for z in work.chunks_exact_mut(4) {
-            if let &mut [ar, ai, br, bi] = z {
-                z.copy_from_slice(&[
-                    ar.wrapping_add(br),
-                    ai.wrapping_add(bi),
-                    ar.wrapping_sub(br),
-                    ai.wrapping_sub(bi),
-                ]);
+            let (a, b) = z.split_at_mut(2);
+            if let &mut [br, bi] = b {
+                butterfly(a, b, (br, bi));
             }
         }
         return;
@@ -117,14 +113,13 @@ fn stage(work: &mut [i32], len: usize) {
             else {
                 continue;
             };
-            if let (&mut [ar, ai], &mut [br, bi]) = (&mut *a, &mut *b) {
-                let (tr, ti) = if minus_i {
+            if let &mut [br, bi] = b {
+                let t = if minus_i {
                     (bi, br.wrapping_neg())
                 } else {
                     (br, bi)
                 };
-                a.copy_from_slice(&[ar.wrapping_add(tr), ai.wrapping_add(ti)]);
-                b.copy_from_slice(&[ar.wrapping_sub(tr), ai.wrapping_sub(ti)]);
+                butterfly(a, b, t);
             }
             rotating(l, u, twiddles(if minus_i { quarter + 1 } else { 1 }));
         }
@@ -141,10 +136,18 @@ fn rotating<'t>(
 ) {
     let pairs = lower.chunks_exact_mut(2).zip(upper.chunks_exact_mut(2));
     for ((a, b), w) in pairs.zip(twiddles) {
-        let (&mut [ar, ai], &mut [br, bi], &[[c, s], ..]) = (&mut *a, &mut *b, w) else {
+        let (&mut [br, bi], &[[c, s], ..]) = (&mut *b, w) else {
             continue;
         };
-        let (tr, ti) = rotate(c, s, br, bi);
+        butterfly(a, b, rotate(c, s, br, bi));
+    }
+}
+
+/// The butterfly of SPEC.md §8.3 on the pair `a`, `b` (two values each) with the rotated
+/// `t = W·b`: `a' = a + t`, `b' = a - t`.
+#[inline(always)]
+fn butterfly(a: &mut [i32], b: &mut [i32], (tr, ti): (i32, i32)) {
+    if let &mut [ar, ai] = a {
         a.copy_from_slice(&[ar.wrapping_add(tr), ai.wrapping_add(ti)]);
         b.copy_from_slice(&[ar.wrapping_sub(tr), ai.wrapping_sub(ti)]);
     }
