@@ -3,11 +3,14 @@
 //! user could forget (a Cortex-M4 build without it silently ran the Cortex-M0 loop).
 //!
 //! - `armv6m`, `armv7m`, `armv7em`, `armv8m_base`, `armv8m_main`: the Arm profile.
-//! - `dsp`: the DSP extension (`SMLAD`, `SXTB16`) is there: always on Armv7E-M, and on
-//!   Armv8-M Mainline when the build says the core has it (it is optional on that
-//!   architecture): `-C target-cpu=cortex-m33` (or M35P, M55, M85, which all have it), or
-//!   `-C target-feature=+dsp`. Stable rustc does not report the unstable `dsp` feature in
-//!   `cfg(target_feature)`, so the flags themselves are read.
+//! - `mve`: the M-profile Vector Extension (Helium) is there, on Armv8.1-M Mainline:
+//!   `-C target-cpu=cortex-m55` or `cortex-m85`, or `-C target-feature=+mve`. Its
+//!   kernels (`arm_mve.rs`) replace the DSP ones, so `dsp` is not set with it.
+//! - `dsp`: the DSP-extension kernels (`SMLAD`, `SXTB16`) are used: always on Armv7E-M,
+//!   and on Armv8-M Mainline without MVE when the build says the core has the extension
+//!   (it is optional on that architecture): `-C target-cpu=cortex-m33` (or M35P), or
+//!   `-C target-feature=+dsp`. Stable rustc does not report the unstable `dsp` and `mve`
+//!   features in `cfg(target_feature)`, so the flags themselves are read.
 //! - `soft_float`: the build may not use a floating-point unit (Arm `eabi` targets, RISC-V
 //!   without the `F` extension), so input quantization is done in integer arithmetic.
 //! - `widens`: the build's kernels read each layer's input widened to halfwords (the DSP
@@ -36,6 +39,7 @@ fn main() {
         "armv8m_base",
         "armv8m_main",
         "dsp",
+        "mve",
         "soft_float",
         "widens",
     ] {
@@ -55,18 +59,24 @@ fn main() {
             Some(f)
         }
     });
-    let mut flags_say_dsp = false;
+    let (mut flags_say_dsp, mut flags_say_mve) = (false, false);
     for value in values {
         if let Some(cpu) = value.strip_prefix("target-cpu=") {
-            flags_say_dsp |=
-                ["cortex-m33", "cortex-m35p", "cortex-m55", "cortex-m85"].contains(&cpu);
+            let helium = ["cortex-m55", "cortex-m85"].contains(&cpu);
+            flags_say_dsp |= helium || ["cortex-m33", "cortex-m35p"].contains(&cpu);
+            flags_say_mve |= helium;
         }
         if let Some(features) = value.strip_prefix("target-feature=") {
             flags_say_dsp |= features.split(',').any(|f| f == "+dsp");
+            flags_say_mve |= features.split(',').any(|f| f == "+mve" || f == "+mve.fp");
         }
     }
-    let dsp = arch == Some("armv7em")
-        || (arch == Some("armv8m_main") && (has_feature("dsp") || flags_say_dsp));
+    let main = arch == Some("armv8m_main");
+    let mve = main && (has_feature("mve") || flags_say_mve);
+    if mve {
+        println!("cargo::rustc-cfg=mve");
+    }
+    let dsp = !mve && (arch == Some("armv7em") || (main && (has_feature("dsp") || flags_say_dsp)));
     if dsp {
         println!("cargo::rustc-cfg=dsp");
     }

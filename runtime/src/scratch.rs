@@ -2,10 +2,11 @@
 //!
 //! Two layouts, chosen by the target's kernels:
 //!
-//! - **In place** (Cortex-M4/M7, `dsp`): one int8 activation buffer and the widened
+//! - **In place** (Cortex-M4/M7/M33, `dsp`): one int8 activation buffer and the widened
 //!   input. Each layer widens its input, then writes its output over it, since the
 //!   kernels read only the widened copy. `3 * W` bytes (+ 8).
-//! - **Ping-pong** (every other target): the sample's own buffer, kept through the
+//! - **Ping-pong** (every other target, the Helium cores too: their kernels read the
+//!   int8 input directly): the sample's own buffer, kept through the
 //!   layers so the anomaly score needs no second quantization (costly in software floating
 //!   point on the Cortex-M0), and two buffers the layers alternate between; x86-64 adds the
 //!   widened input. `3 * W` bytes on Cortex-M0/M0+/M3/M23 and RISC-V, `5 * W` (+ 8) on

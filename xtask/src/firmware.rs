@@ -141,8 +141,8 @@ impl Prepared {
     }
 }
 
-/// Builds the parity firmware for `prepared`, runs it on `board` and returns its section
-/// sizes and what it measured.
+/// Builds the parity firmware for `prepared`, runs it on `board`, checks that it printed
+/// the host's lines, and returns its section sizes and what it measured.
 pub fn measure_parity(
     board: Board,
     prepared: &Prepared,
@@ -159,6 +159,22 @@ pub fn measure_parity(
             board.core,
             run.lines.join("\n")
         ));
+    }
+    // A figure counts only for the right answers: the firmware's lines must be the
+    // host's, bit for bit, whatever the model.
+    let got = run.lines.iter().take(prepared.expected.len());
+    if let Some((i, (g, e))) = got
+        .zip(&prepared.expected)
+        .enumerate()
+        .find(|(_, (g, e))| g != e)
+    {
+        return Err(format!(
+            "{}: firmware line {i} differs from the host's:\n  firmware: {g}\n  host:     {e}",
+            board.core
+        ));
+    }
+    if run.lines.len() < prepared.expected.len() {
+        return Err(format!("{}: firmware output cut short", board.core));
     }
     let m = measurements(&run.lines).ok_or("the firmware printed no measurements")?;
     Ok((footprint, m))

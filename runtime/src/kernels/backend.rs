@@ -2,7 +2,9 @@
 
 #[cfg(dsp)]
 use super::arm_dsp;
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(mve)]
+use super::arm_mve;
+#[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
 use super::arm_thumb;
 use super::portable;
 #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
@@ -26,11 +28,15 @@ pub enum Backend {
     /// x86-64 with AVX2, detected at run time (needs the `std` feature).
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     X86Avx2,
-    /// Cortex-M4/M7 `SMLAD` assembly, two rows at a time (`dsp` feature).
+    /// Cortex-M4/M7/M33 `SMLAD` assembly, two rows at a time (`dsp` cfg).
     #[cfg(dsp)]
     ArmDsp,
+    /// Helium (MVE) assembly for the Cortex-M55/M85, four rows sharing each input load
+    /// (`mve` cfg).
+    #[cfg(mve)]
+    ArmMve,
     /// Thumb-1 assembly for every Cortex-M, two rows sharing each input load.
-    #[cfg(all(target_arch = "arm", not(dsp)))]
+    #[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
     ArmThumb,
     /// RV32IMC assembly, four rows sharing each input load (needs the `M` extension).
     #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
@@ -46,7 +52,9 @@ impl Backend {
         }
         #[cfg(dsp)]
         return Backend::ArmDsp;
-        #[cfg(all(target_arch = "arm", not(dsp)))]
+        #[cfg(mve)]
+        return Backend::ArmMve;
+        #[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
         return Backend::ArmThumb;
         #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
         return Backend::Riscv32;
@@ -70,7 +78,9 @@ impl Backend {
             Backend::X86Avx2 => x86_avx2::prepare(src, wide),
             #[cfg(dsp)]
             Backend::ArmDsp => arm_dsp::prepare(src, wide),
-            #[cfg(all(target_arch = "arm", not(dsp)))]
+            #[cfg(mve)]
+            Backend::ArmMve => {}
+            #[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
             Backend::ArmThumb => {}
             #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
             Backend::Riscv32 => {}
@@ -98,7 +108,9 @@ impl Backend {
             Backend::X86Avx2 => x86_avx2::dots(block, n_in, stride, src, wide, acc),
             #[cfg(dsp)]
             Backend::ArmDsp => arm_dsp::dots(block, n_in, stride, src, wide, acc),
-            #[cfg(all(target_arch = "arm", not(dsp)))]
+            #[cfg(mve)]
+            Backend::ArmMve => arm_mve::dots(block, n_in, stride, src, acc),
+            #[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
             Backend::ArmThumb => arm_thumb::dots(block, n_in, stride, src, acc),
             #[cfg(all(target_arch = "riscv32", target_feature = "m"))]
             Backend::Riscv32 => riscv32::dots(block, n_in, stride, src, acc),

@@ -5,7 +5,9 @@ use bottleneck_format::DenseLayer;
 
 #[cfg(dsp)]
 use super::arm_dsp;
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(mve)]
+use super::arm_mve;
+#[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
 use super::arm_thumb;
 use super::backend::{BLOCK, Backend};
 use super::requantize::dense_output;
@@ -58,7 +60,11 @@ pub fn dense(layer: &DenseLayer<'_>, src: &[i8], wide: &mut [i16], dst: &mut [i8
     if arm_dsp::dense(layer, src, wide, dst) {
         return;
     }
-    #[cfg(all(target_arch = "arm", not(dsp)))]
+    #[cfg(mve)]
+    if arm_mve::dense(layer, src, dst) {
+        return;
+    }
+    #[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
     if arm_thumb::dense(layer, src, dst) {
         return;
     }
@@ -234,7 +240,7 @@ pub(super) fn rows_by_pairs(
 /// Dot products of the rows of `block` (one every `stride` bytes) into `acc`, two rows
 /// at a time through `two`, an odd last row through `one` (the Cortex-M backends'
 /// `dots`). The last row may end after its weights, without its padding.
-#[cfg(target_arch = "arm")]
+#[cfg(all(target_arch = "arm", not(mve)))]
 #[inline(always)]
 pub(super) fn dots_by_pairs(
     block: &[u8],

@@ -15,9 +15,13 @@
 mod arm_dsp;
 #[cfg(dsp)]
 mod arm_dsp_dense;
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(mve)]
+mod arm_mve;
+#[cfg(mve)]
+mod arm_mve_dense;
+#[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
 mod arm_thumb;
-#[cfg(all(target_arch = "arm", not(dsp)))]
+#[cfg(all(target_arch = "arm", not(dsp), not(mve)))]
 mod arm_thumb_quad;
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 mod arm_vfp;
