@@ -1,5 +1,6 @@
-/* Reset and vector table for the CMSIS-DSP benchmark on any Cortex-M: set up memory,
- * enable the FPU where the core has one, run main, exit QEMU with main's verdict. */
+/* Reset and vector table for the CMSIS-DSP and CMSIS-NN benchmarks on any Cortex-M: set
+ * up memory, enable the FPU (and Helium) where the core has one, run main, exit QEMU with
+ * main's verdict. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,13 +37,14 @@ extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _stack_top;
 int main(void);
 
 void bench_reset(void) {
-    for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
-    for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
-#if defined(__ARM_FP)
-    /* CPACR: full access to coprocessors 10 and 11, the FPU. */
+#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
+    /* CPACR: full access to coprocessors 10 and 11, the FPU and Helium. First: GCC may
+     * vectorise the copy loops below with Helium instructions. */
     *(volatile uint32_t *)0xE000ED88 |= 0xFu << 20;
     __asm__ volatile("dsb\n isb");
 #endif
+    for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
+    for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
     semihosting_exit(main() == 0);
 }
 

@@ -66,6 +66,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     );
     println!("|---|---|---|---|---|---|---|---|");
     let mut notes = Vec::new();
+    let mut counted = Vec::new();
     for board in BOARDS {
         if !prepared.fits(board) {
             notes.push(format!(
@@ -94,6 +95,7 @@ pub fn run(options: &Options) -> Result<(), String> {
             m.instructions(),
             m.instructions() / macs as f64
         );
+        counted.push((board, m.instructions()));
         notes.push(format!(
             "{}: {} SysTick ticks per inference x {:.1} instructions per tick (calibrated: a \
              loop of {} instructions took {} ticks) = {:.0} instructions",
@@ -105,9 +107,40 @@ pub fn run(options: &Options) -> Result<(), String> {
             m.instructions()
         ));
     }
+    if mlperf_ad {
+        notes.extend(cmsis_nn_notes(&counted, macs as f64, &dir));
+    }
     println!();
     for n in notes {
         println!("- {n}");
     }
     Ok(())
+}
+
+/// CMSIS-NN's kernel on the AD model's ten layers beside each core's whole inference, or
+/// why it was not measured.
+fn cmsis_nn_notes(
+    counted: &[(crate::Board, f64)],
+    macs: f64,
+    dir: &std::path::Path,
+) -> Vec<String> {
+    use crate::bench::cmsis_nn;
+    let mut notes = Vec::new();
+    for &(board, ours) in counted {
+        if cmsis_nn::core_flags(board).is_none() {
+            continue;
+        }
+        match cmsis_nn::measure(board, &dir.join("cmsis-nn").join(board.name)) {
+            Ok(theirs) => notes.push(format!(
+                "{}: CMSIS-NN's arm_nn_vec_mat_mult_t_s8 ({}) on the ten layers alone: {theirs} \
+                 instructions ({:.2} per MAC); this whole inference {ours:.0} ({:.2}x CMSIS-NN's)",
+                board.core,
+                &cmsis_nn::CMSIS_NN_COMMIT[..8],
+                theirs as f64 / macs,
+                ours / theirs as f64
+            )),
+            Err(e) => notes.push(format!("{}: CMSIS-NN not measured: {e}", board.core)),
+        }
+    }
+    notes
 }

@@ -7,6 +7,7 @@ pub mod anomaly_levers;
 pub mod anomaly_references;
 pub mod anomaly_report;
 pub mod cmsis;
+pub mod cmsis_nn;
 pub mod criterion;
 pub mod file_layout;
 pub mod front_end;
