@@ -10,9 +10,10 @@ use crate::bench::criterion::{Estimate, estimate};
 use crate::bench::file_layout::FileLayout;
 use crate::bench::kernel_loops::{
     CycleEstimate, LoopCount, cortex_m0plus_cycles, cortex_m4_cycles, inner_loop,
-    whole_inference_cycles,
+    prewidened_m4_cycles, whole_inference_cycles,
 };
 use crate::bench::machine::Machine;
+use crate::bench::real_memory::{CmsisNnRun, CoreFigures, ReferenceLayouts};
 use crate::bench::training::{TrainingRuns, time_training};
 use crate::firmware::{
     Footprint, Measurements, ModelShape, Prepared, measure_parity, missing_tools, prepare,
@@ -88,6 +89,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         m4: inner_loop(&runtime.join("arm_dsp_dense.rs"), "3")?,
         m0: inner_loop(&runtime.join("arm_thumb_quad.rs"), "4")?,
         rv32: inner_loop(&runtime.join("riscv32.rs"), "7")?,
+        mve: inner_loop(&runtime.join("arm_mve_dense.rs"), "3")?,
         m4_cycles: cortex_m4_cycles(&runtime.join("arm_dsp_dense.rs"), "3")?,
         m0_cycles: cortex_m0plus_cycles(&runtime.join("arm_thumb_quad.rs"), "4")?,
     };
@@ -95,6 +97,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     let ad_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let ad = prepare_mlperf_ad(ad_dir.path(), 5);
     let ad_devices = run_devices(&ad)?;
+    eprintln!("CMSIS-NN's fully connected kernel on the AD model's layers under QEMU...");
+    let cmsis_nn = cmsis_nn_runs(&ad_devices, ad_dir.path());
+    let cores = core_figures(&ad_devices, &loops, &ad.shape);
 
     eprintln!("anomaly detection on public data, with PyTorch and scikit-learn...");
     let anomaly = crate::bench::anomaly::run(None)?;
@@ -104,6 +109,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     md.push_str(&crate::bench::accuracy::render(&accuracy));
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
+    md.push_str(&crate::bench::real_memory::render(
+        &cores,
+        ad.model_bytes,
+        reference_layouts(&ad_devices, &loops, &ad.shape),
+        &cmsis_nn,
+    ));
     md.push_str(&crate::bench::anomaly_report::render(&anomaly));
     eprintln!("the signal front end against CMSIS-DSP on every core under QEMU...");
     let front_end_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -116,6 +127,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             ("mlperf_ad", &ad_devices, &ad.shape, ad.samples_bytes),
         ],
         &loops,
+        crate::bench::real_memory::json(&cores, ad.model_bytes, &cmsis_nn),
     );
     std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     eprintln!("wrote {}", json_path.display());
@@ -139,8 +151,73 @@ fn run_devices(prepared: &Prepared) -> Result<Vec<Device>, String> {
         .collect()
 }
 
-/// The device figures as JSON, for scripts: per model, per board.
-fn benchmarks_json(models: &[(&str, &[Device], &ModelShape, usize)], loops: &Loops) -> String {
+/// CMSIS-NN's kernel on the AD model's layers, on each core it is compiled for, beside
+/// that core's whole inference.
+fn cmsis_nn_runs(ad_devices: &[Device], dir: &std::path::Path) -> Vec<CmsisNnRun> {
+    use crate::bench::cmsis_nn;
+    ad_devices
+        .iter()
+        .filter(|d| cmsis_nn::core_flags(d.board).is_some())
+        .map(|d| CmsisNnRun {
+            core: d.board.core,
+            theirs: cmsis_nn::measure(d.board, &dir.join("cmsis-nn").join(d.board.name)),
+            ours: d.m.instructions(),
+        })
+        .collect()
+}
+
+/// Each core's AD figures for the real-memory comparison: the TRM estimate where the
+/// benchmark has one, else every instruction at 1 to 2 cycles.
+fn core_figures(ad_devices: &[Device], loops: &Loops, shape: &ModelShape) -> Vec<CoreFigures> {
+    ad_devices
+        .iter()
+        .map(|d| {
+            let instructions = d.m.instructions();
+            let (zero_wait, how) = if Loops::estimates(d) {
+                (loops.whole_cycles(d, shape), "TRM loop timings")
+            } else {
+                let ipm = instructions / shape.macs.max(1) as f64;
+                ((ipm, 2.0 * ipm), "instructions x 1-2 cycles")
+            };
+            CoreFigures {
+                name: d.board.name,
+                core: d.board.core,
+                instructions,
+                zero_wait,
+                how,
+            }
+        })
+        .collect()
+}
+
+/// The reference board's layouts: the M4F's zero-wait figure and the 16-bit weight layout.
+fn reference_layouts(
+    ad_devices: &[Device],
+    loops: &Loops,
+    shape: &ModelShape,
+) -> Option<ReferenceLayouts> {
+    let m4 = ad_devices.iter().find(|d| d.board.name == "m4f")?;
+    let widened = prewidened_m4_cycles();
+    Some(ReferenceLayouts {
+        sram: loops.whole_cycles(m4, shape),
+        prewidened: whole_inference_cycles(
+            m4.m.instructions(),
+            shape.macs,
+            shape.m4_loop_passes,
+            loops.m4,
+            widened,
+        ),
+        prewidened_loop: (widened.best, widened.worst),
+    })
+}
+
+/// The device figures as JSON, for scripts: per model, per board; the AD model's
+/// real-memory comparison under `mlperf_ad.real_memory`.
+fn benchmarks_json(
+    models: &[(&str, &[Device], &ModelShape, usize)],
+    loops: &Loops,
+    real_memory: serde_json::Value,
+) -> String {
     let mut out = serde_json::Map::new();
     for (name, devices, shape, samples_bytes) in models {
         let macs = &shape.macs;
@@ -173,10 +250,11 @@ fn benchmarks_json(models: &[(&str, &[Device], &ModelShape, usize)], loops: &Loo
                 }),
             );
         }
-        out.insert(
-            (*name).to_string(),
-            serde_json::json!({ "macs_per_inference": macs, "boards": boards }),
-        );
+        let mut entry = serde_json::json!({ "macs_per_inference": macs, "boards": boards });
+        if *name == "mlperf_ad" {
+            entry["real_memory"] = real_memory.clone();
+        }
+        out.insert((*name).to_string(), entry);
     }
     serde_json::to_string_pretty(&serde_json::Value::Object(out)).unwrap_or_default() + "\n"
 }
@@ -258,7 +336,7 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
          {m0_best:.2} per MAC. For the whole inference, the inner loop's passes (counted from \
          the model's shape) take those cycles and every other instruction of the measured \
          count is assumed to take 1 (best) to 2 (worst) cycles:\n\n\
-         | core | estimated cycles per MAC, whole AD inference | published (cycles per MAC) |\n\
+         | core | estimated cycles per MAC, whole AD inference (zero-wait-state memory) | best published on that core (cycles per MAC) |\n\
          |---|---|---|",
         loops.m4.instructions,
         loops.m4.macs,
@@ -270,11 +348,14 @@ fn render_mlperf_ad(devices: &[Device], ad: &Prepared, loops: &Loops) -> String 
     );
     for d in devices.iter().filter(|d| Loops::estimates(d)) {
         let (b, w) = loops.whole_cycles(d, &ad.shape);
-        let published = if Loops::is_m0(d) {
-            "Bosch, Cortex-M0+: 11.28"
-        } else {
-            "Plumerai, Cortex-M4: 2.53"
-        };
+        // The best published result on the core this board stands for.
+        let published = PUBLISHED
+            .iter()
+            .filter(|p| p.emulated_as == d.board.name)
+            .min_by(|a, b| a.cycles_per_mac().total_cmp(&b.cycles_per_mac()))
+            .map_or("-".to_string(), |p| {
+                format!("{}, {}: {:.2}", p.engine, p.board, p.cycles_per_mac())
+            });
         let _ = writeln!(md, "| {} | {b:.2}-{w:.2} | {published} |", d.board.core);
     }
     let goal = |core: &str, goal: f64, target: &str| {
@@ -402,6 +483,8 @@ struct Loops {
     m4: LoopCount,
     m0: LoopCount,
     rv32: LoopCount,
+    /// The Helium loop (Cortex-M55/M85).
+    mve: LoopCount,
     /// The Cortex-M4 loop's estimated cycles (TRM timings).
     m4_cycles: CycleEstimate,
     /// The Armv6-M loop's estimated cycles on a Cortex-M0+ (TRM timings).
@@ -418,6 +501,8 @@ impl Loops {
     fn inner_per_mac(&self, d: &Device) -> Option<f64> {
         if d.board.is_riscv() {
             Some(self.rv32.per_mac())
+        } else if d.board.name == "m55" {
+            Some(self.mve.per_mac())
         } else if Self::is_m0(d) {
             Some(self.m0.per_mac())
         } else {
