@@ -16,6 +16,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod batch;
 mod error;
 mod kernels;
 mod model;

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use bottleneck_format::{Activation, HEADER_LEN, MAGIC, crc32};
-use bottleneck_runtime::{Classification, Model, Scratch};
+use bottleneck_runtime::batch::{Batch, BatchOutput};
+use bottleneck_runtime::{Classification, Logits, Model, Scratch};
 use ndarray::Array2;
 
 use crate::data::Dataset;
@@ -247,24 +248,33 @@ impl Evaluation {
     }
 }
 
-fn run_rows<'a>(
-    model: &Model<'a>,
-    path: &Path,
-    features: &Array2<f32>,
-) -> Result<Vec<Classification<'a>>> {
-    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    let mut out = Vec::with_capacity(features.nrows());
-    for (i, row) in features.rows().into_iter().enumerate() {
-        let sample = row.to_vec();
-        let c = model.classify(&sample, &mut scratch).map_err(|source| {
-            TrainError::TestDataMismatch {
-                path: path.to_path_buf(),
-                problem: format!("row {}: {source}", i + 1),
-            }
-        })?;
-        out.push(c);
-    }
-    Ok(out)
+fn run_rows<'a>(model: &Model<'a>, batch: &BatchOutput) -> Vec<Classification<'a>> {
+    let n = batch.n_logits.max(1);
+    batch
+        .classes
+        .iter()
+        .zip(batch.logits.chunks_exact(n))
+        .map(|(&class, logits)| Classification {
+            class,
+            label: model.label(class).unwrap_or(""),
+            probability: model
+                .probabilities(logits)
+                .get(class)
+                .copied()
+                .unwrap_or(0.0),
+            logits: Logits::from_slice(logits).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Every row of `features` through the model at once ([`Batch`]): classes and logits
+/// where it has a head, scores where it has a decoder; the same integers as one row at a
+/// time.
+fn run_batch(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Result<BatchOutput> {
+    let flat: Vec<f32> = features.iter().copied().collect();
+    Batch::new(model)
+        .run(&flat)
+        .map_err(|e| mismatch(path, format!("row {}: {}", e.row + 1, e.error)))
 }
 
 /// The model's input columns picked from a table by name, in the model's order: a file
@@ -355,8 +365,9 @@ pub fn evaluate(
 ) -> Result<Report> {
     let features = select_columns(model, path, &data.feature_names, &data.features)?;
     let view = model.view();
+    let batch = run_batch(model, path, &features)?;
     let classification = match view.head() {
-        Some(_) => Some(classify_rows(model, path, data, &features)?),
+        Some(_) => Some(classify_rows(model, path, data, &batch)?),
         None => None,
     };
     let unseen = classification
@@ -408,7 +419,7 @@ pub fn evaluate(
     };
     let anomaly = match (anomalous, view.anomaly()) {
         (Some(anomalous), Some(section)) => Some(anomaly_metrics(
-            &score_rows(model, path, &features)?,
+            &batch.scores,
             f64::from(model.score_scale()),
             None,
             &anomalous,
@@ -423,27 +434,11 @@ pub fn evaluate(
     })
 }
 
-/// The device's integer anomaly score of every row.
-fn score_rows(model: &Model<'_>, path: &Path, features: &Array2<f32>) -> Result<Vec<u32>> {
-    let mut scratch = Scratch::<{ bottleneck_format::MAX_WIDTH }>::new();
-    features
-        .rows()
-        .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            model
-                .anomaly_score(&row.to_vec(), &mut scratch)
-                .map(|s| s.score)
-                .map_err(|source| mismatch(path, format!("row {}: {source}", i + 1)))
-        })
-        .collect()
-}
-
 fn classify_rows(
     model: &Model<'_>,
     path: &Path,
     data: &Dataset,
-    features: &Array2<f32>,
+    batch: &BatchOutput,
 ) -> Result<Evaluation> {
     let labels: Vec<String> = (0..model.n_classes())
         .map(|k| model.label(k).unwrap_or("").to_string())
@@ -466,7 +461,7 @@ fn classify_rows(
         }
         truth.push(k);
     }
-    let predictions = run_rows(model, path, features)?;
+    let predictions = run_rows(model, batch);
     let mut confusion = vec![vec![0; labels.len()]; labels.len()];
     for (t, p) in truth.iter().zip(&predictions) {
         if let Some(t) = *t {
@@ -496,14 +491,9 @@ pub fn predict_csv(
 ) -> Result<String> {
     let features = select_columns(model, path, names, features)?;
     let view = model.view();
-    let predictions = match view.head() {
-        Some(_) => Some(run_rows(model, path, &features)?),
-        None => None,
-    };
-    let scores = match view.anomaly() {
-        Some(a) => Some((score_rows(model, path, &features)?, a)),
-        None => None,
-    };
+    let batch = run_batch(model, path, &features)?;
+    let predictions = view.head().map(|_| run_rows(model, &batch));
+    let scores = view.anomaly().map(|a| (&batch.scores, a));
     let mut header = vec!["row"];
     if predictions.is_some() {
         header.extend(["class", "label", "probability"]);

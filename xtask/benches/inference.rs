@@ -1,5 +1,8 @@
-//! Host inference speed: the int8 runtime against burn-ndarray float inference of the same
-//! trained encoder and logistic-regression head, batch 1 and batch 330 (the test split).
+//! Host inference speed: the int8 runtime, one sample at a time and batched (AVX-512 VNNI
+//! where the CPU has it, AVX2), against burn-ndarray float inference of the same trained
+//! encoder and logistic-regression head and ONNX Runtime's int8 path on the same int8
+//! weights (`scripts/onnx_int8_bench.py`, run from here), at batch 1, 32, 330 (the test
+//! split) and 10,000 (the test split repeated).
 //!
 //! `cargo bench --profile dev -p xtask --bench inference` (or `cargo xtask bench`, which also
 //! writes BENCHMARKS.md from criterion's estimates).
@@ -7,6 +10,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use bottleneck_runtime::batch::{Batch, Isa};
 use bottleneck_runtime::testing::{BLOCK, Backend};
 use bottleneck_runtime::{Model, Scratch};
 use bottleneck_trainer::pipeline::{Pipeline, RunConfig};
@@ -153,22 +157,106 @@ fn inference(c: &mut Criterion) {
             total
         })
     });
-    group.throughput(Throughput::Elements(rows.len() as u64));
-    group.bench_function(BenchmarkId::new("runtime-int8", "batch-330"), |b| {
-        b.iter(|| {
-            rows.iter()
-                .map(|r| {
-                    model
-                        .infer(black_box(r), &mut scratch)
-                        .map_or(0, |i| i.class)
+    // The batches: the test split's rows, repeated up to the largest.
+    let n = model.n_inputs();
+    let largest = *xtask::bench::onnx_runtime::BATCHES
+        .iter()
+        .max()
+        .unwrap_or(&1);
+    let flat: Vec<f32> = rows
+        .iter()
+        .cycle()
+        .take(largest)
+        .flatten()
+        .copied()
+        .collect();
+    let tiled = Array2::from_shape_vec((largest, n), flat.clone()).expect("rows of n");
+    let batched = Batch::new(&model);
+    let avx2 = Batch::with_isa(&model, Isa::Avx2);
+    // Every batched kernel gives the one-sample classes.
+    let one: Vec<usize> = flat
+        .chunks_exact(n)
+        .map(|r| model.infer(r, &mut scratch).expect("inference").class)
+        .collect();
+    for b in [&batched, &avx2] {
+        assert_eq!(b.run(&flat).expect("batch").classes, one, "{:?}", b.isa());
+    }
+    onnx_runtime(&model, &flat, &one);
+
+    for batch in xtask::bench::onnx_runtime::BATCHES {
+        let x = &flat[..batch * n];
+        let id = format!("batch-{batch}");
+        group.throughput(Throughput::Elements(batch as u64));
+        if batch > 1 {
+            group.bench_function(BenchmarkId::new("runtime-int8", &id), |b| {
+                b.iter(|| {
+                    x.chunks_exact(n)
+                        .map(|r| {
+                            model
+                                .infer(black_box(r), &mut scratch)
+                                .map_or(0, |i| i.class)
+                        })
+                        .sum::<usize>()
                 })
-                .sum::<usize>()
-        })
-    });
-    group.bench_function(BenchmarkId::new("burn-ndarray-f32", "batch-330"), |b| {
-        b.iter(|| float.classify(black_box(&test)))
-    });
+            });
+        }
+        group.bench_function(BenchmarkId::new("runtime-int8-batched", &id), |b| {
+            b.iter(|| batched.run(black_box(x)).map(|o| o.classes.len()))
+        });
+        group.bench_function(BenchmarkId::new("runtime-int8-batched-avx2", &id), |b| {
+            b.iter(|| avx2.run(black_box(x)).map(|o| o.classes.len()))
+        });
+        if batch > 1 {
+            let t = tiled.slice(ndarray::s![0..batch, ..]).to_owned();
+            group.bench_function(BenchmarkId::new("burn-ndarray-f32", &id), |b| {
+                b.iter(|| float.classify(black_box(&t)))
+            });
+        }
+    }
     group.finish();
+}
+
+/// ONNX Runtime's int8 path on the same model and rows, timed by the script; its answer
+/// (or why it did not run) goes beside criterion's output for `cargo xtask bench`.
+fn onnx_runtime(model: &Model<'_>, flat: &[f32], classes: &[usize]) {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| xtask::workspace_root().join("target"))
+        .join("criterion/inference");
+    std::fs::create_dir_all(&dir).expect("criterion's directory");
+    let input = dir.join("onnxruntime-input.json");
+    let output = dir.join("onnxruntime.json");
+    let _ = std::fs::remove_file(&output);
+    let spec = xtask::bench::onnx_runtime::model_json(model, flat).expect("the model as JSON");
+    std::fs::write(&input, spec.to_string()).expect("write the script's input");
+    match xtask::bench::onnx_runtime::run(&input, &output) {
+        Ok(run) => {
+            let agree = run
+                .classes
+                .iter()
+                .zip(classes)
+                .filter(|(a, b)| a == b)
+                .count();
+            // The script's requantization is float: a few classes may differ, not many.
+            assert!(
+                agree * 100 >= classes.len() * 95,
+                "ONNX Runtime agrees on only {agree} of {} classes",
+                classes.len()
+            );
+            eprintln!(
+                "ONNX Runtime {}: ns per sample {:?} (batches {:?}); classes agree on {agree} of {}",
+                run.version,
+                run.ns_per_sample,
+                xtask::bench::onnx_runtime::BATCHES,
+                classes.len()
+            );
+        }
+        Err(e) => {
+            eprintln!("WARNING: ONNX Runtime NOT MEASURED: {e}");
+            std::fs::write(&output, serde_json::json!({ "error": e }).to_string())
+                .expect("write the reason");
+        }
+    }
 }
 
 criterion_group!(benches, inference);

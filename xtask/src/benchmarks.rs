@@ -66,6 +66,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         runtime_330: estimate(&group, "runtime-int8/batch-330")?,
         burn_330: estimate(&group, "burn-ndarray-f32/batch-330")?,
     };
+    let batches = crate::bench::host_batch::read(&group)?;
     eprintln!("timing `bottleneck train` ({} runs)...", args.runs);
     let training = time_training(&args.trainer, args.runs)?;
     eprintln!("bottleneck train on 1,000, 10,000 and 100,000 generated rows (5 epochs)...");
@@ -106,6 +107,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut md = render(
         &machine, &host, &training, &devices, &layout, &shape, embedded, &loops,
     );
+    // The batched host figures follow the host section, ahead of training.
+    if let Some(at) = md.find("\n## Training") {
+        md.insert_str(at, &crate::bench::host_batch::render(&batches));
+    }
     md.push_str(&crate::bench::accuracy::render(&accuracy));
     md.push_str(&render_scaling(&scaling));
     md.push_str(&render_mlperf_ad(&ad_devices, &ad, &loops));
@@ -128,6 +133,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         ],
         &loops,
         crate::bench::real_memory::json(&cores, ad.model_bytes, &cmsis_nn),
+        crate::bench::host_batch::json(&batches),
     );
     std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     eprintln!("wrote {}", json_path.display());
@@ -217,8 +223,10 @@ fn benchmarks_json(
     models: &[(&str, &[Device], &ModelShape, usize)],
     loops: &Loops,
     real_memory: serde_json::Value,
+    host_batches: serde_json::Value,
 ) -> String {
     let mut out = serde_json::Map::new();
+    out.insert("host_batches".to_string(), host_batches);
     for (name, devices, shape, samples_bytes) in models {
         let macs = &shape.macs;
         let mut boards = serde_json::Map::new();
@@ -761,7 +769,7 @@ fn render(
          in which the runtime is optimised and built without overflow checks as in release; one \
          thread). Both sides classify raw (unscaled) test rows of the seed model: the runtime \
          quantizes the f32 input and runs the int8 encoder and head (`Model::infer`, AVX2 \
-         kernels chosen at run time); burn-ndarray runs the float scaler, encoder and logistic \
+         kernels chosen at run time; batched below); burn-ndarray runs the float scaler, encoder and logistic \
          regression as one burn graph (`Encoder::forward` + matmul) and reads the logits back. \
          Batch 330 is the whole test split: one burn call on a 330-row tensor, 330 runtime \
          calls. The bench checks that both agree on at least 95% of the classes before timing.\n\n\
