@@ -58,6 +58,15 @@ impl Isa {
         Isa::OneByOne
     }
 
+    /// Its name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Avx512Vnni => "AVX-512 VNNI",
+            Isa::Avx2 => "AVX2",
+            Isa::OneByOne => "one sample at a time",
+        }
+    }
+
     /// Whether this CPU can run it.
     pub fn supported(self) -> bool {
         match self {
@@ -262,7 +271,8 @@ impl<'a> Batch<'a> {
         let model = &self.model;
         let n = model.n_inputs().max(1);
         let has_decoder = model.view().has_decoder();
-        let mut quantized = vec![0i8; CHUNK * n];
+        // No larger than the batch: a call with one sample zeroes one sample's room.
+        let mut quantized = vec![0i8; CHUNK.min(samples.len() / n) * n];
         let mut x: Vec<X> = Vec::new();
         let mut values: Vec<i32> = Vec::new();
         let mut acts: Vec<i8> = Vec::new();

@@ -66,7 +66,7 @@ pub fn read(group: &Path) -> Result<HostBatches, String> {
     Ok(HostBatches {
         rows,
         onnx_version: ort["onnxruntime"].as_str().map(str::to_string),
-        widest: format!("{:?}", bottleneck_runtime::batch::Isa::detect()),
+        widest: bottleneck_runtime::batch::Isa::detect().name().to_string(),
     })
 }
 

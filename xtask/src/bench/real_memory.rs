@@ -190,9 +190,9 @@ fn render_reference(l: ReferenceLayouts, m4: &CoreFigures, bytes: f64) -> String
         if worst < plumerai {
             "beats it even in the worst case"
         } else if best < plumerai {
-            "beats it in the best case and not in the worst"
+            "beats it in the best case, not in the worst"
         } else {
-            "does not beat it either"
+            "does not beat it"
         }
     };
     let _ = writeln!(
