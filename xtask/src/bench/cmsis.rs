@@ -83,7 +83,9 @@ pub fn core_flags(board: Board) -> Option<&'static [&'static str]> {
     })
 }
 
-fn run(command: &mut Command, what: &str) -> Result<Vec<u8>, String> {
+/// Runs `command` (described as `what` in errors); its standard output, or its standard
+/// error on failure. The CMSIS benchmarks' builds and fetches share it.
+pub(crate) fn run(command: &mut Command, what: &str) -> Result<Vec<u8>, String> {
     let out = command
         .output()
         .map_err(|e| format!("{what}: cannot run: {e}"))?;

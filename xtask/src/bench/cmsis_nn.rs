@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::Board;
+use crate::bench::cmsis::run;
 use crate::firmware::run_qemu;
 
 /// The CMSIS-NN commit the figures are measured with.
@@ -38,19 +39,6 @@ pub fn core_flags(board: Board) -> Option<&'static [&'static str]> {
         ],
         _ => return None,
     })
-}
-
-fn run(command: &mut Command, what: &str) -> Result<(), String> {
-    let out = command
-        .output()
-        .map_err(|e| format!("{what}: cannot run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{what} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
 }
 
 /// The CMSIS-NN sources: `BOTTLENECK_CMSIS_NN`, else the cache (fetched on first use).
@@ -84,13 +72,13 @@ pub fn sources() -> Result<PathBuf, String> {
         c
     };
     let fetched = run(&mut git(&["init", "-q"]), "git init")
-        .and_then(|()| {
+        .and_then(|_| {
             run(
                 &mut git(&["fetch", "-q", "--depth", "1", CMSIS_NN_URL, CMSIS_NN_COMMIT]),
                 "fetching CMSIS-NN",
             )
         })
-        .and_then(|()| run(&mut git(&["checkout", "-q", "FETCH_HEAD"]), "git checkout"));
+        .and_then(|_| run(&mut git(&["checkout", "-q", "FETCH_HEAD"]), "git checkout"));
     if let Err(e) = fetched {
         let _ = std::fs::remove_dir_all(&partial);
         return Err(format!(
