@@ -11,6 +11,7 @@ use crate::model::{Activation, BottleneckActivation};
 use crate::pipeline::{DataSource, RunConfig, Task};
 use crate::quant::Threshold;
 use crate::signal::{BandLayout, FrontEndDesign, SeriesColumns, SignalSource};
+use crate::training::Engine;
 
 /// Train an autoencoder + classifier on tabular data and ship it to a microcontroller.
 #[derive(Debug, Parser)]
@@ -229,6 +230,11 @@ pub struct TrainArgs {
     /// Anomaly threshold as a mean squared reconstruction error (scaled inputs).
     #[arg(long)]
     pub threshold: Option<f64>,
+    /// How the autoencoder's gradient steps are computed: fused loops over flat buffers,
+    /// or burn's autodiff one tensor operation at a time (the same formulas, slower; the
+    /// reference the fused engine is tested against).
+    #[arg(long, value_enum, default_value_t = EngineArg::Fused)]
+    pub engine: EngineArg,
     /// Directory for the artefacts.
     #[arg(long, default_value = "artifacts")]
     pub out: PathBuf,
@@ -371,6 +377,15 @@ pub enum TaskArg {
     Anomaly,
     /// Encoder, classifier head, decoder and anomaly threshold.
     Both,
+}
+
+/// `--engine` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Fused loops over flat buffers.
+    Fused,
+    /// burn's autodiff and Adam.
+    Autodiff,
 }
 
 /// `--bottleneck-activation` values.
@@ -617,6 +632,10 @@ impl TrainArgs {
             bottleneck_activation: match self.bottleneck_activation {
                 BottleneckArg::Linear => BottleneckActivation::Linear,
                 BottleneckArg::Same => BottleneckActivation::Same,
+            },
+            engine: match self.engine {
+                EngineArg::Fused => Engine::Fused,
+                EngineArg::Autodiff => Engine::Autodiff,
             },
             task: match task {
                 TaskArg::Classify => Task::Classify,

@@ -14,6 +14,8 @@ pub mod device_check;
 pub mod device_link;
 pub mod error;
 pub mod export_files;
+#[cfg(feature = "training")]
+pub mod fused;
 pub mod memory;
 #[cfg(feature = "training")]
 pub mod model;

@@ -149,7 +149,9 @@ fn dense(d_in: usize, d_out: usize, device: &Device) -> Linear {
         .with_initializer(Initializer::XavierUniform { gain: 1.0 })
         .init(device);
     if let Some(bias) = linear.bias.take() {
-        linear.bias = Some(bias.map(|b| b.zeros_like()));
+        // `map` to a new tensor drops gradient tracking: without `set_require_grad` the
+        // biases stayed at zero through training (Keras trains them).
+        linear.bias = Some(bias.map(|b| b.zeros_like()).set_require_grad(true));
     }
     linear
 }

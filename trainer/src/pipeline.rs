@@ -23,7 +23,7 @@ use crate::quant::{
 };
 use crate::report::{Accuracies, AutoencoderSummary, ClassCount, DataSummary, Report};
 use crate::scaler::MinMaxScaler;
-use crate::training::{EpochStats, History, TrainingConfig, encode, train_autoencoder};
+use crate::training::{Engine, EpochStats, History, TrainingConfig, encode, train_autoencoder};
 
 /// Where the training data comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +85,9 @@ pub struct RunConfig {
     /// (`--repeats`: the data and split keep `seed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_seed: Option<u64>,
+    /// How the autoencoder's gradient steps are computed.
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 /// What the model file ships.
@@ -134,6 +137,7 @@ impl Default for RunConfig {
             threshold: default_threshold(),
             normal_label: None,
             training_seed: None,
+            engine: Engine::Fused,
         }
     }
 }
@@ -479,7 +483,8 @@ fn training_config(config: &RunConfig, n_inputs: usize) -> Result<TrainingConfig
     .with_epochs(config.epochs)
     .with_batch_size(config.batch_size)
     .with_learning_rate(config.learning_rate)
-    .with_seed(config.training_seed.unwrap_or(config.seed)))
+    .with_seed(config.training_seed.unwrap_or(config.seed))
+    .with_engine(config.engine))
 }
 
 /// A long phase of `bottleneck train` after the epochs, for progress display.

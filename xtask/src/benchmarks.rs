@@ -134,6 +134,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         &loops,
         crate::bench::real_memory::json(&cores, ad.model_bytes, &cmsis_nn),
         crate::bench::host_batch::json(&batches),
+        serde_json::json!({
+            "time": training.json(),
+            "accuracy": crate::bench::accuracy::json(&accuracy),
+        }),
     );
     std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     eprintln!("wrote {}", json_path.display());
@@ -224,9 +228,11 @@ fn benchmarks_json(
     loops: &Loops,
     real_memory: serde_json::Value,
     host_batches: serde_json::Value,
+    training: serde_json::Value,
 ) -> String {
     let mut out = serde_json::Map::new();
     out.insert("host_batches".to_string(), host_batches);
+    out.insert("training".to_string(), training);
     for (name, devices, shape, samples_bytes) in models {
         let macs = &shape.macs;
         let mut boards = serde_json::Map::new();
@@ -627,20 +633,22 @@ fn render(
     }
     // Like for like: the autoencoder's 200 epochs against PyTorch's, same machine, same run.
     let epochs_s = report.autoencoder.training_seconds;
+    let autodiff_s = training.autodiff_epochs_seconds;
     match training.pytorch_seconds {
         Some(py) => {
             let _ = writeln!(
                 md,
-                "| training faster than PyTorch on this machine (200 epochs, same run) | {epochs_s:.1} s vs {py:.1} s = {:.2}x, bottleneck-feature accuracy {:.3} | {} |",
+                "| training at <= 0.25x PyTorch's wall time (issue 28; 200 epochs, same run) | {epochs_s:.1} s vs {py:.1} s = {:.2}x (burn's autodiff engine: {autodiff_s:.1} s = {:.2}x), bottleneck-feature accuracy {:.3} | {} |",
                 epochs_s / py,
+                autodiff_s / py,
                 accuracy.bottleneck_features,
-                yes(epochs_s < py)
+                yes(epochs_s <= 0.25 * py)
             );
         }
         None => {
             let _ = writeln!(
                 md,
-                "| training faster than PyTorch on this machine (200 epochs, same run) | {epochs_s:.1} s; PyTorch is not installed here (`pip install torch`), so no ratio: another machine's seconds are not a comparison | — |"
+                "| training at <= 0.25x PyTorch's wall time (issue 28; 200 epochs, same run) | {epochs_s:.1} s (burn's autodiff engine: {autodiff_s:.1} s); PyTorch is not installed here (`pip install torch`), so no ratio: another machine's seconds are not a comparison | — |"
             );
         }
     }
@@ -722,11 +730,12 @@ fn render(
             ((goal - lp) * macs as f64 / rows as f64).max(0.0)
         );
     }
-    if let Some(py) = training.pytorch_seconds.filter(|&py| epochs_s >= py) {
+    if let Some(py) = training.pytorch_seconds.filter(|&py| epochs_s > 0.25 * py) {
         let _ = writeln!(
             reasons,
             "- **Training.** The autoencoder's 200 epochs take {epochs_s:.1} s, PyTorch's \
-             {py:.1} s on this machine in the same run."
+             {py:.1} s on this machine in the same run: {:.2}x, above the 0.25x goal.",
+            epochs_s / py
         );
     }
     if layout.ratio() > 1.1 {
@@ -811,6 +820,7 @@ fn render(
          | | seconds, 200 epochs |\n|---|---|\n\
          | `bottleneck train` (median, whole command) | {train_s:.1} |\n\
          | of which the autoencoder's 200 epochs, in the last run ({:.1} s in all) | {:.1} |\n\
+         | the same 200 epochs with `--engine autodiff` (burn's autodiff and Adam; one run) | {:.1} |\n\
          | the same model in PyTorch (`scripts/pytorch_reference.py`, this machine, this run) | {} |\n\n\
          Peak resident memory of the whole process (`wait4`'s `ru_maxrss`): `bottleneck train` \
          {:.0} MB (largest of the runs); the PyTorch reference {}.\n",
@@ -818,6 +828,7 @@ fn render(
         times.join(", "),
         training.seconds.last().copied().unwrap_or(f64::NAN),
         report.autoencoder.training_seconds,
+        training.autodiff_epochs_seconds,
         training.pytorch_seconds.map_or(
             "not installed here (`pip install torch`)".to_string(),
             |s| format!("{s:.1}")

@@ -31,6 +31,9 @@ pub struct Reference {
 pub struct Accuracy {
     /// `bottleneck train --repeats 15`.
     pub ours: Repeats,
+    /// The same with `--engine autodiff` (burn's autodiff and Adam), the engine the
+    /// fused one replaced: the same seeded initial weights and batches.
+    pub autodiff: Repeats,
     /// The frameworks that ran; one `Err` (why not) per framework that could not.
     pub references: Vec<Result<Reference, String>>,
     /// The CPU the run used.
@@ -110,7 +113,8 @@ pub fn run(trainer: &Path) -> Result<Accuracy, String> {
     for f in &FRAMEWORKS {
         children.push(python_version(f.version, f.env, "it").and_then(|v| Ok((f, v, spawn(f)?))));
     }
-    let ours = run_ours(trainer)?;
+    let ours = run_ours(trainer, &[])?;
+    let autodiff = run_ours(trainer, &["--engine", "autodiff"])?;
     let references = children
         .into_iter()
         .map(|c| {
@@ -134,16 +138,18 @@ pub fn run(trainer: &Path) -> Result<Accuracy, String> {
         .collect();
     Ok(Accuracy {
         ours,
+        autodiff,
         references,
         cpu: super::machine::Machine::describe().cpu,
     })
 }
 
-fn run_ours(trainer: &Path) -> Result<Repeats, String> {
+fn run_ours(trainer: &Path, extra: &[&str]) -> Result<Repeats, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let out = Command::new(trainer)
         .args(["train", "--repeats", &SEEDS.to_string(), "-q", "--out"])
         .arg(dir.path())
+        .args(extra)
         .output()
         .map_err(|e| format!("{}: {e}", trainer.display()))?;
     if !out.status.success() {
@@ -188,6 +194,66 @@ fn row(md: &mut String, name: &str, values: &[Option<f64>], fmt: fn(Option<f64>)
     let _ = writeln!(md, "{line}");
 }
 
+/// Paired per-seed differences of the float accuracy, fused minus autodiff: mean and
+/// standard error.
+fn engine_difference(a: &Accuracy) -> Option<(f64, f64)> {
+    let d: Vec<f64> = a
+        .ours
+        .runs
+        .iter()
+        .zip(&a.autodiff.runs)
+        .filter_map(|(f, r)| Some(f.bottleneck_features? - r.bottleneck_features?))
+        .collect();
+    if d.len() < 2 {
+        return None;
+    }
+    let n = d.len() as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((mean, (var / n).sqrt()))
+}
+
+/// The issue-28 accuracy goal's measured cell and verdict.
+fn engine_comparison(a: &Accuracy) -> (String, &'static str) {
+    let fused = a.ours.bottleneck_features.map(|s| s.mean);
+    let autodiff = a.autodiff.bottleneck_features.map(|s| s.mean);
+    match (fused, autodiff, engine_difference(a)) {
+        (Some(f), Some(r), Some((d, se))) => (
+            format!(
+                "{f:.4} vs {r:.4} (per seed {:+.2} points on average, standard error {:.2})",
+                100.0 * d,
+                100.0 * se
+            ),
+            // The same allowance as the framework goal: the table's three decimals.
+            yes(f >= r - 5e-4),
+        ),
+        _ => ("not measured".into(), "**not checked**"),
+    }
+}
+
+/// The section's figures for benchmarks.json.
+pub fn json(a: &Accuracy) -> serde_json::Value {
+    let mean = |r: &Repeats| r.bottleneck_features.map(|s| s.mean);
+    let references: serde_json::Map<String, serde_json::Value> = a
+        .references
+        .iter()
+        .flatten()
+        .map(|f| {
+            (
+                f.name.clone(),
+                serde_json::json!(spread(&f.accuracies).map(|s| s.mean)),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "seeds": SEEDS,
+        "float_mean_fused": mean(&a.ours),
+        "float_mean_autodiff": mean(&a.autodiff),
+        "int8_mean_fused": a.ours.device.map(|s| s.mean),
+        "float_mean_references": references,
+    })
+}
+
 /// The section of BENCHMARKS.md.
 pub fn render(a: &Accuracy) -> String {
     let r = &a.ours;
@@ -218,6 +284,18 @@ pub fn render(a: &Accuracy) -> String {
         let values: Vec<Option<f64>> = r.runs.iter().map(get).collect();
         row(&mut md, name, &values, cell);
     }
+    let autodiff: Vec<Option<f64>> = a
+        .autodiff
+        .runs
+        .iter()
+        .map(|x| x.bottleneck_features)
+        .collect();
+    row(
+        &mut md,
+        "LR on float bottleneck features, `--engine autodiff` (burn's autodiff)",
+        &autodiff,
+        cell,
+    );
     let loss: Vec<Option<f64>> = r
         .runs
         .iter()
@@ -301,6 +379,21 @@ pub fn render(a: &Accuracy) -> String {
         100.0 * a_mean,
         yes(a_mean >= 0.995),
         yes(worst_drop >= -1.0 - 1e-9),
+    );
+    let (engine_measured, engine_met) = engine_comparison(a);
+    let _ = writeln!(
+        md,
+        "\n| goal (issue 28, {SEEDS} seeds) | measured | |\n|---|---|---|\n\
+         | the fused engine's float mean no lower than burn's autodiff engine's (same seeds, \
+         initial weights and batches; this run) | {engine_measured} | {engine_met} |\n\n\
+         The two engines compute the same formulas and differ by float rounding (summation \
+         order), which 8,400 steps carry into different minima: per seed they differ as two \
+         frameworks do. Over 50 seeds (quoted, measured 2026-12-06 on this machine with \
+         `bottleneck train --repeats 50`, with and without `--engine autodiff`) the fused \
+         engine's float mean was 0.9313 and the autodiff engine's 0.9306 (standard errors \
+         0.0012 each), per seed +0.07 points apart on average (standard error 0.09). Before \
+         the Dense biases trained (trainer/README.md) the autodiff engine's 50-seed mean was \
+         0.9322 (0.0014): training them moved the mean by less than its noise either way."
     );
     let _ = writeln!(
         md,

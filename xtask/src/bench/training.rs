@@ -20,9 +20,26 @@ pub struct TrainingRuns {
     pub peak_bytes: Vec<u64>,
     /// Peak resident memory of the PyTorch reference's process, bytes.
     pub pytorch_peak_bytes: Option<u64>,
+    /// Seconds of the autoencoder's 200 epochs with `--engine autodiff` (burn's autodiff,
+    /// the engine the fused one replaced), one run.
+    pub autodiff_epochs_seconds: f64,
 }
 
 impl TrainingRuns {
+    /// The figures for benchmarks.json: seconds of the autoencoder's 200 epochs per engine
+    /// and PyTorch's, from this run.
+    pub fn json(&self) -> serde_json::Value {
+        let epochs = self.report.autoencoder.training_seconds;
+        serde_json::json!({
+            "epochs_seconds_fused": epochs,
+            "epochs_seconds_autodiff": self.autodiff_epochs_seconds,
+            "epochs_seconds_pytorch": self.pytorch_seconds,
+            "fused_over_pytorch": self.pytorch_seconds.map(|py| epochs / py),
+            "autodiff_over_pytorch": self.pytorch_seconds.map(|py| self.autodiff_epochs_seconds / py),
+            "whole_command_median_seconds": self.median_seconds(),
+        })
+    }
+
     /// Median of the run times.
     pub fn median_seconds(&self) -> f64 {
         median(&self.seconds)
@@ -47,21 +64,12 @@ pub fn time_training(trainer: &Path, runs: usize) -> Result<TrainingRuns, String
     let mut peak_bytes = Vec::new();
     let mut report = None;
     for _ in 0..runs.max(1) {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let start = Instant::now();
-        let mut command = Command::new(trainer);
-        command.args(["train", "--out"]).arg(dir.path()).arg("-q");
-        let (success, stderr, peak) =
-            run_measured(&mut command).map_err(|e| format!("{}: {e}", trainer.display()))?;
-        seconds.push(start.elapsed().as_secs_f64());
-        if !success {
-            return Err(stderr);
-        }
+        let (s, peak, r) = train_once(trainer, &[])?;
+        seconds.push(s);
         peak_bytes.push(peak);
-        let text = std::fs::read_to_string(dir.path().join("report.json"))
-            .map_err(|e| format!("report.json: {e}"))?;
-        report = Some(serde_json::from_str(&text).map_err(|e| format!("report.json: {e}"))?);
+        report = Some(r);
     }
+    let (_, _, autodiff) = train_once(trainer, &["--engine", "autodiff"])?;
     let pytorch = time_pytorch(trainer)?;
     Ok(TrainingRuns {
         seconds,
@@ -69,7 +77,31 @@ pub fn time_training(trainer: &Path, runs: usize) -> Result<TrainingRuns, String
         pytorch_seconds: pytorch.map(|(s, _)| s),
         peak_bytes,
         pytorch_peak_bytes: pytorch.map(|(_, b)| b),
+        autodiff_epochs_seconds: autodiff.autoencoder.training_seconds,
     })
+}
+
+/// One `trainer train --out <tmp> -q [extra]`: wall-clock seconds, peak resident memory
+/// and `report.json`.
+fn train_once(trainer: &Path, extra: &[&str]) -> Result<(f64, u64, Report), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let mut command = Command::new(trainer);
+    command
+        .args(["train", "--out"])
+        .arg(dir.path())
+        .arg("-q")
+        .args(extra);
+    let (success, stderr, peak) =
+        run_measured(&mut command).map_err(|e| format!("{}: {e}", trainer.display()))?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !success {
+        return Err(stderr);
+    }
+    let text = std::fs::read_to_string(dir.path().join("report.json"))
+        .map_err(|e| format!("report.json: {e}"))?;
+    let report = serde_json::from_str(&text).map_err(|e| format!("report.json: {e}"))?;
+    Ok((seconds, peak, report))
 }
 
 /// `bottleneck generate --samples ROWS --out CSV`: the built-in problem's recipe.

@@ -6,9 +6,8 @@
 #[allow(deprecated)]
 use burn::backend::NdArrayDevice;
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::{Config, Device, Tensor, TensorData};
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -17,6 +16,42 @@ use crate::classifier::ScaledRows;
 use crate::error::{Result, TrainError};
 use crate::model::{Autoencoder, AutoencoderConfig, Encoder};
 use crate::scaler::chunks;
+
+mod autodiff;
+mod fused;
+
+pub use autodiff::AutodiffSteps;
+pub use fused::FusedSteps;
+
+/// How the gradient steps are computed. Both compute the same formulas (burn's `Linear`,
+/// `BatchNorm`, `leaky_relu`, mean squared error and `Adam`) from the same seeded
+/// initial weights and batches; their models differ by float rounding only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    /// Loops over flat buffers allocated once (`crate::fused`): at small batches most of
+    /// an autodiff step is bookkeeping around the arithmetic, which these skip.
+    #[default]
+    Fused,
+    /// burn's autodiff and Adam on the ndarray backend, one tensor operation at a time:
+    /// the reference the fused engine is tested against.
+    Autodiff,
+}
+
+/// One engine's side of training: a gradient step per batch, the reconstruction error
+/// in inference mode, and the trained model at the end. Batches are row-major,
+/// `count x width`, scaled.
+pub trait Steps {
+    /// Input (and reconstruction) width.
+    fn width(&self) -> usize;
+    /// One Adam step on the mean squared reconstruction error of `rows`; returns that
+    /// error before the step (f32, as burn's `mean`).
+    fn step(&mut self, rows: &[f32], count: usize, learning_rate: f64) -> f32;
+    /// The sum of squared reconstruction errors of `rows`, BatchNorm in inference mode.
+    fn squared_error(&mut self, rows: &[f32], count: usize) -> f64;
+    /// The trained model, in inference mode.
+    fn into_model(self: Box<Self>) -> Autoencoder;
+}
 
 /// Optimisation settings; saved with the artefacts.
 #[derive(Config, Debug, PartialEq)]
@@ -38,6 +73,9 @@ pub struct TrainingConfig {
     /// Seed for weight initialisation and batch shuffling.
     #[config(default = 1)]
     pub seed: u64,
+    /// How the gradient steps are computed.
+    #[config(default = "Engine::Fused")]
+    pub engine: Engine,
 }
 
 /// Mean squared reconstruction error per epoch.
@@ -72,11 +110,6 @@ pub fn to_array(t: Tensor<2>) -> Array2<f32> {
     Array2::from_shape_vec((rows, cols), values).unwrap_or_else(|_| Array2::zeros((rows, cols)))
 }
 
-fn mse(prediction: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
-    let d = prediction - target;
-    (d.clone() * d).mean()
-}
-
 /// What the progress callback is told after each epoch.
 #[derive(Debug, Clone, Copy)]
 pub struct EpochStats {
@@ -100,6 +133,24 @@ impl ModuleVisitor for InitialiseEveryParameter {
     }
 }
 
+/// A freshly initialised autoencoder on the autodiff device, its weights drawn from
+/// burn's generator seeded with `seed` (Keras' initialisers, see `model`).
+pub fn initial_autoencoder(config: &AutoencoderConfig, seed: u64) -> Autoencoder {
+    let base = training_device();
+    let device = base.clone().autodiff();
+    // burn keeps one generator per backend, shared by every thread: two models
+    // initialised at once (tests run in parallel threads) drew from it in whatever
+    // interleaving the scheduler chose, and a seed did not always give the same
+    // weights. Seeding and initialising under one lock makes it so.
+    // burn initialises parameters lazily, on first use: every one is touched here,
+    // inside the lock, so no draw happens later.
+    let _guard = INITIALISATION.lock().unwrap_or_else(|e| e.into_inner());
+    base.seed(seed);
+    let model = config.init(&device);
+    model.visit(&mut InitialiseEveryParameter);
+    model
+}
+
 /// Trains the autoencoder on `train` (scaled rows), reporting each epoch to `progress`.
 /// Returns the trained model in inference mode and the loss history.
 pub fn train_autoencoder(
@@ -120,41 +171,28 @@ pub fn train_autoencoder(
             problem: format!("{} is not a positive number", config.learning_rate),
         });
     }
-    let base = training_device();
-    let device = base.clone().autodiff();
-    let mut model = {
-        // burn keeps one generator per backend, shared by every thread: two models
-        // initialised at once (tests run in parallel threads) drew from it in whatever
-        // interleaving the scheduler chose, and a seed did not always give the same
-        // weights. Seeding and initialising under one lock makes it so.
-        // burn initialises parameters lazily, on first use: every one is touched here,
-        // inside the lock, so no draw happens later in the training loop.
-        let _guard = INITIALISATION.lock().unwrap_or_else(|e| e.into_inner());
-        base.seed(config.seed);
-        let model = config.autoencoder.init(&device);
-        model.visit(&mut InitialiseEveryParameter);
-        model
+    let model = initial_autoencoder(&config.autoencoder, config.seed);
+    let mut engine: Box<dyn Steps> = match config.engine {
+        Engine::Fused => Box::new(FusedSteps::new(model.valid(), config.adam_epsilon)),
+        Engine::Autodiff => Box::new(AutodiffSteps::new(model, config.adam_epsilon)),
     };
-    let mut optimizer = AdamConfig::new().with_epsilon(config.adam_epsilon).init();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut history = History::default();
     let mut order: Vec<usize> = (0..train.raw.nrows()).collect();
+    let mut batch_rows = Vec::with_capacity(config.batch_size * engine.width());
 
     for epoch in 1..=config.epochs {
         order.shuffle(&mut rng);
         let mut total = 0.0;
         let mut batches = 0usize;
         for batch in order.chunks(config.batch_size) {
-            let rows = train.raw.select(Axis(0), batch);
-            let x = to_tensor(&train.scaler.transform(&rows), &device);
-            let loss = mse(model.forward(x.clone()), x);
-            total += f64::from(loss.clone().into_scalar::<f32>());
+            scale_rows(train, batch.iter().copied(), &mut batch_rows);
+            let loss = engine.step(&batch_rows, batch.len(), config.learning_rate);
+            total += f64::from(loss);
             batches += 1;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
         }
         let train_loss = total / batches.max(1) as f64;
-        let valid_loss = validation_loss(&model.valid(), valid, &base);
+        let valid_loss = validation_loss(engine.as_mut(), valid, &mut batch_rows);
         if !train_loss.is_finite() {
             return Err(TrainError::Diverged {
                 epoch,
@@ -169,7 +207,21 @@ pub fn train_autoencoder(
             valid_loss,
         });
     }
-    Ok((model.valid(), history))
+    Ok((engine.into_model(), history))
+}
+
+/// Writes the scaled rows `rows` of `x` into `out` (`rows x features`, row-major).
+fn scale_rows(x: ScaledRows<'_>, rows: impl Iterator<Item = usize>, out: &mut Vec<f32>) {
+    out.clear();
+    for row in rows {
+        let raw = x.raw.row(row);
+        out.extend(
+            raw.iter()
+                .zip(&x.scaler.min)
+                .zip(&x.scaler.range)
+                .map(|((&v, &lo), &r)| (v - lo) / r),
+        );
+    }
 }
 
 /// Bottleneck features of `x` (scaled rows) from the float encoder.
@@ -186,19 +238,16 @@ pub fn encode(encoder: &Encoder, x: ScaledRows<'_>) -> Array2<f32> {
     features
 }
 
-/// The mean squared reconstruction error on the rows of `valid` (Keras' `val_loss`),
-/// chunk by chunk: the whole validation set in one tensor took hundreds of megabytes of
-/// activations on large data.
-fn validation_loss(model: &Autoencoder, valid: ScaledRows<'_>, device: &Device) -> f64 {
+/// The mean squared reconstruction error on the rows of `valid` (Keras' `val_loss`) in
+/// inference mode, chunk by chunk: the whole validation set at once took hundreds of
+/// megabytes of activations on large data.
+fn validation_loss(engine: &mut dyn Steps, valid: ScaledRows<'_>, buffer: &mut Vec<f32>) -> f64 {
     let n = valid.raw.nrows();
     let mut sum = 0.0;
     for rows in chunks(n) {
-        let x = to_tensor(
-            &valid.scaler.transform_rows(valid.raw, rows.clone()),
-            device,
-        );
-        let mean = f64::from(mse(model.forward(x.clone()), x).into_scalar::<f32>());
-        sum += mean * rows.len() as f64;
+        let count = rows.len();
+        scale_rows(valid, rows, buffer);
+        sum += engine.squared_error(buffer, count);
     }
-    sum / n.max(1) as f64
+    sum / (n * engine.width()).max(1) as f64
 }
