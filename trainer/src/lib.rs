@@ -15,6 +15,8 @@ pub mod device_link;
 pub mod error;
 pub mod export_files;
 #[cfg(feature = "training")]
+pub mod fit;
+#[cfg(feature = "training")]
 pub mod fused;
 pub mod memory;
 #[cfg(feature = "training")]

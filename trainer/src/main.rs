@@ -11,6 +11,7 @@ use bottleneck_trainer::cli::{
 use bottleneck_trainer::data::{read_csv, read_features, write_csv, write_csv_exact, write_wav};
 use bottleneck_trainer::device_check::check_board;
 use bottleneck_trainer::export_files::{c_header, is_identifier, rust_source, samples};
+use bottleneck_trainer::fit::{Rows, fit};
 use bottleneck_trainer::model_tools::{evaluate, inspect, load_model, predict_csv, select_columns};
 use bottleneck_trainer::pipeline::{Phase, Pipeline, RunConfig};
 use bottleneck_trainer::quant::ExportedModel;
@@ -53,8 +54,9 @@ fn train_once(args: &TrainArgs, config: RunConfig, run: &str) -> Result<(Pipelin
         }
         spinner.set_message(phase.to_string());
     };
-    let pipeline = Pipeline::run_with_phases(
+    let fitted = fit(
         config,
+        Rows::FromConfig,
         |s| {
             bar.set_position(s.epoch as u64);
             bar.set_message(format!(
@@ -65,13 +67,9 @@ fn train_once(args: &TrainArgs, config: RunConfig, run: &str) -> Result<(Pipelin
         show,
     );
     bar.finish_and_clear();
-    let mut pipeline = pipeline?;
-    show(Phase::Quantizing {
-        rows: pipeline.report.data.train_rows,
-    });
-    let model = pipeline.export();
     spinner.finish_and_clear();
-    Ok((pipeline, model?))
+    let fitted = fitted?;
+    Ok((fitted.pipeline, fitted.model))
 }
 
 /// One line of a run's accuracies, for `--repeats`.

@@ -34,6 +34,12 @@ pub enum DataSource {
     /// Raw signals through a front end (`train --signal`): a folder of WAV files or a
     /// time-series CSV; rows are the float front end's stacked windows.
     Signal(crate::signal::SignalSource),
+    /// Rows handed over in memory by a program (the Python package, through
+    /// [`crate::fit`]); `name` says where they came from in messages and the report.
+    Arrays {
+        /// What the rows are, for messages.
+        name: String,
+    },
     /// A CSV file with a header row.
     Csv {
         /// The file.
@@ -246,6 +252,12 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
         UnseenLabels::Refuse
     };
     let (data, explicit_test) = match &config.data {
+        DataSource::Arrays { name } => {
+            return Err(TrainError::InvalidSetting {
+                flag: "data",
+                problem: format!("{name}: in-memory rows are given to the trainer with its rows"),
+            });
+        }
         DataSource::Builtin(recipe) => (recipe.generate()?, None),
         DataSource::Signal(source) => {
             let (train, test) = source
@@ -288,12 +300,6 @@ fn load(config: &RunConfig) -> Result<(Dataset, Dataset)> {
             (data, test)
         }
     };
-    if config.task.classifies() && data.n_classes() < 2 {
-        return Err(TrainError::SingleClass {
-            source_name: data.source.clone(),
-            label: data.labels.first().cloned().unwrap_or_default(),
-        });
-    }
     match explicit_test {
         Some(test) => {
             if data.n_rows() < 2 {
@@ -536,7 +542,7 @@ impl Pipeline {
     pub fn run_with_phases(
         config: RunConfig,
         progress: impl FnMut(EpochStats),
-        mut phase: impl FnMut(Phase),
+        phase: impl FnMut(Phase),
     ) -> Result<Pipeline> {
         let start = Instant::now();
         if let (
@@ -553,6 +559,25 @@ impl Pipeline {
             });
         }
         let (train, test) = load(&config)?;
+        Self::fit_rows(config, train, test, progress, phase, start)
+    }
+
+    /// [`Pipeline::run_with_phases`] on rows already loaded and split (the library
+    /// facade, [`crate::fit`]); `start` is when the run began, for the report's total.
+    pub fn fit_rows(
+        config: RunConfig,
+        train: Dataset,
+        test: Dataset,
+        progress: impl FnMut(EpochStats),
+        mut phase: impl FnMut(Phase),
+        start: Instant,
+    ) -> Result<Pipeline> {
+        if config.task.classifies() && train.n_classes() < 2 {
+            return Err(TrainError::SingleClass {
+                source_name: train.source.clone(),
+                label: train.labels.first().cloned().unwrap_or_default(),
+            });
+        }
         let training = training_config(&config, train.n_features())?;
         let normal = normal_class(&config, &train, &test)?.map(|k| {
             let rows: Vec<usize> = (0..train.n_rows())

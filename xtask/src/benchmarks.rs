@@ -125,6 +125,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     let front_end_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let front_end = crate::bench::front_end::run(front_end_dir.path())?;
     md.push_str(&crate::bench::front_end::render(&front_end));
+    eprintln!("the Python package against the Rust it wraps...");
+    let python = crate::bench::python_package::run(&args.trainer);
+    md = crate::bench::python_package::replace_section(
+        &md,
+        &crate::bench::python_package::render(&python),
+    );
     let json_path = args.out.with_file_name("benchmarks.json");
     let json = benchmarks_json(
         &[
@@ -138,6 +144,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             "time": training.json(),
             "accuracy": crate::bench::accuracy::json(&accuracy),
         }),
+        crate::bench::python_package::json(&python),
     );
     std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
     eprintln!("wrote {}", json_path.display());
@@ -229,8 +236,10 @@ fn benchmarks_json(
     real_memory: serde_json::Value,
     host_batches: serde_json::Value,
     training: serde_json::Value,
+    python: serde_json::Value,
 ) -> String {
     let mut out = serde_json::Map::new();
+    out.insert("python".to_string(), python);
     out.insert("host_batches".to_string(), host_batches);
     out.insert("training".to_string(), training);
     for (name, devices, shape, samples_bytes) in models {

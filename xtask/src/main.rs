@@ -41,6 +41,11 @@ fn main() -> ExitCode {
             _ => Err("usage: cargo xtask bench-front-end (it takes no arguments)".to_string()),
         },
         #[cfg(feature = "measure")]
+        Some("bench-python") => match &args[1..] {
+            [] => bench_python(),
+            _ => Err("usage: cargo xtask bench-python (it takes no arguments)".to_string()),
+        },
+        #[cfg(feature = "measure")]
         Some("board-report") => match &args[1..] {
             [] => xtask::board_report::run(&xtask::workspace_root().join("benchmarks.json"))
                 .map(|md| print!("{md}")),
@@ -105,12 +110,28 @@ fn bench_front_end() -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let bench = xtask::bench::front_end::run(dir.path())?;
     let section = xtask::bench::front_end::render(&bench);
+    write_section(&section, xtask::bench::front_end::replace_section)
+}
+
+/// Puts `section` into BENCHMARKS.md with `replace` (the section's own placement) and
+/// prints it.
+#[cfg(feature = "measure")]
+fn write_section(section: &str, replace: fn(&str, &str) -> String) -> Result<(), String> {
     let path = xtask::workspace_root().join("BENCHMARKS.md");
     let md = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let md = xtask::bench::front_end::replace_section(&md, &section);
-    std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, replace(&md, section)).map_err(|e| format!("{}: {e}", path.display()))?;
     print!("{section}");
     Ok(())
+}
+
+/// Measures the Python package against the Rust it wraps and replaces BENCHMARKS.md's
+/// section on it (benchmarks.json keeps the full run's figures).
+#[cfg(feature = "measure")]
+fn bench_python() -> Result<(), String> {
+    let trainer = measure::trainer()?;
+    let section =
+        xtask::bench::python_package::render(&xtask::bench::python_package::run(&trainer));
+    write_section(&section, xtask::bench::python_package::replace_section)
 }
 
 /// The commands that build and measure (the `measure` feature).
@@ -167,5 +188,11 @@ mod measure {
         ])?;
         cargo(&["build", "-p", "bottleneck-trainer", "--bin", "bottleneck"])?;
         xtask::benchmarks::run(&args)
+    }
+
+    /// The `bottleneck` binary of this checkout, built first.
+    pub fn trainer() -> Result<PathBuf, String> {
+        cargo(&["build", "-p", "bottleneck-trainer", "--bin", "bottleneck"])?;
+        Ok(target_dir().join("debug/bottleneck"))
     }
 }

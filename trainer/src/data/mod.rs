@@ -65,6 +65,72 @@ impl Dataset {
         counts
     }
 
+    /// Rows handed over in memory: `labels` holds each row's label as text, and the
+    /// classes are ordered as a CSV file's are (numerically when every label is an
+    /// integer), so the same rows give the same class indices either way. `classes`
+    /// fixes the class order instead (test rows take the training rows' classes); a
+    /// label outside it is an error naming the row.
+    pub fn from_rows(
+        source: &str,
+        feature_names: Vec<String>,
+        features: Array2<f32>,
+        labels: &[String],
+        classes: Option<&[String]>,
+    ) -> crate::Result<Dataset> {
+        let invalid = |problem: String| crate::TrainError::InvalidSetting {
+            flag: "X",
+            problem: format!("{source}: {problem}"),
+        };
+        if labels.len() != features.nrows() {
+            return Err(invalid(format!(
+                "{} rows but {} labels",
+                features.nrows(),
+                labels.len()
+            )));
+        }
+        if feature_names.len() != features.ncols() {
+            return Err(invalid(format!(
+                "{} columns but {} column names",
+                features.ncols(),
+                feature_names.len()
+            )));
+        }
+        if let Some(((row, column), v)) = features.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(invalid(format!(
+                "row {row}, column {column} ({:?}) is {v}; every value must be finite",
+                feature_names[column]
+            )));
+        }
+        let classes: Vec<String> = match classes {
+            Some(classes) => classes.to_vec(),
+            None => {
+                let unique: std::collections::BTreeSet<&String> = labels.iter().collect();
+                let mut classes: Vec<String> = unique.into_iter().cloned().collect();
+                sort_labels(&mut classes);
+                classes
+            }
+        };
+        let mut targets = Vec::with_capacity(labels.len());
+        for (row, label) in labels.iter().enumerate() {
+            let Some(class) = classes.iter().position(|c| c == label) else {
+                return Err(crate::TrainError::InvalidSetting {
+                    flag: "y",
+                    problem: format!(
+                        "{source}: row {row} has label {label:?}, which the training rows do not have"
+                    ),
+                });
+            };
+            targets.push(class);
+        }
+        Ok(Dataset {
+            source: source.to_string(),
+            feature_names,
+            features,
+            targets,
+            labels: classes,
+        })
+    }
+
     /// The rows at `indices`, in that order.
     pub fn select(&self, indices: &[usize]) -> Dataset {
         Dataset {

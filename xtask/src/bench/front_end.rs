@@ -672,19 +672,7 @@ pub fn render(b: &FrontEndBench) -> String {
 /// `md` with its "Signal front end" section replaced by `section` (which starts with
 /// its heading), or inserted before "Real boards" (else at the end) when it has none.
 pub fn replace_section(md: &str, section: &str) -> String {
-    const HEADING: &str = "\n## Signal front end\n";
-    let section = section.trim_end().to_string() + "\n";
-    if let Some(start) = md.find(HEADING) {
-        let rest = &md[start + HEADING.len()..];
-        let end = rest
-            .find("\n## ")
-            .map_or(md.len(), |i| start + HEADING.len() + i);
-        return format!("{}{}{}", &md[..start], section, &md[end..]);
-    }
-    match md.find("\n## Real boards") {
-        Some(at) => format!("{}{}{}", &md[..at], section, &md[at..]),
-        None => format!("{}{}", md.trim_end(), "\n".to_string() + &section),
-    }
+    super::replace_section(md, "## Signal front end", "## Real boards", section)
 }
 
 #[cfg(test)]
