@@ -28,8 +28,10 @@ use crate::kernels;
 use crate::{Error, Model, Scratch};
 use pack::Packed;
 
-/// Samples per pass through the layers: their activations stay in the core's caches.
-const CHUNK: usize = 128;
+/// Samples per pass through the layers: their activations (int8 values in i32 lanes)
+/// stay in the core's caches, and the buffers stay small enough that the allocator
+/// reuses them rather than mapping fresh pages on every call.
+const CHUNK: usize = 32;
 
 /// The kernels a [`Batch`] runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +136,18 @@ impl Lane for i16 {
     }
 }
 
+/// `rows` samples of `width` int8 values (in i32 lanes, as a layer finishes them) into
+/// `x` as a kernel reads them: `stride` per sample, the padding past `width` the
+/// kernel's zero, which meets zero weights.
+fn fill_inputs<X: Lane>(acts: &[i32], width: usize, stride: usize, rows: usize, x: &mut Vec<X>) {
+    x.clear();
+    for sample in acts.chunks_exact(width.max(1)).take(rows) {
+        // Finished dense outputs are saturated to int8 (`pack::finish`).
+        x.extend(sample.iter().map(|&v| X::from_act(v as i8)));
+        x.extend((width..stride).map(|_| X::from_act(0)));
+    }
+}
+
 /// A model's matrices packed for one kernel, `L` rows by `K` inputs of type `X`.
 struct Engine<W, X, const L: usize, const K: usize> {
     /// Encoder layers, then decoder layers.
@@ -142,7 +156,8 @@ struct Engine<W, X, const L: usize, const K: usize> {
     head: Option<Packed<W, L, K>>,
     /// One layer for a block of samples (see `vnni::layer`).
     kernel: unsafe fn(&Packed<W, L, K>, &[X], usize, &mut [i32]),
-    _input: core::marker::PhantomData<X>,
+    /// A layer's inputs as the kernel reads them (see [`fill_inputs`]).
+    fill: unsafe fn(&[i32], usize, usize, usize, &mut Vec<X>),
 }
 
 enum Engines {
@@ -188,7 +203,7 @@ impl<'a> Batch<'a> {
                 encoder_len,
                 head: view.head().map(|h| Packed::head(h, |w| w)),
                 kernel: vnni::layer,
-                _input: core::marker::PhantomData,
+                fill: vnni::fill_inputs,
             }),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => Engines::Avx2(Engine {
@@ -199,7 +214,7 @@ impl<'a> Batch<'a> {
                 encoder_len,
                 head: view.head().map(|h| Packed::head(h, avx2::weight)),
                 kernel: avx2::layer,
-                _input: core::marker::PhantomData,
+                fill: fill_inputs::<i16>,
             }),
             _ => Engines::OneByOne,
         };
@@ -234,6 +249,15 @@ impl<'a> Batch<'a> {
             n_logits: view.head().map_or(0, |h| h.n_logits()),
             ..BatchOutput::default()
         };
+        // Room for every sample's results up front, rather than growing as they come.
+        let rows = samples.len() / n;
+        if view.head().is_some() {
+            out.classes.reserve_exact(rows);
+            out.logits.reserve_exact(rows.saturating_mul(out.n_logits));
+        }
+        if view.has_decoder() {
+            out.scores.reserve_exact(rows);
+        }
         match &self.engines {
             #[cfg(target_arch = "x86_64")]
             Engines::Vnni(e) => self.run_engine(e, samples, &mut out)?,
@@ -274,9 +298,14 @@ impl<'a> Batch<'a> {
         // No larger than the batch: a call with one sample zeroes one sample's room.
         let mut quantized = vec![0i8; CHUNK.min(samples.len() / n) * n];
         let mut x: Vec<X> = Vec::new();
+        // A layer reads the previous one's finished outputs as they are (int8 values in
+        // i32 lanes): `values` receives a layer's outputs and becomes the next one's
+        // `inputs`; the encoder's last outputs stay in `features` for the head and the
+        // decoder.
         let mut values: Vec<i32> = Vec::new();
-        let mut acts: Vec<i8> = Vec::new();
-        let mut features: Vec<i8> = Vec::new();
+        let mut inputs: Vec<i32> = Vec::new();
+        let mut features: Vec<i32> = Vec::new();
+        let mut logits: Vec<i32> = Vec::new();
         for (c, chunk) in samples.chunks(CHUNK * n).enumerate() {
             let rows = chunk.len() / n;
             for (r, (sample, q)) in chunk
@@ -290,40 +319,43 @@ impl<'a> Batch<'a> {
                 })?;
             }
             let quantized = quantized.get(..rows * n).unwrap_or(&[]);
-            // The encoder: int8 activations, `width` per sample.
-            let mut width = n;
-            acts.clear();
-            acts.extend_from_slice(quantized);
             let (encoder, decoder) = engine
                 .layers
                 .split_at(engine.encoder_len.min(engine.layers.len()));
+            // The encoder: int8 activations (held in i32), `width` per sample.
+            let mut width = n;
+            inputs.clear();
+            inputs.extend(quantized.iter().map(|&q| i32::from(q)));
             for layer in encoder {
-                width = engine.step(layer, &acts, width, rows, &mut x, &mut values);
-                acts.clear();
-                acts.extend(values.iter().map(|&v| v as i8));
+                width = engine.step(layer, &inputs, width, rows, &mut x, &mut values);
+                core::mem::swap(&mut inputs, &mut values);
             }
-            features.clear();
-            features.extend_from_slice(&acts);
-            let feature_width = width;
+            core::mem::swap(&mut features, &mut inputs);
             if let Some(head) = &engine.head {
-                let k = engine.step(head, &features, feature_width, rows, &mut x, &mut values);
-                for logits in values.chunks_exact(k.max(1)) {
+                let k = engine.step(head, &features, width, rows, &mut x, &mut logits);
+                for logits in logits.chunks_exact(k.max(1)) {
                     out.classes.push(kernels::argmax(logits));
                     out.logits.extend_from_slice(logits);
                 }
             }
             if has_decoder {
-                for layer in decoder {
-                    width = engine.step(layer, &acts, width, rows, &mut x, &mut values);
-                    acts.clear();
-                    acts.extend(values.iter().map(|&v| v as i8));
+                // The decoder starts from the features.
+                for (i, layer) in decoder.iter().enumerate() {
+                    let acts = if i == 0 { &features } else { &inputs };
+                    width = engine.step(layer, acts, width, rows, &mut x, &mut values);
+                    core::mem::swap(&mut inputs, &mut values);
                 }
+                let reconstruction = if decoder.is_empty() {
+                    &features
+                } else {
+                    &inputs
+                };
                 for (q, r) in quantized
                     .chunks_exact(n)
-                    .zip(acts.chunks_exact(width.max(1)))
+                    .zip(reconstruction.chunks_exact(width.max(1)))
                 {
                     out.scores
-                        .push(squared_error(q.iter().copied(), r.iter().copied()));
+                        .push(squared_error(q.iter().copied(), r.iter().map(|&v| v as i8)));
                 }
             }
         }
@@ -332,12 +364,13 @@ impl<'a> Batch<'a> {
 }
 
 impl<W, X: Lane, const L: usize, const K: usize> Engine<W, X, L, K> {
-    /// One layer on `rows` samples of `width` int8 values in `acts`: the finished outputs
+    /// One layer on `rows` samples of `width` int8 values (in i32 lanes) in `acts`: the
+    /// finished outputs
     /// in `values` (`n_out` per sample); returns `n_out`.
     fn step(
         &self,
         layer: &Packed<W, L, K>,
-        acts: &[i8],
+        acts: &[i32],
         width: usize,
         rows: usize,
         x: &mut Vec<X>,
@@ -351,14 +384,12 @@ impl<W, X: Lane, const L: usize, const K: usize> Engine<W, X, L, K> {
         if layer.n_in != width {
             return layer.n_out;
         }
-        x.clear();
-        for sample in acts.chunks_exact(width.max(1)).take(rows) {
-            x.extend(sample.iter().map(|&v| X::from_act(v)));
-            x.extend((width..stride).map(|_| X::from_act(0)));
-        }
         // SAFETY: the engine exists only for a CPU that has its kernels
         // (`Batch::with_isa`); the kernel checks the lengths itself.
-        unsafe { (self.kernel)(layer, x, rows, values) };
+        unsafe {
+            (self.fill)(acts, width, stride, rows, x);
+            (self.kernel)(layer, x, rows, values);
+        }
         layer.n_out
     }
 }

@@ -9,13 +9,15 @@
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::{
-    __m256i, __m512i, _mm512_add_epi32, _mm512_add_epi64, _mm512_castsi256_si512,
-    _mm512_cmplt_epi32_mask, _mm512_cvtepi32_epi64, _mm512_cvtepi64_epi32, _mm512_dpbusd_epi32,
-    _mm512_extracti64x4_epi64, _mm512_inserti64x4, _mm512_loadu_si512, _mm512_mask_blend_epi32,
+    __m512i, __mmask16, _mm_set1_epi8, _mm_storeu_si128, _mm_xor_si128, _mm512_add_epi32,
+    _mm512_add_epi64, _mm512_and_si512, _mm512_cmplt_epi32_mask, _mm512_cvtepi32_epi8,
+    _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_mask_blend_epi32, _mm512_mask_storeu_epi32,
     _mm512_max_epi32, _mm512_max_epi64, _mm512_min_epi32, _mm512_min_epi64, _mm512_mul_epi32,
-    _mm512_set1_epi32, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_sllv_epi64,
-    _mm512_srav_epi64, _mm512_storeu_si512, _mm512_sub_epi32, _mm512_sub_epi64,
+    _mm512_set1_epi32, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_slli_epi64,
+    _mm512_sllv_epi64, _mm512_srav_epi64, _mm512_srli_epi64, _mm512_sub_epi32, _mm512_sub_epi64,
 };
+
+use std::vec::Vec;
 
 use super::pack::{BlockParams, Output, Packed};
 
@@ -64,6 +66,38 @@ pub unsafe fn layer(p: &Packed<i8, LANES, GROUP>, x: &[u8], rows: usize, out: &m
     }
 }
 
+/// [`super::fill_inputs`] for this kernel: sixteen values at a time, truncated to
+/// bytes (`vpmovdb`; finished outputs are int8 already) and offset by 128.
+///
+/// # Safety
+/// The CPU has AVX-512F and BW ([`supported`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub unsafe fn fill_inputs(acts: &[i32], width: usize, stride: usize, rows: usize, x: &mut Vec<u8>) {
+    let width = width.min(stride);
+    x.clear();
+    // The padding past `width`: the offset zero.
+    x.resize(rows * stride, 0x80);
+    let samples = acts
+        .chunks_exact(width.max(1))
+        .zip(x.chunks_exact_mut(stride.max(1)));
+    for (sample, dst) in samples {
+        let mut i = 0;
+        while i + 16 <= width {
+            // SAFETY: `i + 16 <= width`, the length of `sample`, and `<= stride`, that of
+            // `dst`; AVX-512F is present (this function's features).
+            unsafe {
+                let v = _mm512_loadu_si512(sample.as_ptr().add(i).cast());
+                let bytes = _mm_xor_si128(_mm512_cvtepi32_epi8(v), _mm_set1_epi8(i8::MIN));
+                _mm_storeu_si128(dst.as_mut_ptr().add(i).cast(), bytes);
+            }
+            i += 16;
+        }
+        for (d, &v) in dst.iter_mut().zip(sample).skip(i) {
+            *d = super::Lane::from_act(v as i8);
+        }
+    }
+}
+
 /// Samples `first .. first + S` through every block of the layer.
 ///
 /// # Safety
@@ -102,17 +136,20 @@ unsafe fn samples<const S: usize>(
         // SAFETY: 64 bytes from a 16-lane i32 array.
         let offset = unsafe { _mm512_loadu_si512(params.row_sum.as_ptr().cast()) };
         let offset = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli(offset));
+        // The block's real rows: the last block of a layer may have fewer than 16.
+        let mask: __mmask16 = if rows >= LANES {
+            !0
+        } else {
+            (1u16 << rows) - 1
+        };
         for (j, a) in acc.iter().enumerate() {
-            let mut done = [0i32; LANES];
-            // SAFETY: AVX-512 is present (this function's features); 64 bytes into a
-            // 16-lane i32 array.
+            let at = (first + j) * p.n_out + b * LANES;
+            // SAFETY: AVX-512 is present (this function's features); `layer` checked
+            // that `out` holds `rows * n_out` values, so the block's `rows` lanes from
+            // `at` are in bounds, and the mask keeps the store to them.
             unsafe {
                 let v = finish(_mm512_add_epi32(*a, offset), params, p.output);
-                _mm512_storeu_si512(done.as_mut_ptr().cast(), v);
-            }
-            let at = (first + j) * p.n_out + b * LANES;
-            if let (Some(o), Some(d)) = (out.get_mut(at..at + rows), done.get(..rows)) {
-                o.copy_from_slice(d);
+                _mm512_mask_storeu_epi32(out.as_mut_ptr().add(at).cast(), mask, v);
             }
         }
     }
@@ -126,8 +163,11 @@ fn _mm512_slli(x: __m512i) -> __m512i {
 }
 
 /// [`super::pack::finish`] on 16 lanes at once: the bias, the sign's multiplier and total
-/// shift, `(a * m + 2^(t-1)) >> t` in 64-bit lanes (`vpmuldq` is exact: `m < 2^31`),
-/// saturation to i32, then the zero point and int8 saturation.
+/// shift, `(a * m + 2^(t-1)) >> t` in 64-bit lanes (`vpmuldq` is exact: `m < 2^31`), the
+/// even lanes and the odd ones apart so that nothing crosses the register's halves, then
+/// saturation (to i32 for logits; for int8 outputs to a range far enough inside i32 that
+/// the zero point cannot wrap and far enough outside int8 that it saturates the same),
+/// the zero point and int8 saturation.
 ///
 /// # Safety
 /// The CPU has AVX-512F ([`supported`]).
@@ -140,31 +180,31 @@ unsafe fn finish(acc: __m512i, p: &BlockParams<LANES>, output: Output) -> __m512
     let negative = _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512());
     let m = _mm512_mask_blend_epi32(negative, load(&p.m_pos), load(&p.m_neg));
     let t = _mm512_mask_blend_epi32(negative, load(&p.t_pos), load(&p.t_neg));
+    let (low, high) = match output {
+        Output::Logits => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Output::Int8 { .. } => (-(1 << 20), 1 << 20),
+    };
+    let (low, high) = (_mm512_set1_epi64(low), _mm512_set1_epi64(high));
     let one = _mm512_set1_epi64(1);
-    let half = |k: i32| -> __m256i {
-        let wide = |x: __m512i| match k {
-            0 => _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64::<0>(x)),
-            _ => _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64::<1>(x)),
-        };
-        let (a, m, t) = (wide(a), wide(m), wide(t));
+    // The i32 lanes in the low halves of the 64-bit lanes: `vpmuldq` reads only those
+    // (sign-extended); the shift count is masked to them.
+    let scale = |a: __m512i, m: __m512i, t: __m512i| -> __m512i {
+        let t = _mm512_and_si512(t, _mm512_set1_epi64(0xFFFF_FFFF));
         let round = _mm512_sllv_epi64(one, _mm512_sub_epi64(t, one));
         let v = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(a, m), round), t);
-        let v = _mm512_min_epi64(
-            _mm512_max_epi64(v, _mm512_set1_epi64(i64::from(i32::MIN))),
-            _mm512_set1_epi64(i64::from(i32::MAX)),
-        );
-        _mm512_cvtepi64_epi32(v)
+        _mm512_min_epi64(_mm512_max_epi64(v, low), high)
     };
-    let v = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(half(0)), half(1));
+    let even = scale(a, m, t);
+    let odd = scale(
+        _mm512_srli_epi64::<32>(a),
+        _mm512_srli_epi64::<32>(m),
+        _mm512_srli_epi64::<32>(t),
+    );
+    // Each 64-bit lane's value fits in its low 32 bits after the saturation.
+    let v = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd));
     match output {
         Output::Logits => v,
         Output::Int8 { zero_point } => {
-            // Far enough inside i32 that adding the zero point cannot wrap, far enough
-            // outside int8 that it saturates the same.
-            let v = _mm512_min_epi32(
-                _mm512_max_epi32(v, _mm512_set1_epi32(-(1 << 20))),
-                _mm512_set1_epi32(1 << 20),
-            );
             let v = _mm512_add_epi32(v, _mm512_set1_epi32(zero_point));
             _mm512_min_epi32(
                 _mm512_max_epi32(v, _mm512_set1_epi32(-128)),
@@ -178,6 +218,7 @@ unsafe fn finish(acc: __m512i, p: &BlockParams<LANES>, output: Output) -> __m512
 mod tests {
     use super::*;
     use crate::batch::pack;
+    use core::arch::x86_64::_mm512_storeu_si512;
 
     #[test]
     fn vector_finish_is_the_scalar_one() {
