@@ -80,7 +80,7 @@ fn version_3_models_with_every_requantization_path() {
             n_golden: 0,
         };
         let bytes = random_v3_spec(seed, &shape).to_bytes().expect("valid");
-        // Batches around the kernels' 8 samples and the batch's 128-sample chunk.
+        // Batches around the kernels' 8 samples and across the batch's 32-sample chunks.
         check(&bytes, [1, 7, 8, 9, 129, 300][seed as usize % 6], seed);
     }
 }

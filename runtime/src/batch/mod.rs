@@ -300,11 +300,10 @@ impl<'a> Batch<'a> {
         let mut x: Vec<X> = Vec::new();
         // A layer reads the previous one's finished outputs as they are (int8 values in
         // i32 lanes): `values` receives a layer's outputs and becomes the next one's
-        // `inputs`; the encoder's last outputs stay in `features` for the head and the
-        // decoder.
+        // `inputs`. The head writes to `logits`, so the encoder's last outputs stay in
+        // `inputs` for the decoder.
         let mut values: Vec<i32> = Vec::new();
         let mut inputs: Vec<i32> = Vec::new();
-        let mut features: Vec<i32> = Vec::new();
         let mut logits: Vec<i32> = Vec::new();
         for (c, chunk) in samples.chunks(CHUNK * n).enumerate() {
             let rows = chunk.len() / n;
@@ -330,29 +329,21 @@ impl<'a> Batch<'a> {
                 width = engine.step(layer, &inputs, width, rows, &mut x, &mut values);
                 core::mem::swap(&mut inputs, &mut values);
             }
-            core::mem::swap(&mut features, &mut inputs);
             if let Some(head) = &engine.head {
-                let k = engine.step(head, &features, width, rows, &mut x, &mut logits);
+                let k = engine.step(head, &inputs, width, rows, &mut x, &mut logits);
                 for logits in logits.chunks_exact(k.max(1)) {
                     out.classes.push(kernels::argmax(logits));
                     out.logits.extend_from_slice(logits);
                 }
             }
             if has_decoder {
-                // The decoder starts from the features.
-                for (i, layer) in decoder.iter().enumerate() {
-                    let acts = if i == 0 { &features } else { &inputs };
-                    width = engine.step(layer, acts, width, rows, &mut x, &mut values);
+                for layer in decoder {
+                    width = engine.step(layer, &inputs, width, rows, &mut x, &mut values);
                     core::mem::swap(&mut inputs, &mut values);
                 }
-                let reconstruction = if decoder.is_empty() {
-                    &features
-                } else {
-                    &inputs
-                };
                 for (q, r) in quantized
                     .chunks_exact(n)
-                    .zip(reconstruction.chunks_exact(width.max(1)))
+                    .zip(inputs.chunks_exact(width.max(1)))
                 {
                     out.scores
                         .push(squared_error(q.iter().copied(), r.iter().map(|&v| v as i8)));
@@ -365,8 +356,7 @@ impl<'a> Batch<'a> {
 
 impl<W, X: Lane, const L: usize, const K: usize> Engine<W, X, L, K> {
     /// One layer on `rows` samples of `width` int8 values (in i32 lanes) in `acts`: the
-    /// finished outputs
-    /// in `values` (`n_out` per sample); returns `n_out`.
+    /// finished outputs in `values` (`n_out` per sample); returns `n_out`.
     fn step(
         &self,
         layer: &Packed<W, L, K>,
